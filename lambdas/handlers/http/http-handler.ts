@@ -1,0 +1,121 @@
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { ApiError, InvalidRequestError, statusForCode } from './api-errors';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
+export type HttpLambda = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** What a route's business function receives: the parsed, validated body and the raw event for claims/params. */
+export interface HttpRequest<TBody> {
+  readonly body: TBody;
+  readonly event: HttpEvent;
+}
+
+export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
+  /** zod schema of the JSON body; omit for routes without a body. */
+  readonly body?: TSchema;
+  /** Largest body accepted, in bytes, before parsing (defaults to 16 KiB: a decision request is ~1 KiB). */
+  readonly maxBodyBytes?: number;
+  readonly logError?: (summary: Record<string, unknown>) => void;
+}
+
+const GENERIC_500 = JSON.stringify({ error: { code: 'internal', message: 'Internal error' } });
+
+function errorBody(code: string, message: string, details?: Record<string, unknown>): string {
+  return JSON.stringify({ error: { code, message, ...(details ?? {}) } });
+}
+
+/** Turns a zod failure into one 400 naming the first offending field by its dotted path. */
+export function zodToInvalidRequest(error: z.ZodError, prefix = ''): InvalidRequestError {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  const message = issue ? `${path || 'body'}: ${issue.message}` : 'invalid request';
+  return new InvalidRequestError(message, path || 'body', { cause: error });
+}
+
+/**
+ * Maps stepgate's typed errors (and middy's own HttpErrors) to the `{"error":{code,message}}` JSON body. It runs
+ * before @middy/http-error-handler (middy runs onError in reverse order of `use`), which then writes the response:
+ * errors below 500 are exposed, anything else becomes a generic 500 with nothing internal in it.
+ */
+function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: (request) => {
+      const error = request.error as (Error & { statusCode?: number; expose?: boolean; code?: string }) | null;
+      if (!error) return;
+      if (error instanceof ApiError) {
+        const status = statusForCode(error.code) ?? 400;
+        request.error = Object.assign(new Error(errorBody(error.code, error.message, error.details)), {
+          statusCode: status,
+          expose: true,
+        });
+        return;
+      }
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+        const code = error.statusCode === 415 ? 'unsupported_media_type' : 'invalid_request';
+        const message =
+          error.statusCode === 415 && /JSON/.test(error.message)
+            ? 'body: invalid or malformed JSON'
+            : error.statusCode === 415
+              ? 'content-type must be application/json'
+              : error.message;
+        request.error = Object.assign(new Error(errorBody(code, message)), { statusCode: error.statusCode, expose: true });
+        return;
+      }
+      // Unexpected: log a summary (never the event: it may hold tokens or personal data) and answer generically.
+      logError({ name: error.name, message: error.message, code: error.code });
+      request.error = Object.assign(new Error(GENERIC_500), { statusCode: 500, expose: true });
+    },
+  };
+}
+
+function bodySizeGuard(maxBytes: number): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: (request) => {
+      const body = request.event.body;
+      if (typeof body === 'string' && Buffer.byteLength(body) > maxBytes) {
+        throw new ApiError('payload_too_large', `body: larger than ${maxBytes} bytes`);
+      }
+    },
+  };
+}
+
+/**
+ * Builds a middy HTTP handler in the order middy's docs lay out: header normalizer, body parser, validator,
+ * error handler. `fn` returns the response; it throws ApiError subclasses for client mistakes.
+ */
+export function httpHandler<TSchema extends z.ZodType | undefined>(
+  options: HttpHandlerOptions<TSchema>,
+  fn: (request: HttpRequest<TSchema extends z.ZodType ? z.infer<TSchema> : undefined>) => Promise<HttpResult>,
+): HttpLambda {
+  const logError = options.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const schema = options.body;
+  const handler = middy<HttpEvent, HttpResult>()
+    .use(httpHeaderNormalizer())
+    .use(bodySizeGuard(options.maxBodyBytes ?? 16 * 1024));
+  if (schema) handler.use(httpJsonBodyParser());
+  handler
+    .use({
+      before: (request) => {
+        if (!schema) return;
+        const parsed = schema.safeParse(request.event.body);
+        if (!parsed.success) throw zodToInvalidRequest(parsed.error);
+        (request.event as unknown as { body: unknown }).body = parsed.data;
+      },
+    })
+    .use(httpErrorHandler({ logger: false, fallbackMessage: GENERIC_500 }))
+    .use(jsonErrors(logError))
+    .handler(async (event) =>
+      fn({ body: event.body as unknown as TSchema extends z.ZodType ? z.infer<TSchema> : undefined, event }),
+    );
+  return handler as unknown as HttpLambda;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
