@@ -18,7 +18,7 @@ interface CompiledRoute {
 
 export interface GatewayOptions {
   readonly routes: readonly ApiRoute[];
-  readonly handlers: Readonly<Record<string, HttpLambda>>;
+  readonly handlers: Readonly<Partial<Record<string, HttpLambda>>>;
   /** One verifier per authorizer, configured like the API's JWT authorizers (issuer + audiences). */
   readonly authorizers: Readonly<Record<ApiRoute['authorizer'], TokenVerifier>>;
   readonly stage?: string;

@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultPolicy } from '../core/policy/default-policy';
+import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
+import { composeDecide } from '../composition/decide';
 import type { FunctionName } from '../handlers/api-routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import type { LocalContext } from './runtime';
@@ -9,12 +12,20 @@ export interface LocalService {
 }
 
 export interface LocalWiring {
-  readonly handlers: Record<FunctionName, HttpLambda>;
+  readonly handlers: Partial<Record<FunctionName, HttpLambda>>;
   readonly services: LocalService[];
 }
 
-/** The local counterpart of lambdas/wiring/*: the same handler factories, with local adapters. */
+/** The local counterpart of lambdas/wiring/*: the same compositions, with local clients and adapters. */
 export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring> {
-  void ctx;
-  throw new Error('not wired yet');
+  const policyStore = new DynamoDbPolicyStore(ctx.dynamo, ctx.tables.policy);
+  await policyStore.seedIfEmpty({
+    version: defaultPolicy.version,
+    policy: defaultPolicy,
+    updatedAt: new Date(ctx.now()).toISOString(),
+    updatedBy: 'stepgate seed',
+    reason: 'default policy seeded by the local runtime',
+  });
+  const decide = composeDecide({ dynamo: ctx.dynamo, tables: ctx.tables, clock: ctx.now });
+  return { handlers: { decide: decide.handler }, services: [] };
 }

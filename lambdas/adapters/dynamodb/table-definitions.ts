@@ -25,8 +25,12 @@ export const TABLE_DEFINITIONS = {
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
-    // byTime: every recorded event by UTC day, for replaying history in time order (simulate, backtests).
-    indexes: [{ indexName: 'byTime', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    // byTime: every recorded decision by UTC day, for replaying history in time order (simulate, backtests).
+    // byUser: one user's decisions in time order (event history for investigators).
+    indexes: [
+      { indexName: 'byTime', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      { indexName: 'byUser', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    ],
   },
   /** Append-only hash-chained audit records. */
   audit: {

@@ -4,6 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { StepgateError } from '../../core/errors';
 import { ApiError, InvalidRequestError, statusForCode } from './api-errors';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -48,23 +49,32 @@ function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy
     onError: (request) => {
       const error = request.error as (Error & { statusCode?: number; expose?: boolean; code?: string }) | null;
       if (!error) return;
-      if (error instanceof ApiError) {
-        const status = statusForCode(error.code) ?? 400;
-        request.error = Object.assign(new Error(errorBody(error.code, error.message, error.details)), {
+      const mapped = error instanceof ApiError || error instanceof StepgateError ? statusForCode(error.code) : undefined;
+      if ((error instanceof ApiError || error instanceof StepgateError) && (mapped !== undefined || error instanceof ApiError)) {
+        const status = mapped ?? 400;
+        const details =
+          error instanceof ApiError ? error.details : 'field' in error && typeof error.field === 'string' ? { field: error.field } : undefined;
+        request.error = Object.assign(new Error(errorBody(error.code, error.message, details)), {
           statusCode: status,
           expose: true,
         });
         return;
       }
-      if (typeof error.statusCode === 'number' && error.statusCode < 500) {
-        const code = error.statusCode === 415 ? 'unsupported_media_type' : 'invalid_request';
-        const message =
-          error.statusCode === 415 && /JSON/.test(error.message)
-            ? 'body: invalid or malformed JSON'
-            : error.statusCode === 415
-              ? 'content-type must be application/json'
-              : error.message;
-        request.error = Object.assign(new Error(errorBody(code, message)), { statusCode: error.statusCode, expose: true });
+      const http = error as Error & { statusCode?: number };
+      if (typeof http.statusCode === 'number' && http.statusCode < 500) {
+        // The body parser reports malformed JSON as 415; to the client it is a bad request body (400).
+        const malformedJson = http.statusCode === 415 && /JSON/.test(http.message);
+        const status = malformedJson ? 400 : http.statusCode;
+        const code = status === 415 ? 'unsupported_media_type' : 'invalid_request';
+        const message = malformedJson
+          ? 'body: invalid or malformed JSON'
+          : status === 415
+            ? 'content-type: must be application/json'
+            : http.message;
+        request.error = Object.assign(new Error(errorBody(code, message, malformedJson || status === 415 ? { field: malformedJson ? 'body' : 'content-type' } : undefined)), {
+          statusCode: status,
+          expose: true,
+        });
         return;
       }
       // Unexpected: log a summary (never the event: it may hold tokens or personal data) and answer generically.

@@ -1,0 +1,406 @@
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type KeysAndAttributes,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { GlobalStats, RequestFeatures, UserProfile } from '../../core/risk/types';
+import type {
+  DecisionReadRequest,
+  DecisionState,
+  DecisionStore,
+  DecisionWrite,
+  DecisionWriteResult,
+  Outcome,
+  OutcomeStore,
+  StoredDecision,
+  StoredStepUp,
+} from '../../ports/decision-store';
+import type { TableNames } from './table-definitions';
+import { activePolicyKey, policyRecordFromItem } from './dynamodb-policy-store';
+import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
+
+export type GlobalLevel = Exclude<keyof GlobalStats, 'total'>;
+export type GlobalKeys = Partial<Record<GlobalLevel, string>>;
+
+/** Extension point for writes that must join the decision's transaction (the audit record). */
+export interface TransactionParticipant {
+  readonly transactItems: TransactWriteItem[];
+  committed(): void;
+  failed(outcome: 'rejected' | 'unknown'): void;
+}
+
+const DAY_SECONDS = 86_400;
+const IDEMPOTENCY_TTL_SECONDS = DAY_SECONDS;
+/** Pending step-ups live this long past their own expiry so late verifications still find (and reject) them. */
+const STEP_UP_GRACE_SECONDS = 3600;
+
+const k = (key: { pk: string; sk: string }): Record<string, AttributeValue> => ({ pk: { S: key.pk }, sk: { S: key.sk } });
+const keyId = (key: Record<string, AttributeValue>) => `${key.pk?.S}|${key.sk?.S}`;
+const num = (item: Record<string, AttributeValue> | undefined, name: string) => Number(item?.[name]?.N ?? 0);
+
+/** TTL deletes lazily (up to days later), so every read drops items whose expiry has passed. */
+function live(item: Record<string, AttributeValue> | undefined, nowSeconds: number) {
+  const expiresAt = item?.expiresAt?.N;
+  return item && (expiresAt === undefined || Number(expiresAt) > nowSeconds) ? item : undefined;
+}
+
+export function stepUpToItem(stepUp: StoredStepUp): Record<string, AttributeValue> {
+  const { features, ...rest } = stepUp;
+  return {
+    ...k(keys.stepUp(stepUp.stepUpId)),
+    ...marshall({ ...rest, features: JSON.stringify(features) }, { removeUndefinedValues: true }),
+    expiresAt: { N: String(Math.floor(stepUp.expiresAt / 1000) + STEP_UP_GRACE_SECONDS) },
+    validUntil: { N: String(stepUp.expiresAt) },
+  };
+}
+
+export function stepUpFromItem(item: Record<string, AttributeValue>): StoredStepUp {
+  const raw = unmarshall(item) as Record<string, unknown>;
+  return {
+    stepUpId: String(raw.stepUpId),
+    userId: String(raw.userId),
+    action: String(raw.action),
+    decisionId: String(raw.decisionId),
+    acr: String(raw.acr),
+    methods: Array.isArray(raw.methods) ? raw.methods.map(String) : [],
+    maxAgeSeconds: Number(raw.maxAgeSeconds),
+    status: raw.status as StoredStepUp['status'],
+    createdAt: Number(raw.createdAt),
+    expiresAt: Number(raw.validUntil ?? raw.expiresAt),
+    ...(raw.grantedAt !== undefined ? { grantedAt: Number(raw.grantedAt) } : {}),
+    consumed: raw.consumed === true,
+    ...(typeof raw.deviceId === 'string' ? { deviceId: raw.deviceId } : {}),
+    ...(typeof raw.sessionId === 'string' ? { sessionId: raw.sessionId } : {}),
+    features: JSON.parse(String(raw.features)) as RequestFeatures,
+    revision: Number(raw.revision ?? 0),
+  };
+}
+
+export interface DynamoDbDecisionStoreOptions {
+  readonly globalKeys: (features: RequestFeatures) => GlobalKeys;
+  /** Builds the audit record's transaction items for a decision (same write round trip). */
+  readonly audit?: (write: DecisionWrite) => Promise<TransactionParticipant | undefined>;
+  readonly onRoundTrip?: (kind: 'read' | 'write') => void;
+}
+
+/**
+ * The decision's state in DynamoDB: one BatchGetItem (across the risk and policy tables) to read, and one write
+ * round trip: a TransactWriteItems for the items that must change together (decision, idempotency record, profile,
+ * pending step-up, grant consumption, audit record) sent in parallel with atomic ADDs on the counters. Counters
+ * stay out of the transaction on purpose: hot counters (one IP during credential stuffing, the global totals) would
+ * otherwise make concurrent transactions cancel each other.
+ */
+export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tables: TableNames,
+    private readonly options: DynamoDbDecisionStoreOptions,
+  ) {}
+
+  async load(request: DecisionReadRequest): Promise<DecisionState> {
+    const { userId, features, now } = request;
+    const minute = bucketOf(now, MINUTE);
+    const tenMinutes = bucketOf(now, TEN_MINUTES);
+    const hour = bucketOf(now, HOUR);
+    const globals = this.options.globalKeys(features);
+    const riskKeys: Record<string, Record<string, AttributeValue>> = {
+      profile: k(keys.profile(userId)),
+      userCur: k(keys.userRequests(userId, minute)),
+      userPrev: k(keys.userRequests(userId, minute - 1)),
+      ipCur: k(keys.ipRequests(features.ip, minute)),
+      ipPrev: k(keys.ipRequests(features.ip, minute - 1)),
+      ipUsersCur: k(keys.ipUsers(features.ip, tenMinutes)),
+      ipUsersPrev: k(keys.ipUsers(features.ip, tenMinutes - 1)),
+      failCur: k(keys.userFailures(userId, hour)),
+      failPrev: k(keys.userFailures(userId, hour - 1)),
+      globalTotal: k(keys.globalTotal()),
+    };
+    for (const [level, value] of Object.entries(globals)) {
+      if (value !== undefined) riskKeys[`global:${level}`] = k(keys.global(level, value));
+    }
+    if (request.stepUpId) riskKeys.stepUp = k(keys.stepUp(request.stepUpId));
+    if (request.idempotencyKey) riskKeys.replay = k(keys.request(request.idempotencyKey));
+
+    const found = new Map<string, Record<string, AttributeValue>>();
+    let pending: Record<string, KeysAndAttributes> | undefined = {
+      [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
+      ...(request.includePolicy ? { [this.tables.policy]: { Keys: [activePolicyKey], ConsistentRead: true } } : {}),
+    };
+    let policyItem: Record<string, AttributeValue> | undefined;
+    // UnprocessedKeys only appear under throttling; retrying them is the documented contract of BatchGetItem.
+    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      if (attempt > 5) throw new Error('BatchGetItem kept returning unprocessed keys');
+      this.options.onRoundTrip?.('read');
+      const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: pending }));
+      for (const item of out.Responses?.[this.tables.risk] ?? []) found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
+      policyItem ??= out.Responses?.[this.tables.policy]?.[0];
+      pending = out.UnprocessedKeys;
+    }
+    const nowSeconds = Math.floor(now / 1000);
+    const get = (name: string) => {
+      const key = riskKeys[name];
+      return key ? live(found.get(keyId(key)), nowSeconds) : undefined;
+    };
+    const profileItem = get('profile');
+    const setSize = (name: string) => get(name)?.users?.SS ?? [];
+    const stepUpItem = get('stepUp');
+    const replayItem = get('replay');
+    const globalCount = (level: GlobalLevel) => num(get(`global:${level}`), 'n');
+    return {
+      ...(profileItem?.profile?.S ? { profile: JSON.parse(profileItem.profile.S) as UserProfile } : {}),
+      profileRevision: num(profileItem, 'revision'),
+      velocity: {
+        userRequests: slidingCount(num(get('userCur'), 'n'), num(get('userPrev'), 'n'), now, MINUTE),
+        ipRequests: slidingCount(num(get('ipCur'), 'n'), num(get('ipPrev'), 'n'), now, MINUTE),
+        ipDistinctUsers: new Set([...setSize('ipUsersCur'), ...setSize('ipUsersPrev')]).size,
+        userFailedStepUps: slidingCount(num(get('failCur'), 'stepUps'), num(get('failPrev'), 'stepUps'), now, HOUR),
+        userFailedSignIns: slidingCount(num(get('failCur'), 'signIns'), num(get('failPrev'), 'signIns'), now, HOUR),
+      },
+      global: {
+        total: num(get('globalTotal'), 'n'),
+        ip: globalCount('ip'),
+        prefix: globalCount('prefix'),
+        asn: globalCount('asn'),
+        country: globalCount('country'),
+        ua: globalCount('ua'),
+        browser: globalCount('browser'),
+        os: globalCount('os'),
+        deviceType: globalCount('deviceType'),
+      },
+      ...(stepUpItem ? { stepUp: stepUpFromItem(stepUpItem) } : {}),
+      ...(replayItem?.response?.S
+        ? {
+            replay: {
+              decisionId: replayItem.decisionId?.S ?? '',
+              response: JSON.parse(replayItem.response.S) as unknown,
+              bodyHash: replayItem.bodyHash?.S ?? '',
+            },
+          }
+        : {}),
+      ...(policyItem ? { policy: policyRecordFromItem(policyItem) } : {}),
+    };
+  }
+
+  async commit(write: DecisionWrite): Promise<DecisionWriteResult> {
+    const { record } = write;
+    const nowSeconds = Math.floor(record.at / 1000);
+    const historyTtl = nowSeconds + write.retentionDays * DAY_SECONDS;
+    const iso = new Date(record.at).toISOString();
+    const items: TransactWriteItem[] = [
+      {
+        Put: {
+          TableName: this.tables.risk,
+          Item: {
+            ...k(keys.decision(record.decisionId)),
+            ...marshall(
+              {
+                decisionId: record.decisionId,
+                userId: record.userId,
+                action: record.action,
+                at: record.at,
+                clientId: record.clientId,
+                sessionId: record.sessionId,
+                requestId: record.requestId,
+                decision: record.evaluation.decision,
+                score: record.evaluation.score,
+                policyVersion: record.policyVersion,
+                stepUpId: record.stepUpId,
+                redeemedStepUpId: record.redeemedStepUpId,
+                // Kept as JSON so a replay (simulate) sees exactly what the engine saw.
+                features: JSON.stringify(record.features),
+                evaluation: JSON.stringify(record.evaluation),
+                shadow: record.shadow ? JSON.stringify(record.shadow) : undefined,
+              },
+              { removeUndefinedValues: true },
+            ),
+            gsi1pk: { S: `EVENTS#${iso.slice(0, 10)}` },
+            gsi1sk: { S: `${iso}#${record.decisionId}` },
+            gsi2pk: { S: `USER#${record.userId}` },
+            gsi2sk: { S: `${iso}#${record.decisionId}` },
+            expiresAt: { N: String(historyTtl) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (write.idempotencyKey) {
+      items.push({
+        Put: {
+          TableName: this.tables.risk,
+          Item: {
+            ...k(keys.request(write.idempotencyKey)),
+            decisionId: { S: record.decisionId },
+            response: { S: JSON.stringify(write.response) },
+            bodyHash: { S: write.bodyHash ?? '' },
+            expiresAt: { N: String(nowSeconds + IDEMPOTENCY_TTL_SECONDS) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (write.profile) {
+      items.push({
+        Put: {
+          TableName: this.tables.risk,
+          Item: {
+            ...k(keys.profile(record.userId)),
+            profile: { S: JSON.stringify(write.profile.next) },
+            revision: { N: String(write.profile.expectedRevision + 1) },
+            updatedAt: { N: String(record.at) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR revision = :rev',
+          ExpressionAttributeValues: { ':rev': { N: String(write.profile.expectedRevision) } },
+        },
+      });
+    }
+    if (write.newStepUp) {
+      items.push({
+        Put: { TableName: this.tables.risk, Item: stepUpToItem(write.newStepUp), ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    }
+    if (write.consumeGrant) {
+      items.push({
+        Update: {
+          TableName: this.tables.risk,
+          Key: k(keys.stepUp(write.consumeGrant.stepUpId)),
+          UpdateExpression: 'SET consumed = :true, revision = revision + :one',
+          ConditionExpression: 'consumed = :false AND revision = :rev',
+          ExpressionAttributeValues: {
+            ':true': { BOOL: true },
+            ':false': { BOOL: false },
+            ':one': { N: '1' },
+            ':rev': { N: String(write.consumeGrant.expectedRevision) },
+          },
+        },
+      });
+    }
+    const audit = await this.options.audit?.(write);
+    if (audit) items.push(...audit.transactItems);
+
+    this.options.onRoundTrip?.('write');
+    const [transaction] = await Promise.allSettled([
+      this.client.send(new TransactWriteItemsCommand({ TransactItems: items })),
+      this.bumpCounters(write),
+    ]);
+    if (transaction.status === 'fulfilled') {
+      audit?.committed();
+      return 'written';
+    }
+    const error: unknown = transaction.reason;
+    if (error instanceof TransactionCanceledException) {
+      audit?.failed('rejected');
+      const reasons = error.CancellationReasons ?? [];
+      const failedAt = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      let i = 1;
+      if (write.idempotencyKey && failedAt(i++)) return 'duplicate_request';
+      if (write.profile && failedAt(i++)) return 'profile_changed';
+      if (write.newStepUp) i++;
+      if (write.consumeGrant && failedAt(i)) return 'grant_already_used';
+      throw error;
+    }
+    audit?.failed('unknown');
+    throw error;
+  }
+
+  async getDecision(decisionId: string): Promise<StoredDecision | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tables.risk, Key: k(keys.decision(decisionId)), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const raw = unmarshall(out.Item) as Record<string, unknown>;
+    return {
+      decisionId,
+      userId: String(raw.userId),
+      action: String(raw.action),
+      clientId: String(raw.clientId),
+      decision: String(raw.decision),
+      at: Number(raw.at),
+      ...(typeof raw.outcome === 'string' ? { outcome: raw.outcome as Outcome } : {}),
+    };
+  }
+
+  async recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tables.risk,
+          Key: k(keys.decision(decisionId)),
+          UpdateExpression: 'SET outcome = :o, outcomeAt = :t',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
+          ExpressionAttributeValues: { ':o': { S: outcome }, ':t': { N: String(now) } },
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.getDecision(decisionId);
+      return existing?.outcome === outcome ? 'same' : 'conflict';
+    }
+  }
+
+  /** Counts a failed sign-in (reported outcome) or a failed step-up verification against the user's hourly budget. */
+  async recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tables.risk,
+        Key: k(keys.userFailures(userId, bucketOf(now, HOUR))),
+        UpdateExpression: 'ADD #kind :one SET expiresAt = :ttl',
+        ExpressionAttributeNames: { '#kind': kind },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(Math.floor(now / 1000) + 3 * 3600) } },
+      }),
+    );
+  }
+
+  /** Atomic ADDs on the velocity buckets (and global counts when the decision teaches): see the class comment. */
+  private async bumpCounters(write: DecisionWrite): Promise<void> {
+    const { record } = write;
+    const now = record.at;
+    const nowSeconds = Math.floor(now / 1000);
+    const add = (key: { pk: string; sk: string }, ttlSeconds: number) =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tables.risk,
+          Key: k(key),
+          UpdateExpression: 'ADD n :one SET expiresAt = :ttl',
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + ttlSeconds) } },
+        }),
+      );
+    const updates: Promise<unknown>[] = [
+      add(keys.userRequests(record.userId, bucketOf(now, MINUTE)), 3 * 60),
+      add(keys.ipRequests(record.features.ip, bucketOf(now, MINUTE)), 3 * 60),
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tables.risk,
+          Key: k(keys.ipUsers(record.features.ip, bucketOf(now, TEN_MINUTES))),
+          UpdateExpression: 'ADD #users :member SET expiresAt = :ttl',
+          ExpressionAttributeNames: { '#users': 'users' },
+          ExpressionAttributeValues: {
+            ':member': { SS: [memberId(record.userId)] },
+            ':ttl': { N: String(nowSeconds + 30 * 60) },
+          },
+        }),
+      ),
+    ];
+    if (write.profile) {
+      updates.push(add(keys.globalTotal(), 400 * DAY_SECONDS));
+      for (const [level, value] of Object.entries(this.options.globalKeys(record.features))) {
+        if (value !== undefined) updates.push(add(keys.global(level, value), 400 * DAY_SECONDS));
+      }
+    }
+    await Promise.all(updates);
+  }
+}
+
+export function globalStatsZero(): GlobalStats {
+  return { total: 0, ip: 0, prefix: 0, asn: 0, country: 0, ua: 0, browser: 0, os: 0, deviceType: 0 };
+}

@@ -1,0 +1,103 @@
+import type { Evaluation, GlobalStats, GrantInfo, RequestFeatures, UserProfile, VelocityCounts } from '../core/risk/types';
+import type { PolicyRecord } from './policy-store';
+
+/** What one decision needs to know, fetched in ONE read round trip. */
+export interface DecisionReadRequest {
+  readonly userId: string;
+  readonly features: RequestFeatures;
+  readonly stepUpId?: string;
+  /** Client-scoped idempotency key; a hit returns the earlier response instead of deciding again. */
+  readonly idempotencyKey?: string;
+  /** Include the active policy item (the policy cache is stale). */
+  readonly includePolicy: boolean;
+  readonly now: number;
+}
+
+export interface StoredStepUp {
+  readonly stepUpId: string;
+  readonly userId: string;
+  readonly action: string;
+  readonly decisionId: string;
+  readonly acr: string;
+  readonly methods: readonly string[];
+  readonly maxAgeSeconds: number;
+  readonly status: 'pending' | 'granted' | 'failed';
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly grantedAt?: number;
+  readonly consumed: boolean;
+  readonly deviceId?: string;
+  readonly sessionId?: string;
+  /** The request that asked for the step-up: a passed step-up teaches these to the user's profile. */
+  readonly features: RequestFeatures;
+  /** Optimistic-lock counter for concurrent updates (grant consumption, status changes). */
+  readonly revision: number;
+}
+
+export interface DecisionState {
+  readonly profile?: UserProfile;
+  readonly profileRevision: number;
+  readonly velocity: VelocityCounts;
+  readonly global: GlobalStats;
+  readonly stepUp?: StoredStepUp;
+  /** An earlier decision with the same idempotency key; `bodyHash` tells a true retry from a reused key. */
+  readonly replay?: { readonly decisionId: string; readonly response: unknown; readonly bodyHash: string };
+  readonly policy?: PolicyRecord;
+}
+
+export interface DecisionRecord {
+  readonly decisionId: string;
+  readonly userId: string;
+  readonly action: string;
+  readonly at: number;
+  readonly clientId: string;
+  readonly sessionId?: string;
+  readonly requestId?: string;
+  readonly features: RequestFeatures;
+  readonly evaluation: Evaluation;
+  readonly policyVersion: number;
+  readonly stepUpId?: string;
+  readonly redeemedStepUpId?: string;
+  readonly shadow?: { readonly policyVersion: number; readonly decision: string; readonly score: number };
+}
+
+export interface DecisionWrite {
+  readonly record: DecisionRecord;
+  readonly response: unknown;
+  readonly idempotencyKey?: string;
+  readonly bodyHash?: string;
+  /** The profile after learning, when this decision teaches it; written only if unchanged since the read. */
+  readonly profile?: { readonly next: UserProfile; readonly expectedRevision: number };
+  readonly newStepUp?: StoredStepUp;
+  /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
+  readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
+  readonly retentionDays: number;
+}
+
+export type DecisionWriteResult = 'written' | 'duplicate_request' | 'grant_already_used' | 'profile_changed';
+
+export interface DecisionStore {
+  load(request: DecisionReadRequest): Promise<DecisionState>;
+  /** One write round trip: the decision's transaction plus the atomic counters, sent in parallel. */
+  commit(write: DecisionWrite): Promise<DecisionWriteResult>;
+}
+
+export type Outcome = 'succeeded' | 'failed' | 'abandoned';
+
+export interface StoredDecision {
+  readonly decisionId: string;
+  readonly userId: string;
+  readonly action: string;
+  readonly clientId: string;
+  readonly decision: string;
+  readonly at: number;
+  readonly outcome?: Outcome;
+}
+
+/** What the outcome route needs: find a decision, record what happened once, count failures. */
+export interface OutcomeStore {
+  getDecision(decisionId: string): Promise<StoredDecision | undefined>;
+  /** Sets the outcome once; 'same' when that outcome was already recorded, 'conflict' when another one was. */
+  recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'>;
+  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number): Promise<void>;
+}
