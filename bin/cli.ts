@@ -17,9 +17,13 @@ export class CliError extends Error {
   }
 }
 
+// Lazy require, not import(): the CLI runs under tsx's CommonJS loader, where import() of a .ts path fails.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  dev: async () => (await import('./commands/dev')).devCommand,
+  dev: async () => (require('./commands/dev') as typeof import('./commands/dev')).devCommand,
 };
+
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function registerCommand(name: string, load: () => Promise<Command>): void {
   COMMANDS[name] = load;
