@@ -22,8 +22,9 @@ export class GeoipLiteLocator implements GeoLocator {
       kind: 'public',
       prefix,
       ...(hit.country ? { country: hit.country } : {}),
-      ...(hit.region ? { region: `${hit.country}-${hit.region}` } : {}),
-      ...(hit.city ? { city: `${hit.country}-${hit.region}-${hit.city}` } : {}),
+      // Bare names: the engine qualifies them with their parents (contextKeys) so "Springfield" is not one place.
+      ...(hit.region ? { region: hit.region } : {}),
+      ...(hit.city ? { city: hit.city } : {}),
       // Without a city the coordinates are a country-level guess (e.g. the middle of the US): useless for travel math.
       ...(lat !== undefined && lon !== undefined && hit.city ? { lat, lon } : {}),
     };

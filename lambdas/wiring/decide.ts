@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { signDecisionToken } from '../core/step-up/decision-token';
+import { composeDecide } from '../composition/decide';
+import { requiredEnv } from '../config/env';
+import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
+
+// Created once per cold start. Short timeouts and one retry: a decision must fail closed quickly rather than
+// hang while the client waits on a store that does not answer.
+const dynamo = new DynamoDBClient({
+  maxAttempts: 2,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1500 }),
+});
+const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN'));
+const issuer = `stepgate:${requiredEnv('STAGE')}`;
+const metrics = new Metrics({ namespace: 'Stepgate', serviceName: 'stepgate' });
+
+const { handler: decide } = composeDecide({
+  dynamo,
+  tables: { risk: requiredEnv('RISK_TABLE'), audit: requiredEnv('AUDIT_TABLE'), policy: requiredEnv('POLICY_TABLE') },
+  clock: Date.now,
+  signDecisionToken: async ({ now, ...claims }) =>
+    signDecisionToken({ ...claims, action: 'auth.sign_in' }, (await secrets.get()).decisionTokenKey, {
+      issuer,
+      now,
+      alg: 'HS256',
+    }),
+  onDecision: (decision, failedClosed) => {
+    const single = metrics.singleMetric();
+    single.addDimension('Decision', decision);
+    single.addMetric('Decisions', MetricUnit.Count, 1);
+    if (failedClosed) metrics.singleMetric().addMetric('DecisionsFailedClosed', MetricUnit.Count, 1);
+  },
+});
+
+export const handler = decide;
