@@ -17,37 +17,45 @@ export class CliError extends Error {
   }
 }
 
-// Lazy require, not import(): the CLI runs under tsx's CommonJS loader, where import() of a .ts path fails.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  dev: async () => (require('./commands/dev') as typeof import('./commands/dev')).devCommand,
+/**
+ * Command name → [module, export]. Loaded with a lazy require, not import(): the CLI runs under tsx's CommonJS
+ * loader, where import() of a .ts path fails.
+ */
+const COMMANDS: Record<string, readonly [module: string, exportName: string]> = {
+  dev: ['./commands/dev', 'devCommand'],
+  audit: ['./commands/audit', 'auditCommand'],
+  evaluate: ['./commands/evaluate', 'evaluateCommand'],
+  'simulate-traffic': ['./commands/simulate-traffic', 'simulateTrafficCommand'],
 };
 
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-export function registerCommand(name: string, load: () => Promise<Command>): void {
-  COMMANDS[name] = load;
+function load(name: string): Command {
+  const entry = COMMANDS[name];
+  if (!entry) throw new Error(`unknown command ${name}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(entry[0]) as Record<string, Command>;
+  const command = mod[entry[1]];
+  if (!command) throw new Error(`${entry[0]} does not export ${entry[1]}`);
+  return command;
 }
 
-async function usage(): Promise<string> {
+function usage(): string {
   const lines = ['usage: stepgate <command> [options]', '', 'commands:'];
-  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${(await load()).summary}`);
+  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${load(name).summary}`);
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await usage());
+    console.log(usage());
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    console.error(`stepgate: unknown command "${name}"\n\n${await usage()}`);
+  if (!COMMANDS[name]) {
+    console.error(`stepgate: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
   try {
-    return await (await load()).run(rest);
+    return await load(name).run(rest);
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`stepgate ${name}: ${error.message}`);

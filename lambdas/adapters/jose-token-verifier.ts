@@ -37,7 +37,8 @@ export class JoseTokenVerifier implements TokenVerifier {
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') return { ok: false, reason: 'wrong_issuer' };
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss')
+        return { ok: false, reason: 'wrong_issuer' };
       return { ok: false, reason: 'invalid' };
     }
     const tokenUse = this.options.tokenUse ?? 'access';
@@ -48,6 +49,6 @@ export class JoseTokenVerifier implements TokenVerifier {
     if (requiredScopes.length > 0 && !requiredScopes.some((s) => scopes.includes(s))) {
       return { ok: false, reason: 'insufficient_scope' };
     }
-    return { ok: true, token: { claims: payload as Record<string, unknown>, scopes } };
+    return { ok: true, token: { claims: payload, scopes } };
   }
 }

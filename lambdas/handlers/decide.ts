@@ -8,10 +8,19 @@ import { learn } from '../core/risk/learning';
 import type { Evaluation, GrantInfo, RequestFeatures } from '../core/risk/types';
 import { wwwAuthenticate } from '../core/risk/www-authenticate';
 import type { Clock } from '../ports/clock';
-import type { DecisionState, DecisionStore, DecisionWrite, Outcome, OutcomeStore, StoredStepUp } from '../ports/decision-store';
+import type {
+  DecisionState,
+  DecisionStore,
+  DecisionWrite,
+  Outcome,
+  OutcomeStore,
+  StoredStepUp,
+} from '../ports/decision-store';
 import type { DeviceParser } from '../ports/device-parser';
 import type { GeoLocator } from '../ports/geo-locator';
 import type { PolicyRecord } from '../ports/policy-store';
+import type { ShadowCandidate } from '../ports/policy-admin-store';
+import { replayInputOf } from '../core/simulation/replay-input';
 import { ConflictError, InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf } from './http/caller';
 import { httpHandler, json, type HttpLambda } from './http/http-handler';
@@ -21,6 +30,7 @@ import type { PolicyCache } from './policy-cache';
 export const STEP_UP_TTL_MS = 10 * 60_000;
 const TIMESTAMP_PAST_MS = 24 * 3600_000;
 const TIMESTAMP_FUTURE_MS = 5 * 60_000;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
 const decisionBody = z.strictObject({
@@ -36,8 +46,18 @@ const decisionBody = z.strictObject({
     deviceId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
     timestamp: z.iso.datetime({ offset: true }).optional(),
   }),
-  stepUpId: z.string().min(1).max(128).regex(/^[\w-]+$/, 'not a step-up id').optional(),
-  requestId: z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only').optional(),
+  stepUpId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w-]+$/, 'not a step-up id')
+    .optional(),
+  requestId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
+    .optional(),
 });
 export type DecisionRequestBody = z.infer<typeof decisionBody>;
 
@@ -59,7 +79,11 @@ export interface DecisionResponse {
 
 export interface ShadowScorer {
   /** Scores the same input under the candidate policy, if one is active; never throws, never slows the answer. */
-  score(input: Parameters<typeof evaluate>[0]): { policyVersion: number; decision: string; score: number } | undefined;
+  score(
+    input: Parameters<typeof evaluate>[0],
+  ): { policyVersion: number; decision: string; score: number; runId?: string } | undefined;
+  /** The candidate as read with the policy (same read, same cache bound); `null` when no shadow run is active. */
+  refresh?(candidate: ShadowCandidate | null): void;
 }
 
 export interface DecideDependencies {
@@ -92,7 +116,8 @@ function bodyHash(body: unknown): string {
 
 function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo | undefined {
   // Only a granted step-up of this very user counts; anything else is ignored, never trusted.
-  if (!stepUp || stepUp.status !== 'granted' || stepUp.userId !== userId || stepUp.grantedAt === undefined) return undefined;
+  if (!stepUp || stepUp.status !== 'granted' || stepUp.userId !== userId || stepUp.grantedAt === undefined)
+    return undefined;
   return {
     stepUpId: stepUp.stepUpId,
     userId: stepUp.userId,
@@ -120,7 +145,10 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     if (body.context.timestamp) {
       const t = Date.parse(body.context.timestamp);
       if (t < serverNow - TIMESTAMP_PAST_MS || t > serverNow + TIMESTAMP_FUTURE_MS) {
-        throw new InvalidRequestError('context.timestamp: must be within the last 24 hours and at most 5 minutes ahead', 'context.timestamp');
+        throw new InvalidRequestError(
+          'context.timestamp: must be within the last 24 hours and at most 5 minutes ahead',
+          'context.timestamp',
+        );
       }
       now = t;
     }
@@ -149,6 +177,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         return failClosedResponse(body, error);
       }
       if (state.policy) deps.policyCache.accept(state.policy, serverNow);
+      if (state.shadow !== undefined) deps.shadow?.refresh?.(state.shadow);
       const policyRecord = state.policy ?? cached ?? deps.policyCache.lastKnown() ?? deps.fallbackPolicy;
       if (state.replay) {
         if (state.replay.bodyHash !== hash) {
@@ -236,14 +265,24 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
           ...(newStepUp ? { stepUpId: newStepUp.stepUpId } : {}),
           ...(evaluation.grantRedeemed && grant ? { redeemedStepUpId: grant.stepUpId } : {}),
           ...(shadow ? { shadow } : {}),
+          replay: replayInputOf(input),
         },
         response,
         ...(idempotencyKey ? { idempotencyKey, bodyHash: hash } : {}),
         ...(evaluation.teaches
-          ? { profile: { next: learn(state.profile, features, now, 'trusted'), expectedRevision: state.profileRevision } }
+          ? {
+              profile: {
+                next: learn(state.profile, features, now, 'trusted'),
+                expectedRevision: state.profileRevision,
+              },
+            }
           : {}),
         ...(newStepUp ? { newStepUp } : {}),
-        ...(evaluation.grantRedeemed && grant && evaluation.stepUp === undefined && state.stepUp && state.stepUp.maxAgeSeconds === 0
+        ...(evaluation.grantRedeemed &&
+        grant &&
+        evaluation.stepUp === undefined &&
+        state.stepUp &&
+        state.stepUp.maxAgeSeconds === 0
           ? { consumeGrant: { stepUpId: grant.stepUpId, expectedRevision: state.stepUp.revision } }
           : {}),
         retentionDays: policyRecord.policy.retention.riskHistoryDays,
@@ -256,7 +295,8 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       // Races with a concurrent request of the same user or for the same grant: decide again on fresh state.
       if (result !== 'written' && attempt < 3) continue;
-      if (result !== 'written') return failClosedResponse(body, new Error(`decision write kept failing: ${result}`), policyRecord);
+      if (result !== 'written')
+        return failClosedResponse(body, new Error(`decision write kept failing: ${result}`), policyRecord);
       deps.onDecision?.(evaluation.decision, false);
       return json(200, response);
     }
@@ -285,11 +325,13 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     const caller = callerOf(event);
     const decision = /^[\w-]{1,128}$/.test(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
     // Another app's decision is reported as missing: ids must not let one client probe another's traffic.
-    if (!decision || decision.clientId !== (caller.clientId ?? caller.subject)) throw new NotFoundError('decision not found');
+    if (!decision || decision.clientId !== (caller.clientId ?? caller.subject))
+      throw new NotFoundError('decision not found');
     const now = deps.clock();
     const outcome: Outcome = body.outcome;
     const recorded = await deps.store.recordOutcome(decisionId, outcome, now);
-    if (recorded === 'conflict') throw new ConflictError('outcome: a different outcome was already reported for this decision');
+    if (recorded === 'conflict')
+      throw new ConflictError('outcome: a different outcome was already reported for this decision');
     if (recorded === 'recorded' && outcome === 'failed' && decision.action === 'auth.sign_in') {
       await deps.store.recordFailure(decision.userId, 'signIns', now);
     }

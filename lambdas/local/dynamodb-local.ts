@@ -73,7 +73,8 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeout
         await client.send(new ListTablesCommand({}));
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -87,11 +88,21 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeout
  * We spawn java ourselves rather than through the package's `spawn()` so that the process is a direct child we
  * can kill reliably (no shell in between that would orphan the JVM on Ctrl-C).
  */
-export async function startDynamoDbLocal(options: { port: number; dataDir?: string; timeoutMs?: number }): Promise<DynamoDbLocalHandle> {
+export async function startDynamoDbLocal(options: {
+  port: number;
+  dataDir?: string;
+  timeoutMs?: number;
+}): Promise<DynamoDbLocalHandle> {
   if (!javaAvailable()) throw new JavaMissingError();
   if (!(await portIsFree(options.port))) throw new PortInUseError(options.port, 'STEPGATE_DYNAMODB_PORT');
   const jarDir = dynamoDbLocalJarDir();
-  const args = [`-Djava.library.path=${jarDir}/DynamoDBLocal_lib`, '-jar', `${jarDir}/DynamoDBLocal.jar`, '-port', String(options.port)];
+  const args = [
+    `-Djava.library.path=${jarDir}/DynamoDBLocal_lib`,
+    '-jar',
+    `${jarDir}/DynamoDBLocal.jar`,
+    '-port',
+    String(options.port),
+  ];
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     args.push('-dbPath', options.dataDir, '-sharedDb');
@@ -108,7 +119,9 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     await waitUntilAnswering(endpoint, child, options.timeoutMs ?? 30_000);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`DynamoDB Local failed to start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, { cause: error });
+    throw new Error(`DynamoDB Local failed to start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, {
+      cause: error,
+    });
   }
   let stopped: Promise<void> | undefined;
   return {

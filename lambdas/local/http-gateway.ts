@@ -49,7 +49,12 @@ export async function readBody(req: IncomingMessage, limit = MAX_GATEWAY_BODY): 
   return Buffer.concat(chunks);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -150,12 +155,17 @@ export class HttpGateway {
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
     }
     const queryStringParameters: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) queryStringParameters[k] = queryStringParameters[k] ? `${queryStringParameters[k]},${v}` : v;
+    for (const [k, v] of url.searchParams)
+      queryStringParameters[k] = queryStringParameters[k] ? `${queryStringParameters[k]},${v}` : v;
     const now = Date.now();
     // API Gateway passes claims as strings (arrays flattened to "[a b]"), so handlers must cope with that form.
     const flatClaims: Record<string, string | number | boolean | string[]> = {};
     for (const [k, v] of Object.entries(claims)) {
-      flatClaims[k] = Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
+      flatClaims[k] = Array.isArray(v)
+        ? `[${v.join(' ')}]`
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : (v as string | number | boolean);
     }
     const isText = body.length === 0 || /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? '');
     return {
@@ -187,6 +197,6 @@ export class HttpGateway {
       },
       ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
       isBase64Encoded: !isText,
-    } as HttpEvent;
+    };
   }
 }

@@ -29,13 +29,7 @@ export const ADMIN_GROUP = 'risk-admins';
 export const AUDITOR_GROUP = 'risk-auditors';
 
 export function localIdentities(env: Readonly<Record<string, string | undefined>>): LocalIdentities {
-  const user = (
-    key: string,
-    username: string,
-    password: string,
-    sub: string,
-    groups: string[],
-  ): LocalUser => ({
+  const user = (key: string, username: string, password: string, sub: string, groups: string[]): LocalUser => ({
     username: env[`STEPGATE_${key}_USER`] ?? username,
     password: env[`STEPGATE_${key}_PASSWORD`] ?? password,
     sub,
@@ -52,7 +46,9 @@ export function localIdentities(env: Readonly<Record<string, string | undefined>
     webClient: { clientId: env.STEPGATE_WEB_CLIENT_ID ?? 'local-web', allowedScopes: [] },
     users: [
       user('ADMIN', 'admin@example.com', 'Admin-Local-1!', '00000000-0000-4000-8000-00000000a001', [ADMIN_GROUP]),
-      user('AUDITOR', 'auditor@example.com', 'Auditor-Local-1!', '00000000-0000-4000-8000-00000000a002', [AUDITOR_GROUP]),
+      user('AUDITOR', 'auditor@example.com', 'Auditor-Local-1!', '00000000-0000-4000-8000-00000000a002', [
+        AUDITOR_GROUP,
+      ]),
       user('ALICE', 'alice@example.com', 'Alice-Local-1!', '00000000-0000-4000-8000-00000000a003', []),
     ],
   };

@@ -84,6 +84,12 @@ export class LocalIssuer {
       },
       nowSeconds,
     );
-    return { AccessToken: accessToken, IdToken: idToken, RefreshToken: randomUUID(), ExpiresIn: this.ttlSeconds, TokenType: 'Bearer' };
+    return {
+      AccessToken: accessToken,
+      IdToken: idToken,
+      RefreshToken: randomUUID(),
+      ExpiresIn: this.ttlSeconds,
+      TokenType: 'Bearer',
+    };
   }
 }

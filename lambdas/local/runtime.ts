@@ -4,7 +4,13 @@ import { API_ROUTES } from '../handlers/api-routes';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { tableNamesFor, type TableNames } from '../adapters/dynamodb/table-definitions';
 import { bootstrapTables } from './bootstrap-tables';
-import { localClientConfig, PortInUseError, portIsFree, startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
+import {
+  localClientConfig,
+  PortInUseError,
+  portIsFree,
+  startDynamoDbLocal,
+  type DynamoDbLocalHandle,
+} from './dynamodb-local';
 import { HttpGateway, sendJson } from './http-gateway';
 import { localIdentities, type LocalIdentities } from './local-identities';
 import { LocalIssuer } from './local-issuer';
@@ -45,7 +51,8 @@ export function runtimeOptionsFromEnv(env: Readonly<Record<string, string | unde
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
     return n;
   };
   return {
@@ -61,7 +68,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const now = options.now ?? Date.now;
   if (!(await portIsFree(options.port))) throw new PortInUseError(options.port, 'PORT');
   let ddb: DynamoDbLocalHandle | undefined;
-  const endpoint = options.dynamoEndpoint ?? (ddb = await startDynamoDbLocal({ port: options.dynamoPort, ...(options.dataDir ? { dataDir: options.dataDir } : {}) })).endpoint;
+  const endpoint =
+    options.dynamoEndpoint ??
+    (ddb = await startDynamoDbLocal({
+      port: options.dynamoPort,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    })).endpoint;
   const dynamo = new DynamoDBClient(localClientConfig(endpoint));
   try {
     const tables = tableNamesFor(options.tablePrefix ?? 'stepgate-local');

@@ -1,4 +1,6 @@
-import type { Evaluation, GlobalStats, GrantInfo, RequestFeatures, UserProfile, VelocityCounts } from '../core/risk/types';
+import type { Evaluation, GlobalStats, RequestFeatures, UserProfile, VelocityCounts } from '../core/risk/types';
+import type { ReplayInput } from '../core/simulation/replay-input';
+import type { ShadowCandidate } from './policy-admin-store';
 import type { PolicyRecord } from './policy-store';
 
 /** What one decision needs to know, fetched in ONE read round trip. */
@@ -43,6 +45,8 @@ export interface DecisionState {
   /** An earlier decision with the same idempotency key; `bodyHash` tells a true retry from a reused key. */
   readonly replay?: { readonly decisionId: string; readonly response: unknown; readonly bodyHash: string };
   readonly policy?: PolicyRecord;
+  /** Read with the policy: the shadow candidate being scored, `null` when no shadow run is active. */
+  readonly shadow?: ShadowCandidate | null;
 }
 
 export interface DecisionRecord {
@@ -58,7 +62,14 @@ export interface DecisionRecord {
   readonly policyVersion: number;
   readonly stepUpId?: string;
   readonly redeemedStepUpId?: string;
-  readonly shadow?: { readonly policyVersion: number; readonly decision: string; readonly score: number };
+  readonly shadow?: {
+    readonly policyVersion: number;
+    readonly decision: string;
+    readonly score: number;
+    readonly runId?: string;
+  };
+  /** What re-running the engine on this decision needs (simulate, shadow checks); see replay-input.ts. */
+  readonly replay?: ReplayInput;
 }
 
 export interface DecisionWrite {

@@ -6,7 +6,10 @@ export interface VerifiedToken {
 
 export type TokenCheck =
   | { readonly ok: true; readonly token: VerifiedToken }
-  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' | 'wrong_issuer' | 'wrong_audience' | 'insufficient_scope' };
+  | {
+      readonly ok: false;
+      readonly reason: 'missing' | 'invalid' | 'expired' | 'wrong_issuer' | 'wrong_audience' | 'insufficient_scope';
+    };
 
 /** Verifies bearer tokens with the rules of API Gateway's JWT authorizer (issuer, audience/client, expiry, scopes). */
 export interface TokenVerifier {

@@ -67,7 +67,8 @@ describe('decision API through the local runtime', () => {
     expect(stranger.status).toBe(200);
     expect(stranger.body.decision).toBe('step_up');
     expect(codes(stranger)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country']));
-    const sum = stranger.body.reasons.reduce((s: number, r: { points: number }) => s + r.points, 0);
+    const reasons = stranger.body.reasons as { points: number }[];
+    const sum = reasons.reduce((s, r) => s + r.points, 0);
     expect(stranger.body.score).toBe(Math.max(0, Math.min(100, Math.round(sum))));
     expect(stranger.body.stepUp).toMatchObject({ acrValues: [expect.any(String)], methods: expect.any(Array) });
     expect(stranger.body.wwwAuthenticate).toMatch(/^Bearer error="insufficient_user_authentication"/);
@@ -88,10 +89,14 @@ describe('decision API through the local runtime', () => {
 
   it('raises velocity.ip_many_users when 40 users come from one IP within a minute', async () => {
     const ip = '81.2.69.160';
-    let last;
+    let last: Awaited<ReturnType<typeof decide>> | undefined;
     for (let i = 0; i < 40; i++) {
       clock += 1000;
-      last = await decide({ userId: `stuffed-${i}@example.com`, action: 'auth.sign_in', context: { ip, userAgent: FIREFOX_WIN } });
+      last = await decide({
+        userId: `stuffed-${i}@example.com`,
+        action: 'auth.sign_in',
+        context: { ip, userAgent: FIREFOX_WIN },
+      });
       expect(last.status).toBe(200);
     }
     expect(codes(last!)).toContain('velocity.ip_many_users');
@@ -105,11 +110,18 @@ describe('decision API through the local runtime', () => {
     await runtime.context.dynamo.send(
       new PutItemCommand({
         TableName: runtime.context.tables.policy,
-        Item: policyItem({ version: 2, policy, updatedAt: new Date(clock).toISOString(), updatedBy: 'test' }, ACTIVE_SK),
+        Item: policyItem(
+          { version: 2, policy, updatedAt: new Date(clock).toISOString(), updatedBy: 'test' },
+          ACTIVE_SK,
+        ),
       }),
     );
     clock += 6000; // past the 5 s policy cache
-    const res = await decide({ userId: 'someone@example.com', action: 'profile.view', context: { ip: '45.33.32.156' } });
+    const res = await decide({
+      userId: 'someone@example.com',
+      action: 'profile.view',
+      context: { ip: '45.33.32.156' },
+    });
     expect(res.body.decision).toBe('deny');
     expect(res.body.policyVersion).toBe(2);
     expect(codes(res)).toContain('ip.denylisted');

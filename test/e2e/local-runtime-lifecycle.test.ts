@@ -7,7 +7,10 @@ const CLI = 'bin/stepgate-cli.js';
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no "${pattern}" within ${timeoutMs} ms; output:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${pattern}" within ${timeoutMs} ms; output:\n${out}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (pattern.test(out)) {

@@ -6,7 +6,8 @@ import { tableNamesFor, type TableNames } from '../../lambdas/adapters/dynamodb/
 
 export function testDynamoEndpoint(): string {
   const endpoint = process.env.STEPGATE_TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('STEPGATE_TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup)');
+  if (!endpoint)
+    throw new Error('STEPGATE_TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup)');
   return endpoint;
 }
 

@@ -4,7 +4,9 @@ import { findFreePort } from '../../lambdas/local/dynamodb-local';
 import { testDynamoEndpoint } from './dynamodb';
 
 /** The real local runtime (gateway, issuer, handlers) on a free port, on the run's DynamoDB Local, own tables. */
-export async function startTestRuntime(options: { now?: () => number; env?: Record<string, string> } = {}): Promise<LocalRuntime> {
+export async function startTestRuntime(
+  options: { now?: () => number; env?: Record<string, string> } = {},
+): Promise<LocalRuntime> {
   const port = await findFreePort();
   return startLocalRuntime({
     port,
@@ -35,6 +37,7 @@ export async function postJson(
   token: string | undefined,
   body: unknown,
   headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',

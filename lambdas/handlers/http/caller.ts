@@ -24,7 +24,8 @@ function parseGroups(raw: unknown): string[] {
 export function callerOf(event: HttpEvent): Caller {
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
   const scopeClaim = claims.scope;
-  const scopes = event.requestContext.authorizer?.jwt?.scopes ?? (typeof scopeClaim === 'string' ? scopeClaim.split(' ') : []);
+  const scopes =
+    event.requestContext.authorizer?.jwt?.scopes ?? (typeof scopeClaim === 'string' ? scopeClaim.split(' ') : []);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
     subject: str(claims.sub) ?? 'unknown',

@@ -47,13 +47,21 @@ export function zodToInvalidRequest(error: z.ZodError, prefix = ''): InvalidRequ
 function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: (request) => {
-      const error = request.error as (Error & { statusCode?: number; expose?: boolean; code?: string }) | null;
+      const error = request.error;
       if (!error) return;
-      const mapped = error instanceof ApiError || error instanceof StepgateError ? statusForCode(error.code) : undefined;
-      if ((error instanceof ApiError || error instanceof StepgateError) && (mapped !== undefined || error instanceof ApiError)) {
+      const mapped =
+        error instanceof ApiError || error instanceof StepgateError ? statusForCode(error.code) : undefined;
+      if (
+        (error instanceof ApiError || error instanceof StepgateError) &&
+        (mapped !== undefined || error instanceof ApiError)
+      ) {
         const status = mapped ?? 400;
         const details =
-          error instanceof ApiError ? error.details : 'field' in error && typeof error.field === 'string' ? { field: error.field } : undefined;
+          error instanceof ApiError
+            ? error.details
+            : 'field' in error && typeof error.field === 'string'
+              ? { field: error.field }
+              : undefined;
         request.error = Object.assign(new Error(errorBody(error.code, error.message, details)), {
           statusCode: status,
           expose: true,
@@ -71,14 +79,23 @@ function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy
           : status === 415
             ? 'content-type: must be application/json'
             : http.message;
-        request.error = Object.assign(new Error(errorBody(code, message, malformedJson || status === 415 ? { field: malformedJson ? 'body' : 'content-type' } : undefined)), {
-          statusCode: status,
-          expose: true,
-        });
+        request.error = Object.assign(
+          new Error(
+            errorBody(
+              code,
+              message,
+              malformedJson || status === 415 ? { field: malformedJson ? 'body' : 'content-type' } : undefined,
+            ),
+          ),
+          {
+            statusCode: status,
+            expose: true,
+          },
+        );
         return;
       }
       // Unexpected: log a summary (never the event: it may hold tokens or personal data) and answer generically.
-      logError({ name: error.name, message: error.message, code: error.code });
+      logError({ name: error.name, message: error.message, code: (error as { code?: unknown }).code });
       request.error = Object.assign(new Error(GENERIC_500), { statusCode: 500, expose: true });
     },
   };
@@ -113,17 +130,22 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
     .use({
       before: (request) => {
         if (!schema) return;
-        const parsed = schema.safeParse(request.event.body);
+        const event = request.event as unknown as { body: unknown };
+        const parsed = schema.safeParse(event.body);
         if (!parsed.success) throw zodToInvalidRequest(parsed.error);
-        (request.event as unknown as { body: unknown }).body = parsed.data;
+        event.body = parsed.data;
       },
     })
     .use(httpErrorHandler({ logger: false, fallbackMessage: GENERIC_500 }))
     .use(jsonErrors(logError))
-    .handler(async (event) =>
-      fn({ body: event.body as unknown as TSchema extends z.ZodType ? z.infer<TSchema> : undefined, event }),
-    );
-  return handler as unknown as HttpLambda;
+    .handler(async (event) => {
+      type Body = TSchema extends z.ZodType ? z.infer<TSchema> : undefined;
+      // The validator above replaced the raw body with the schema's output; its generic type reads as `any` to lint.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+      const { body } = event as unknown as { body: Body };
+      return fn({ body, event });
+    });
+  return handler;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
