@@ -140,9 +140,9 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
     .use(jsonErrors(logError))
     .handler(async (event) => {
       type Body = TSchema extends z.ZodType ? z.infer<TSchema> : undefined;
+      const { body } = event as unknown as { body: Body };
       // The validator above replaced the raw body with the schema's output; its generic type reads as `any` to lint.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
-      const { body } = event as unknown as { body: Body };
       return fn({ body, event });
     });
   return handler;
