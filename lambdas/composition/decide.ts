@@ -3,8 +3,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { contextKeys } from '../core/risk/context-keys';
 import type { RequestFeatures } from '../core/risk/types';
-import { DynamoDbDecisionStore, type GlobalKeys, type TransactionParticipant } from '../adapters/dynamodb/dynamodb-decision-store';
+import {
+  DynamoDbDecisionStore,
+  type GlobalKeys,
+  type TransactionParticipant,
+} from '../adapters/dynamodb/dynamodb-decision-store';
 import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
+import type { AuditEvent } from '../core/audit/audit-event';
 import { GeoipLiteLocator } from '../adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../adapters/ua-parser-device-parser';
 import { buildDecideHandler, type DecideDependencies } from '../handlers/decide';
@@ -27,12 +33,41 @@ export function globalKeys(features: RequestFeatures): GlobalKeys {
   };
 }
 
+/** The audit record of a decision: who asked, about whom, what was answered and why (reason codes, no raw context). */
+export function decisionAuditEvent(write: DecisionWrite): AuditEvent {
+  const { record } = write;
+  return {
+    eventId: `decision:${record.decisionId}`,
+    kind: 'decision',
+    actor: { type: 'app', id: record.clientId },
+    subject: record.userId,
+    action: record.action,
+    outcome: record.evaluation.decision,
+    reasons: record.evaluation.reasons.map((r) => r.code),
+    policyVersion: record.policyVersion,
+    ...(record.requestId ? { requestId: record.requestId } : {}),
+    at: new Date(record.at).toISOString(),
+    data: {
+      decisionId: record.decisionId,
+      score: record.evaluation.score,
+      ...(record.stepUpId ? { stepUpId: record.stepUpId } : {}),
+      ...(record.redeemedStepUpId ? { redeemedStepUpId: record.redeemedStepUpId } : {}),
+    },
+  };
+}
+
+function auditParticipant(auditLog: DynamoDbAuditLog) {
+  return (write: DecisionWrite): Promise<TransactionParticipant> =>
+    Promise.resolve(auditLog.prepare(decisionAuditEvent(write)));
+}
+
 export interface DecideComposition {
   readonly dynamo: DynamoDBClient;
   readonly tables: TableNames;
   readonly clock: Clock;
   readonly policyCacheMs?: number;
-  readonly audit?: (write: DecisionWrite) => Promise<TransactionParticipant | undefined>;
+  /** Appends each decision's audit record inside the decision's own transaction (one write round trip). */
+  readonly auditLog?: DynamoDbAuditLog;
   readonly signDecisionToken?: DecideDependencies['signDecisionToken'];
   readonly shadow?: DecideDependencies['shadow'];
   readonly onDecision?: DecideDependencies['onDecision'];
@@ -43,7 +78,7 @@ export interface DecideComposition {
 export function composeDecide(c: DecideComposition) {
   const store = new DynamoDbDecisionStore(c.dynamo, c.tables, {
     globalKeys,
-    ...(c.audit ? { audit: c.audit } : {}),
+    ...(c.auditLog ? { audit: auditParticipant(c.auditLog) } : {}),
     ...(c.onRoundTrip ? { onRoundTrip: c.onRoundTrip } : {}),
   });
   const handler = buildDecideHandler({

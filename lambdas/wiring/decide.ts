@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { signDecisionToken } from '../core/step-up/decision-token';
 import { composeDecide } from '../composition/decide';
+import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { requiredEnv } from '../config/env';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 
@@ -17,9 +18,17 @@ const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requi
 const issuer = `stepgate:${requiredEnv('STAGE')}`;
 const metrics = new Metrics({ namespace: 'Stepgate', serviceName: 'stepgate' });
 
+const tables = {
+  risk: requiredEnv('RISK_TABLE'),
+  audit: requiredEnv('AUDIT_TABLE'),
+  policy: requiredEnv('POLICY_TABLE'),
+};
+
 const { handler: decide } = composeDecide({
   dynamo,
-  tables: { risk: requiredEnv('RISK_TABLE'), audit: requiredEnv('AUDIT_TABLE'), policy: requiredEnv('POLICY_TABLE') },
+  tables,
+  // One chain per container: appends from parallel Lambdas never contend for a chain head.
+  auditLog: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit, writer: 'decide' }),
   clock: Date.now,
   signDecisionToken: async ({ now, ...claims }) =>
     signDecisionToken({ ...claims, action: 'auth.sign_in' }, (await secrets.get()).decisionTokenKey, {

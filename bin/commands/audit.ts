@@ -1,0 +1,214 @@
+import { writeFile, open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CliError, type Command } from '../cli';
+import { parseAuditRange, InvalidAuditQueryError, MAX_EXPORT_LIMIT } from '../../lambdas/core/audit/audit-query';
+import type { AuditEvent } from '../../lambdas/core/audit/audit-event';
+import { renderEvidenceHtml, renderEvidenceText, summarizeEvidence } from '../../lambdas/core/audit/evidence-report';
+import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
+import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
+import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { localClientConfig } from '../../lambdas/local/dynamodb-local';
+import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
+
+const USAGE = `usage:
+  stepgate audit verify [--json]                                   recompute every chain; exit 1 on any break
+  stepgate audit export --from <date> --to <date> [--subject <id>] [--out <file>]
+                                                                   records as JSON lines (stdout by default)
+  stepgate audit report --from <date> --to <date> [--html <file>]  SOC 2 evidence summary
+
+dates: YYYY-MM-DD (a date-only --to includes that day) or ISO-8601 date-time with zone; times are UTC.
+environment:
+  STEPGATE_DYNAMODB_ENDPOINT  DynamoDB endpoint (default http://127.0.0.1:8000, the local runtime's);
+                              "aws" to use the AWS SDK's default region and credentials
+  STEPGATE_TABLE_PREFIX       table name prefix (default stepgate-local); the audit table is <prefix>-audit
+  STEPGATE_AUDIT_TABLE        audit table name, overriding the prefix`;
+
+interface Connection {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  readonly endpoint: string;
+}
+
+function connect(env: NodeJS.ProcessEnv): Connection {
+  const endpoint = env.STEPGATE_DYNAMODB_ENDPOINT || 'http://127.0.0.1:8000';
+  const client = endpoint === 'aws' ? new DynamoDBClient({}) : new DynamoDBClient(localClientConfig(endpoint));
+  const table = env.STEPGATE_AUDIT_TABLE || tableNamesFor(env.STEPGATE_TABLE_PREFIX || 'stepgate-local').audit;
+  return { client, table, endpoint };
+}
+
+/** Turns the two failures a person at the terminal can fix into one clear line each. */
+function explain(error: unknown, conn: Connection): never {
+  const e = error as { name?: string; code?: string; message?: string };
+  if (e?.name === 'ResourceNotFoundException') {
+    throw new CliError(
+      `audit table ${conn.table} not found at ${conn.endpoint} (set STEPGATE_TABLE_PREFIX or STEPGATE_AUDIT_TABLE)`,
+    );
+  }
+  if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e?.message ?? '')) {
+    throw new CliError(
+      `cannot reach DynamoDB at ${conn.endpoint}: is \`npm start\` running? (or set STEPGATE_DYNAMODB_ENDPOINT)`,
+    );
+  }
+  if (error instanceof InvalidAuditQueryError) throw new CliError(`--${error.message}`, 2);
+  throw error;
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+}
+
+function range(values: Record<string, string | boolean | undefined>): { from: number; to: number } {
+  const from = values.from;
+  const to = values.to;
+  if (typeof from !== 'string') throw new CliError(`--from is required\n\n${USAGE}`, 2);
+  if (typeof to !== 'string') throw new CliError(`--to is required\n\n${USAGE}`, 2);
+  return parseAuditRange(from, to, Date.now());
+}
+
+/** Reading personal data out of the trail is itself recorded, as the admin API does. */
+async function recordCliRead(
+  conn: Connection,
+  action: string,
+  data: Record<string, unknown>,
+  subject?: string,
+): Promise<void> {
+  const log = new DynamoDbAuditLog({ client: conn.client, tableName: conn.table, writer: 'cli' });
+  const now = new Date();
+  await log.append({
+    eventId: `admin.read:cli:${randomUUID()}`,
+    kind: 'admin.read',
+    actor: { type: 'user', id: `os:${userInfo().username}@${hostname()}` },
+    action,
+    outcome: 'served',
+    at: now.toISOString(),
+    ...(subject ? { subject } : {}),
+    data,
+  });
+}
+
+async function* allRecords(reader: DynamoDbAuditReader, query: Omit<AuditExportQuery, 'cursor' | 'limit'>) {
+  let cursor: string | undefined;
+  do {
+    const page: AuditPage = await reader.exportRecords({
+      ...query,
+      limit: MAX_EXPORT_LIMIT,
+      ...(cursor ? { cursor } : {}),
+    });
+    yield* page.records;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+async function verify(args: string[], conn: Connection): Promise<number> {
+  const values = parse(args, { json: { type: 'boolean' } });
+  const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
+  const now = Date.now();
+  let chains = 0;
+  let records = 0;
+  const breaks = [];
+  for await (const chain of reader.verifyEach(now)) {
+    chains += 1;
+    records += chain.records;
+    breaks.push(...chain.breaks);
+    if (!values.json) {
+      const kinds = chain.breaks.map((b) => `${b.kind}@${b.seq}`).join(' ');
+      console.log(
+        `chain ${chain.chain}  records ${chain.records}  breaks ${chain.breaks.length}${kinds ? `  ${kinds}` : ''}`,
+      );
+    }
+  }
+  const ok = breaks.length === 0;
+  if (values.json) console.log(JSON.stringify({ ok, chains, records, breaks }, null, 2));
+  else
+    console.log(
+      `audit trail ${ok ? 'VERIFIED' : 'BROKEN'}: ${chains} chains, ${records} records, ${breaks.length} breaks`,
+    );
+  return ok ? 0 : 1;
+}
+
+async function exportJsonLines(args: string[], conn: Connection): Promise<number> {
+  const values = parse(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    subject: { type: 'string' },
+    out: { type: 'string' },
+  });
+  const { from, to } = range(values);
+  const subject = typeof values.subject === 'string' && values.subject !== '' ? values.subject : undefined;
+  const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
+  const out = typeof values.out === 'string' ? await open(values.out, 'w') : undefined;
+  let count = 0;
+  try {
+    // Recorded before the first record leaves the table: a read that is interrupted was still a read.
+    await recordCliRead(
+      conn,
+      'audit.export',
+      { from: new Date(from).toISOString(), to: new Date(to).toISOString(), to_file: out !== undefined },
+      subject,
+    );
+    for await (const record of allRecords(reader, { from, to, ...(subject ? { subject } : {}) })) {
+      const line = `${JSON.stringify(record)}\n`;
+      if (out) await out.write(line);
+      else process.stdout.write(line);
+      count += 1;
+    }
+  } finally {
+    await out?.close();
+  }
+  console.error(`exported ${count} records${typeof values.out === 'string' ? ` to ${values.out}` : ''}`);
+  return 0;
+}
+
+async function report(args: string[], conn: Connection): Promise<number> {
+  const values = parse(args, { from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' } });
+  const { from, to } = range(values);
+  const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
+  await recordCliRead(conn, 'audit.report', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  const events: AuditEvent[] = [];
+  for await (const record of allRecords(reader, { from, to })) events.push(record.event);
+  const verification = await reader.verifyAll(Date.now());
+  const summary = summarizeEvidence(
+    { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    events,
+    verification,
+  );
+  process.stdout.write(renderEvidenceText(summary));
+  if (typeof values.html === 'string') {
+    await writeFile(values.html, renderEvidenceHtml(summary, new Date().toISOString()));
+    console.error(`wrote ${values.html}`);
+  }
+  return 0;
+}
+
+export const auditCommand: Command = {
+  summary: 'verify the tamper-evident audit trail, export it as JSON lines, or write a SOC 2 evidence report',
+  async run(args) {
+    const [sub, ...rest] = args;
+    const run = { verify, export: exportJsonLines, report }[sub ?? ''];
+    if (!run) {
+      if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+        console.log(USAGE);
+        return sub === undefined ? 2 : 0;
+      }
+      throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`, 2);
+    }
+    const conn = connect(process.env);
+    try {
+      return await run(rest, conn);
+    } catch (error) {
+      explain(error, conn);
+    } finally {
+      conn.client.destroy();
+    }
+  },
+};
