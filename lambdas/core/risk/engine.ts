@@ -1,0 +1,135 @@
+import { parseIp } from '../net/ip';
+import { compilePolicy } from '../policy/compiled-policy';
+import type { SensitivityLevel } from '../policy/policy-schema';
+import { contextKeysFor } from './context-keys';
+import { checkGrant } from './grant';
+import { actionSignal, resolveActionLevel } from './signals/action';
+import type { SignalContext } from './signals/context';
+import { deviceSignals } from './signals/device';
+import { familiaritySignals } from './signals/familiarity';
+import { geoSignals } from './signals/geo';
+import { listSignals } from './signals/lists';
+import { newUserSignals } from './signals/new-user';
+import { velocitySignals } from './signals/velocity';
+import type { Decision, Evaluation, EvaluationInput, Reason, RiskLevel } from './types';
+
+/** Bounds of the informational risk level: low < 30 ≤ medium < 70 ≤ high. */
+export const RISK_LEVEL_BOUNDS = { medium: 30, high: 70 } as const;
+
+export function riskLevelOf(score: number): RiskLevel {
+  return score < RISK_LEVEL_BOUNDS.medium ? 'low' : score < RISK_LEVEL_BOUNDS.high ? 'medium' : 'high';
+}
+
+const DECISION_RANK: Record<Decision, number> = { allow: 0, step_up: 1, deny: 2 };
+
+/** Orders decisions by friction: allow < step_up < deny. */
+export function decisionRank(d: Decision): number {
+  return DECISION_RANK[d];
+}
+
+export function buildSignalContext(input: EvaluationInput): SignalContext {
+  const ip = parseIp(input.features.ip);
+  const profile = input.profile;
+  return {
+    input,
+    keys: contextKeysFor(input.features, ip),
+    ip,
+    compiled: compilePolicy(input.policy),
+    history: profile !== undefined && profile.trustedEvents > 0 ? profile : undefined,
+  };
+}
+
+function append(into: Reason[], from: Reason[]): void {
+  for (const r of from) into.push(r);
+}
+
+/**
+ * Scores one request and decides. Pure: same input (same policy object contents) → same output.
+ *
+ * score = clamp(round(Σ points), 0, 100); against the action's level: score < stepUpAt → allow, < denyAt →
+ * step_up, else deny. The deny list is a hard rule. A valid grant turns step_up (never deny) into allow.
+ * Reasons come in a fixed order: action, lists, new user, device, geo, familiarity, velocity, grant.
+ *
+ * @throws UnknownActionError when the action is not in the policy's catalogue.
+ */
+export function evaluate(input: EvaluationInput): Evaluation {
+  const { policy } = input;
+  const level: SensitivityLevel = resolveActionLevel(policy, input.action);
+  const thresholds = policy.levels[level];
+  const ctx = buildSignalContext(input);
+
+  const reasons: Reason[] = actionSignal(ctx, level);
+  append(reasons, listSignals(ctx));
+  append(reasons, newUserSignals(ctx));
+  append(reasons, deviceSignals(ctx));
+  append(reasons, geoSignals(ctx));
+  append(reasons, familiaritySignals(ctx));
+  append(reasons, velocitySignals(ctx));
+
+  let rawScore = 0;
+  let riskBeforeCredit = 0;
+  let denylisted = false;
+  for (const r of reasons) {
+    rawScore += r.points;
+    if (r.points > 0) riskBeforeCredit += r.points;
+    if (r.code === 'ip.denylisted') denylisted = true;
+  }
+  const score = Math.min(100, Math.max(0, Math.round(rawScore)));
+
+  let decision: Decision = denylisted
+    ? 'deny'
+    : score < thresholds.stepUpAt
+      ? 'allow'
+      : score < thresholds.denyAt
+        ? 'step_up'
+        : 'deny';
+
+  let grantRedeemed: boolean | undefined;
+  if (input.grant !== undefined) {
+    grantRedeemed = false;
+    if (decision === 'step_up') {
+      const check = checkGrant(
+        input.grant,
+        { userId: input.userId, action: input.action, deviceId: input.features.deviceId, now: input.now },
+        policy,
+        level,
+      );
+      if (check.ok) {
+        decision = 'allow';
+        grantRedeemed = true;
+        const ageS = Math.max(0, Math.round((input.now - input.grant.grantedAt) / 1000));
+        reasons.push({
+          code: 'step_up.satisfied',
+          points: 0,
+          detail: `step-up ${input.grant.stepUpId} (${input.grant.acr}) from ${ageS} s ago`,
+        });
+      } else {
+        reasons.push({ code: 'step_up.grant_invalid', points: 0, detail: check.why });
+      }
+    }
+  }
+
+  const evaluation: Evaluation = {
+    decision,
+    score,
+    riskLevel: riskLevelOf(score),
+    reasons,
+    level,
+    rawScore,
+    // Allow-list credit lowers the decision but may not vouch for a context: teaching uses the risk before it.
+    teaches:
+      decision === 'allow' &&
+      grantRedeemed !== true &&
+      !denylisted &&
+      riskBeforeCredit < policy.learning.trustBelowScore,
+  };
+  if (grantRedeemed !== undefined) evaluation.grantRedeemed = grantRedeemed;
+  if (decision === 'step_up') {
+    evaluation.stepUp = {
+      acr: thresholds.acr,
+      maxAgeSeconds: thresholds.maxAgeSeconds,
+      methods: [...thresholds.methods],
+    };
+  }
+  return evaluation;
+}

@@ -1,0 +1,21 @@
+import type { IpAddress } from '../../net/ip';
+import type { CompiledPolicy } from '../../policy/compiled-policy';
+import type { ContextKeys } from '../context-keys';
+import type { EvaluationInput, Reason, UserProfile } from '../types';
+
+/** Everything a signal may look at; built once per evaluation by the engine (`buildSignalContext`). */
+export interface SignalContext {
+  readonly input: EvaluationInput;
+  readonly keys: ContextKeys;
+  /** The parsed client IP; undefined when the text is not an IP (then no list can match). */
+  readonly ip: IpAddress | undefined;
+  readonly compiled: CompiledPolicy;
+  /** The profile when it has at least one trusted session: novelty is only meaningful against a baseline. */
+  readonly history: UserProfile | undefined;
+}
+
+export type Signal = (ctx: SignalContext) => Reason[];
+
+export function reason(code: string, points: number, detail: string): Reason {
+  return { code, points, detail };
+}

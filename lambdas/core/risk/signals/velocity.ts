@@ -1,0 +1,38 @@
+import type { Reason } from '../types';
+import { reason, type SignalContext } from './context';
+
+/**
+ * Windowed counters from the store (see `VelocityCounts` for the windows). Each rule fires once its count reaches
+ * the threshold; a flat step keeps the score explainable and monotone in the counts.
+ */
+export function velocitySignals(ctx: SignalContext): Reason[] {
+  const v = ctx.input.velocity;
+  const w = ctx.input.policy.weights.velocity;
+  const out: Reason[] = [];
+  if (v.userRequests >= w.userBurst.threshold) {
+    out.push(reason('velocity.user_burst', w.userBurst.points, `${v.userRequests} requests by this user in 1 min`));
+  }
+  if (v.ipRequests >= w.ipBurst.threshold) {
+    out.push(reason('velocity.ip_burst', w.ipBurst.points, `${v.ipRequests} requests from this IP in 1 min`));
+  }
+  if (v.ipDistinctUsers >= w.ipManyUsers.threshold) {
+    out.push(
+      reason(
+        'velocity.ip_many_users',
+        w.ipManyUsers.points,
+        `${v.ipDistinctUsers} distinct users from this IP in 10 min`,
+      ),
+    );
+  }
+  if (v.userFailedStepUps >= w.failedStepUps.threshold) {
+    out.push(
+      reason('velocity.failed_step_ups', w.failedStepUps.points, `${v.userFailedStepUps} failed step-ups in 1 h`),
+    );
+  }
+  if (v.userFailedSignIns >= w.failedSignIns.threshold) {
+    out.push(
+      reason('velocity.failed_sign_ins', w.failedSignIns.points, `${v.userFailedSignIns} failed sign-ins in 1 h`),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+import fc from 'fast-check';
+import { contextKeys, MAX_KEY_LENGTH } from '../../../lambdas/core/risk/context-keys';
+import { evaluate } from '../../../lambdas/core/risk/engine';
+import { emptyProfile, learn, PROFILE_LIMITS } from '../../../lambdas/core/risk/learning';
+import type { ProfileMaps, RequestFeatures, UserProfile } from '../../../lambdas/core/risk/types';
+import { DAY, HOME, MIN, NOW, TOKYO_GEO, input, trustedProfile } from './fixtures';
+
+const ATTACKER: RequestFeatures = {
+  ip: '106.72.0.9',
+  deviceId: 'attacker-laptop',
+  geo: TOKYO_GEO,
+  device: { ...HOME.device, uaFamily: 'Firefox', os: 'Linux', uaKey: 'ff-linux' },
+};
+
+describe('contextKeys', () => {
+  it('derives the hierarchical keys of a request', () => {
+    expect(contextKeys(HOME)).toEqual({
+      device: 'device-home',
+      ip: '81.167.144.58',
+      prefix: '81.167.144.0/24',
+      asn: 'AS29695',
+      country: 'NO',
+      region: 'NO/Vestland',
+      city: 'NO/Vestland/Bergen',
+      ua: 'chrome-120-windows-10',
+      browser: 'Chrome 120',
+      os: 'Windows 10',
+      deviceType: 'desktop',
+    });
+  });
+
+  it('canonicalizes IPs so that equivalent spellings share a key', () => {
+    const a = contextKeys({ ...HOME, ip: '::ffff:81.167.144.58', geo: { kind: 'public', country: 'NO' } });
+    expect(a.ip).toBe('81.167.144.58');
+    expect(a.prefix).toBe('81.167.144.0/24');
+    const b = contextKeys({ ...HOME, ip: '2001:DB8:0:0::1', geo: { kind: 'public' } });
+    expect(b.ip).toBe('2001:db8::1');
+    expect(b.prefix).toBe('2001:db8::/48');
+  });
+
+  it('bounds long keys and keeps them distinct', () => {
+    const long = 'Mozilla/5.0 '.repeat(50);
+    const a = contextKeys({ ...HOME, device: { ...HOME.device, uaKey: `${long}A` } });
+    const b = contextKeys({ ...HOME, device: { ...HOME.device, uaKey: `${long}B` } });
+    expect(a.ua.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
+    expect(a.ua).not.toBe(b.ua);
+  });
+
+  it('falls back to the parsed UA parts and to desktop', () => {
+    const k = contextKeys({ ...HOME, device: { deviceType: '', isBot: false, isHeadless: false, isCli: false } });
+    expect(k.deviceType).toBe('desktop');
+    expect(k.ua).toBe('?|?|desktop');
+    expect(k.browser).toBeUndefined();
+  });
+});
+
+describe('learn', () => {
+  it('starts a profile and counts a trusted context', () => {
+    const p = learn(undefined, HOME, NOW, 'trusted');
+    expect(p.schemaVersion).toBe(1);
+    expect(p.createdAt).toBe(NOW);
+    expect(p.trustedEvents).toBe(1);
+    expect(p.trusted.devices).toEqual({ 'device-home': { count: 1, lastSeen: NOW } });
+    expect(p.trusted.cities).toEqual({ 'NO/Vestland/Bergen': { count: 1, lastSeen: NOW } });
+    expect(p.lastTrusted).toEqual({ at: NOW, lat: HOME.geo.lat, lon: HOME.geo.lon, country: 'NO', city: 'Bergen' });
+    const q = learn(p, HOME, NOW + MIN, 'trusted');
+    expect(q.trustedEvents).toBe(2);
+    expect(q.trusted.ips['81.167.144.58']).toEqual({ count: 2, lastSeen: NOW + MIN });
+  });
+
+  it('does not modify the profile it is given', () => {
+    const p = trustedProfile(3);
+    const copy = structuredClone(p);
+    learn(p, ATTACKER, NOW, 'trusted');
+    learn(p, ATTACKER, NOW, 'unverified');
+    expect(p).toEqual(copy);
+  });
+
+  it('keeps unverified sightings apart from the trusted profile', () => {
+    const p = learn(trustedProfile(5), ATTACKER, NOW, 'unverified');
+    expect(p.trustedEvents).toBe(5);
+    expect(p.trusted.devices).not.toHaveProperty(['attacker-laptop']);
+    expect(p.unverified.devices).toEqual({ 'attacker-laptop': { count: 1, lastSeen: NOW } });
+    expect(p.unverified.ips).not.toHaveProperty([HOME.ip]);
+    expect(p.lastTrusted?.lat).toBe(HOME.geo.lat);
+  });
+
+  it('moves a context from unverified to trusted after a passed step-up', () => {
+    const p = learn(learn(trustedProfile(5), ATTACKER, NOW, 'unverified'), ATTACKER, NOW + MIN, 'trusted');
+    expect(p.unverified.devices).toEqual({});
+    expect(p.trusted.devices['attacker-laptop']).toEqual({ count: 1, lastSeen: NOW + MIN });
+  });
+
+  it('does not let a challenged attacker look familiar, however often they try', () => {
+    let p: UserProfile | undefined = trustedProfile(20);
+    const first = evaluate(input({ profile: p, features: ATTACKER }));
+    for (let i = 0; i < 50; i++) p = learn(p, ATTACKER, NOW - 50 * MIN + i * MIN, 'unverified');
+    expect(evaluate(input({ profile: p, features: ATTACKER }))).toEqual(first);
+  });
+
+  it('moves the travel origin only with a located trusted event, and never backwards in time', () => {
+    const p = trustedProfile(3);
+    const unlocated = learn(p, { ...HOME, geo: { kind: 'private' } }, NOW, 'trusted');
+    expect(unlocated.lastTrusted).toEqual(p.lastTrusted);
+    const older = learn(p, { ...HOME, geo: TOKYO_GEO }, NOW - 30 * DAY, 'trusted');
+    expect(older.lastTrusted).toEqual(p.lastTrusted);
+    const newer = learn(p, { ...HOME, geo: TOKYO_GEO }, NOW, 'trusted');
+    expect(newer.lastTrusted).toMatchObject({ at: NOW, country: 'JP', lat: TOKYO_GEO.lat });
+  });
+
+  it('bounds every map, evicting the least recently seen entries', () => {
+    let p = emptyProfile(0);
+    for (let i = 0; i < 100; i++) {
+      p = learn(p, { ...HOME, ip: `198.51.${i}.1`, deviceId: `d${i}` }, NOW + i, 'trusted');
+      p = learn(p, { ...HOME, ip: `203.0.${i}.1`, deviceId: `u${i}` }, NOW + i, 'unverified');
+    }
+    expect(Object.keys(p.trusted.ips)).toHaveLength(PROFILE_LIMITS.trusted.ips);
+    expect(Object.keys(p.trusted.devices)).toHaveLength(PROFILE_LIMITS.trusted.devices);
+    expect(p.trusted.ips).toHaveProperty(['198.51.99.1']);
+    expect(p.trusted.ips).not.toHaveProperty(['198.51.0.1']);
+    expect(Object.keys(p.unverified.ips)).toHaveLength(PROFILE_LIMITS.unverified.ips);
+    expect(p.trustedEvents).toBe(100);
+    // The home device was used every time and is never evicted.
+    expect(p.trusted.countries.NO?.count).toBe(100);
+  });
+
+  it('keeps the worst-case profile under 20 KB of JSON', () => {
+    let p = emptyProfile(NOW);
+    const fill = (i: number, tag: string): RequestFeatures => {
+      const long = (s: string) => `${tag}${s}${i}-`.padEnd(200, 'x');
+      return {
+        ip: `2001:db8:${i.toString(16)}:ffff:ffff:ffff:ffff:ffff`,
+        deviceId: long('device'),
+        geo: {
+          kind: 'public',
+          country: long('c'),
+          region: long('r'),
+          city: long('city'),
+          asn: long('as'),
+          prefix: long('p'),
+          lat: -33.123456789,
+          lon: 151.123456789,
+        },
+        device: {
+          uaKey: long('ua'),
+          uaFamily: long('b'),
+          browserMajor: '123',
+          os: long('os'),
+          deviceType: long('t'),
+          isBot: false,
+          isHeadless: false,
+          isCli: false,
+        },
+      };
+    };
+    for (let i = 0; i < 60; i++) {
+      p = learn(p, fill(i, 't'), NOW + i * 1_000_000_000, 'trusted');
+      p = learn(p, fill(i, 'u'), NOW + i * 1_000_000_000, 'unverified');
+    }
+    for (const name of Object.keys(PROFILE_LIMITS.trusted) as (keyof ProfileMaps)[]) {
+      expect(Object.keys(p.trusted[name])).toHaveLength(PROFILE_LIMITS.trusted[name]);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(p));
+    expect(bytes).toBeLessThan(20_000);
+  });
+
+  it('stores hostile keys as plain data', () => {
+    for (const id of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      const p = learn(undefined, { ...HOME, deviceId: id }, NOW, 'trusted');
+      expect(Object.getPrototypeOf(p.trusted.devices)).toBe(Object.prototype);
+      expect(Object.keys(p.trusted.devices)).toEqual([id]);
+      const roundTrip = JSON.parse(JSON.stringify(p)) as UserProfile;
+      expect(
+        evaluate(input({ profile: roundTrip, features: { ...HOME, deviceId: id } })).reasons.map((r) => r.code),
+      ).not.toContain('device.new');
+      expect(
+        evaluate(input({ profile: trustedProfile(5), features: { ...HOME, deviceId: id } })).reasons.map((r) => r.code),
+      ).toContain('device.new');
+    }
+  });
+
+  it('makes a context familiar once learned as trusted (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.ipV4(),
+        fc.string({ minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 3, max: 30 }),
+        (ip, deviceId, n) => {
+          const ctx = { ...HOME, ip, deviceId };
+          let p: UserProfile | undefined;
+          for (let i = 0; i < n; i++) p = learn(p, ctx, NOW - (n - i) * DAY, 'trusted');
+          const e = evaluate(input({ profile: p, features: ctx }));
+          expect(e.score).toBe(0);
+          expect(e.decision).toBe('allow');
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

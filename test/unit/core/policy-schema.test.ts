@@ -1,0 +1,169 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests write deliberately invalid values into the document */
+import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
+import { parsePolicy, SENSITIVITY_LEVELS } from '../../../lambdas/core/policy/policy-schema';
+
+function mutate(change: (p: Record<string, any>) => void): unknown {
+  const p = structuredClone(defaultPolicy) as unknown as Record<string, any>;
+  change(p);
+  return p;
+}
+
+function issuesOf(doc: unknown) {
+  const r = parsePolicy(doc);
+  if (r.ok) throw new Error('expected the policy to be invalid');
+  return r.issues;
+}
+
+describe('default policy', () => {
+  it('is valid and round-trips through the schema unchanged', () => {
+    const r = parsePolicy(defaultPolicy);
+    expect(r).toEqual({ ok: true, policy: defaultPolicy });
+  });
+
+  it('is version 1 and survives JSON serialisation (it is stored as a document)', () => {
+    expect(defaultPolicy.version).toBe(1);
+    expect(parsePolicy(JSON.parse(JSON.stringify(defaultPolicy))).ok).toBe(true);
+  });
+
+  it('has the required action catalogue', () => {
+    const levels = Object.fromEntries(Object.entries(defaultPolicy.actions).map(([a, e]) => [a, e.level]));
+    expect(levels).toMatchObject({
+      'auth.sign_in': 'low',
+      'profile.view': 'none',
+      'profile.update': 'medium',
+      'credentials.change': 'high',
+      'mfa.change': 'high',
+      'payment.transfer': 'high',
+      'data.export': 'high',
+      'admin.production_access': 'critical',
+    });
+  });
+
+  it('steps up critical actions every time and never lets medium-and-above through on store failure', () => {
+    expect(defaultPolicy.levels.critical).toMatchObject({ stepUpAt: 0, maxAgeSeconds: 0 });
+    expect(defaultPolicy.levels.none).toMatchObject({ stepUpAt: 101, denyAt: 101 });
+    for (const level of ['medium', 'high', 'critical'] as const)
+      expect(defaultPolicy.failMode[level]).not.toBe('allow');
+  });
+
+  it('offers no SMS for high and critical (NIST SP 800-63B restricted authenticator)', () => {
+    expect(defaultPolicy.levels.high.methods).not.toContain('sms_otp');
+    expect(defaultPolicy.levels.critical.methods).not.toContain('sms_otp');
+  });
+});
+
+describe('parsePolicy errors name the dotted path', () => {
+  it.each<[string, string, (p: Record<string, any>) => void]>([
+    ['negative threshold', 'levels.high.stepUpAt', (p) => (p.levels.high.stepUpAt = -1)],
+    ['threshold above 101', 'levels.low.denyAt', (p) => (p.levels.low.denyAt = 102)],
+    [
+      'stepUpAt above denyAt',
+      'levels.none.stepUpAt',
+      (p) => {
+        p.levels.none.stepUpAt = 50;
+        p.levels.none.denyAt = 40;
+      },
+    ],
+    ['string threshold', 'levels.high.stepUpAt', (p) => (p.levels.high.stepUpAt = '25')],
+    ['fractional max age', 'levels.low.maxAgeSeconds', (p) => (p.levels.low.maxAgeSeconds = 1.5)],
+    ['unknown method', 'levels.high.methods.0', (p) => (p.levels.high.methods = ['carrier_pigeon'])],
+    ['no methods', 'levels.high.methods', (p) => (p.levels.high.methods = [])],
+    ['acr with a quote', 'levels.high.acr', (p) => (p.levels.high.acr = 'a"b')],
+    [
+      'unknown level in action',
+      'actions.payment.transfer.level',
+      (p) => (p.actions['payment.transfer'].level = 'extreme'),
+    ],
+    ['badly named action', 'actions.Payment', (p) => (p.actions['Payment'] = { level: 'high' })],
+    ['undotted action', 'actions.payment', (p) => (p.actions['payment'] = { level: 'high' })],
+    ['negative weight', 'weights.geo.newCountry', (p) => (p.weights.geo.newCountry = -5)],
+    ['positive allow-list weight', 'weights.lists.allowlisted', (p) => (p.weights.lists.allowlisted = 5)],
+    [
+      'zero hierarchy weights',
+      'weights.familiarity.ip',
+      (p) => (p.weights.familiarity.ip = { ip: 0, asn: 0, country: 0 }),
+    ],
+    [
+      'zero velocity threshold',
+      'weights.velocity.ipManyUsers.threshold',
+      (p) => (p.weights.velocity.ipManyUsers.threshold = 0),
+    ],
+    ['bad CIDR in deny list', 'lists.deny.0', (p) => (p.lists.deny = ['10.0.0.0/33'])],
+    ['host bits set in allow list', 'lists.allow.1', (p) => (p.lists.allow = ['203.0.113.0/24', '10.1.2.3/8'])],
+    ['not an IP at all', 'lists.deny.0', (p) => (p.lists.deny = ['example.com'])],
+    ['fail open for medium', 'failMode.medium', (p) => (p.failMode.medium = 'allow')],
+    [
+      'fail mode laxer upwards',
+      'failMode.critical',
+      (p) => {
+        p.failMode.high = 'deny';
+        p.failMode.critical = 'step_up';
+      },
+    ],
+    ['version 0', 'version', (p) => (p.version = 0)],
+    ['missing weights', 'weights', (p) => delete p.weights],
+    ['missing level', 'levels.medium', (p) => delete p.levels.medium],
+    ['non-boolean approval', 'approval.required', (p) => (p.approval.required = 'yes')],
+  ])('%s → %s', (_name, path, change) => {
+    const issues = issuesOf(mutate(change));
+    expect(issues.map((i) => i.path)).toContain(path);
+    for (const i of issues) expect(i.message.length).toBeGreaterThan(0);
+  });
+
+  it.each<[string, string, (p: Record<string, any>) => void]>([
+    ['top level', 'extra', (p) => (p.extra = 1)],
+    ['nested', 'weights.geo.bogus', (p) => (p.weights.geo.bogus = 2)],
+    ['in a level', 'levels.high.foo', (p) => (p.levels.high.foo = true)],
+    ['in an action', 'actions.data.export.owner', (p) => (p.actions['data.export'].owner = 'x')],
+  ])('rejects unknown keys (%s) → %s', (_name, path, change) => {
+    const issues = issuesOf(mutate(change));
+    expect(issues).toContainEqual({ path, message: expect.stringContaining('unknown key') });
+  });
+
+  it.each(['stepUpAt', 'denyAt', 'maxAgeSeconds'] as const)(
+    'rejects a more sensitive level with a higher %s than the level below it',
+    (field) => {
+      let checked = 0;
+      for (let i = 1; i < SENSITIVITY_LEVELS.length; i++) {
+        const lower = SENSITIVITY_LEVELS[i - 1]!;
+        const higher = SENSITIVITY_LEVELS[i]!;
+        const raised = defaultPolicy.levels[lower][field] + 1;
+        if (field !== 'maxAgeSeconds' && raised > 101) continue; // none sits at the ceiling
+        const doc = mutate((p) => {
+          p.levels[higher][field] = raised;
+          // Keep stepUpAt ≤ denyAt so that only the monotonicity rule can fire.
+          if (field === 'stepUpAt') p.levels[higher].denyAt = Math.max(p.levels[higher].denyAt, raised);
+        });
+        expect(issuesOf(doc)).toContainEqual({
+          path: `levels.${higher}.${field}`,
+          message: expect.stringContaining(`levels.${lower}.${field}`),
+        });
+        checked++;
+      }
+      // low.denyAt may sit at the ceiling too (the default never denies a sign-in by score alone).
+      expect(checked).toBeGreaterThanOrEqual(2);
+    },
+  );
+
+  it('reports every problem at once', () => {
+    const issues = issuesOf(
+      mutate((p) => {
+        p.levels.high.stepUpAt = 50;
+        p.lists.deny = ['nope'];
+        p.weights.geo.bogus = 1;
+      }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(['levels.high.stepUpAt', 'lists.deny.0', 'weights.geo.bogus']);
+  });
+
+  it.each([null, undefined, 42, 'policy', []])('rejects %p without throwing', (doc) => {
+    expect(parsePolicy(doc).ok).toBe(false);
+  });
+
+  it('accepts IPv6 and v4-mapped list entries', () => {
+    const r = parsePolicy(
+      mutate((p) => (p.lists = { allow: ['2001:db8::/32', '::1'], deny: ['::ffff:10.0.0.0/104'] })),
+    );
+    expect(r.ok).toBe(true);
+  });
+});
