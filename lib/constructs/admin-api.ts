@@ -1,0 +1,28 @@
+import { Construct } from 'constructs';
+import type { ApiFunctionsProps } from './decision-api';
+import { StepgateFunction } from './stepgate-function';
+
+/**
+ * The security-staff path: the admin function (policy, simulate, history, labels) and the audit function (export,
+ * verify) on their API_ROUTES routes, behind the `user` authorizer. Group checks (risk-admins, risk-auditors)
+ * happen in the handlers, from the token's `cognito:groups`.
+ */
+export class AdminApi extends Construct {
+  readonly admin: StepgateFunction;
+  readonly audit: StepgateFunction;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionsProps) {
+    super(scope, id);
+    const common = {
+      tables: props.tables,
+      secret: props.secret,
+      environment: props.environment,
+      logRetention: props.logRetention,
+      ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
+    };
+    this.admin = new StepgateFunction(this, 'Admin', { name: 'admin', ...common });
+    this.audit = new StepgateFunction(this, 'Audit', { name: 'audit', ...common });
+    props.http.mount('admin', this.admin.fn);
+    props.http.mount('audit', this.audit.fn);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The runtime contract between the CDK app and the Lambda wiring files (lambdas/wiring/*.ts): which file each
+ * function is built from, which environment variables it receives, which DynamoDB actions its role allows and
+ * whether it ships geoip-lite's data. The constructs build functions and IAM policies FROM this file, so a wiring
+ * author who needs another table action or variable changes it here (and the infra tests pin the change).
+ *
+ * The wiring files import ENV and METRICS from here, so this module is bundled into Lambdas: it must import
+ * nothing at run time (type imports only; no aws-cdk-lib).
+ */
+import type { TableRole } from '../lambdas/adapters/dynamodb/table-definitions';
+import type { FunctionName } from '../lambdas/handlers/api-routes';
+
+/** Environment variable names. Values are set by the stacks; the wiring reads them, nothing else does. */
+export const ENV = {
+  /** Table names (`<prefix>-risk` etc.). */
+  riskTable: 'RISK_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  policyTable: 'POLICY_TABLE',
+  /** Cognito user pool id. */
+  userPoolId: 'USER_POOL_ID',
+  /** Comma-separated client ids of the confidential (client-credentials) app clients allowed to call the API. */
+  appClientIds: 'APP_CLIENT_IDS',
+  /** Client id of the public web client users sign in and step up with. */
+  webClientId: 'WEB_CLIENT_ID',
+  /** `https://cognito-idp.<region>.amazonaws.com/<poolId>`: the `iss` of the pool's tokens. */
+  tokenIssuer: 'TOKEN_ISSUER',
+  /** Secrets Manager secret whose SecretString is JSON with the keys in {@link APP_SECRET_KEYS}. */
+  secretsArn: 'SECRETS_ARN',
+  /** Verified SES sender for one-time codes. */
+  sesFromAddress: 'SES_FROM_ADDRESS',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** `dev` | `prod`. */
+  stage: 'STAGE',
+} as const;
+
+export type EnvVarName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * The JSON keys of the application secret. Each is 32 random bytes, base64url, generated in AWS at first deploy and
+ * never rotated by the stack: rotating decisionTokenKey voids outstanding decision tokens, otpPepper voids pending
+ * codes, and auditSalt changes how subjects are pseudonymised in the audit trail.
+ */
+export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'auditSalt'] as const;
+export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
+
+/**
+ * Metrics the handlers emit with Powertools (EMF) and the alarms read. Powertools adds the default dimension
+ * `service` = POWERTOOLS_SERVICE_NAME to every metric; the alarms match exactly `{service}` or `{service, Decision}`,
+ * so handlers must not add other dimensions to these metrics (use metadata for extra context).
+ */
+export const METRICS = {
+  namespace: 'Stepgate',
+  serviceName: 'stepgate',
+  serviceDimension: 'service',
+  /** Count, dimension {@link METRICS.decisionDimension} = allow | step_up | deny. Emitted by decide. */
+  decisions: 'Decisions',
+  decisionDimension: 'Decision',
+  /** Count of decisions made without the store (fail closed: step_up or deny). Emitted by decide. */
+  decisionsFailedClosed: 'DecisionsFailedClosed',
+  /** Count of wrong or unverifiable step-up answers. Emitted by the verify trigger. */
+  verificationFailed: 'VerificationFailed',
+  /** Count of audit records that could not be appended. Emitted by any function that audits. */
+  auditWriteFailed: 'AuditWriteFailed',
+} as const;
+
+/**
+ * DynamoDB IAM actions. There is no IAM action for TransactWriteItems / TransactGetItems: a transaction is allowed
+ * item by item through PutItem, UpdateItem, DeleteItem and ConditionCheckItem on each table it touches.
+ */
+export type TableAction =
+  'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+export interface TableAccess {
+  readonly actions: readonly TableAction[];
+  /** Index names (from TABLE_DEFINITIONS) the function may Query. Requires `Query` in `actions`. */
+  readonly indexes?: readonly string[];
+}
+
+export type LambdaName =
+  | 'decide'
+  | 'admin'
+  | 'audit'
+  | 'totp'
+  | 'define-auth-challenge'
+  | 'create-auth-challenge'
+  | 'verify-auth-challenge'
+  | 'pre-token-generation'
+  | 'post-authentication';
+
+export interface LambdaEntry {
+  /** Wiring file, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Variables the function receives (values come from the stacks). */
+  readonly env: readonly EnvVarName[];
+  readonly tables: Partial<Record<TableRole, TableAccess>>;
+  /** Read access to the application secret (SECRETS_ARN). */
+  readonly readsSecret: boolean;
+  /** Ships geoip-lite with its data files next to the bundle (it cannot be bundled). */
+  readonly geoip: boolean;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+const COMMON_ENV: readonly EnvVarName[] = [ENV.stage, ENV.powertoolsServiceName, ENV.powertoolsMetricsNamespace];
+
+/**
+ * Appending to a hash chain is one TransactWriteItems of conditional Puts (record, head, event id, registry); the
+ * head lives in the writer's memory, so an append reads nothing. No UpdateItem, no DeleteItem: append-only.
+ */
+const AUDIT_APPEND: TableAccess = { actions: ['PutItem'] };
+
+/**
+ * Cognito triggers: they cannot receive USER_POOL_ID, WEB_CLIENT_ID, APP_CLIENT_IDS or TOKEN_ISSUER as variables,
+ * because the pool references the functions (a variable pointing back at the pool or its clients is a
+ * CloudFormation cycle). Read them from the event instead: `event.userPoolId`, `event.region` (issuer =
+ * `https://cognito-idp.${event.region}.amazonaws.com/${event.userPoolId}`) and `event.callerContext.clientId`.
+ * Cognito waits 5 s for a trigger (then retries up to 3 times): the timeout stays below that.
+ * Table access follows what each trigger's handler calls on DynamoDbChallengeStore and the audit log.
+ */
+const TRIGGER_ENV: readonly EnvVarName[] = [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable];
+const TRIGGER_DEFAULTS = { readsSecret: true, geoip: false, memoryMb: 512, timeoutSeconds: 4 } as const;
+
+const API_IDENTITY_ENV: readonly EnvVarName[] = [ENV.userPoolId, ENV.appClientIds, ENV.webClientId, ENV.tokenIssuer];
+
+export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
+  decide: {
+    entry: 'lambdas/wiring/decide.ts',
+    description: 'Scores a request and answers allow, step_up or deny (POST /v1/decisions and outcomes).',
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    tables: {
+      // One BatchGetItem (risk items + active and shadow policy), one TransactWriteItems (Puts, Updates) per
+      // decision; GetItem + UpdateItem for reported outcomes.
+      risk: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'] },
+      policy: { actions: ['GetItem', 'BatchGetItem'] },
+      audit: AUDIT_APPEND,
+    },
+    // decisionTokenKey signs the sign-in decision token.
+    readsSecret: true,
+    geoip: true,
+    // geoip-lite holds ~110 MB of lookup data in memory; CPU scales with memory too. To be refined from measurements.
+    memoryMb: 1024,
+    timeoutSeconds: 10,
+  },
+  admin: {
+    entry: 'lambdas/wiring/admin.ts',
+    description: 'Policy versions, approvals, simulate/shadow, per-user history and feedback labels.',
+    env: [...COMMON_ENV, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    tables: {
+      // Versions are immutable and the active pointer moves in a conditional transaction: no DeleteItem.
+      policy: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // History per user (byUser), replay by time (byTime); feedback labels are conditional updates of the events.
+      risk: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['byUser', 'byTime'] },
+      audit: AUDIT_APPEND,
+    },
+    readsSecret: false,
+    // Simulate replays recorded events, which carry their resolved geo; set to true if the wiring imports the locator.
+    geoip: false,
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  audit: {
+    entry: 'lambdas/wiring/audit.ts',
+    description: 'Audit export and chain verification for risk-auditors.',
+    env: [...COMMON_ENV, ENV.auditTable, ...API_IDENTITY_ENV],
+    tables: {
+      // Reading is by Query only (chains, registry, time or subject index); reads of personal data are audited too.
+      audit: { actions: ['Query', 'PutItem'], indexes: ['byTime', 'bySubject'] },
+    },
+    readsSecret: false,
+    geoip: false,
+    memoryMb: 1024,
+    // HTTP APIs cut integrations at 30 s; verify pages through the chains within that.
+    timeoutSeconds: 29,
+  },
+  totp: {
+    entry: 'lambdas/wiring/totp.ts',
+    description: 'TOTP enrolment of the signed-in user (enroll, confirm).',
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ...API_IDENTITY_ENV],
+    tables: {
+      // The enrolment item: read, created conditionally, confirmed with a conditional update.
+      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+    },
+    // otpPepper seals TOTP seeds at rest.
+    readsSecret: true,
+    geoip: false,
+    memoryMb: 512,
+    timeoutSeconds: 10,
+  },
+  'define-auth-challenge': {
+    entry: 'lambdas/wiring/define-auth-challenge.ts',
+    description: 'Cognito Define auth challenge: sequences context, code and result.',
+    env: TRIGGER_ENV,
+    // Decides from the session and the decision token alone: no table access.
+    tables: {},
+    ...TRIGGER_DEFAULTS,
+  },
+  'create-auth-challenge': {
+    entry: 'lambdas/wiring/create-auth-challenge.ts',
+    description: 'Cognito Create auth challenge: issues a one-time code (SES/SNS) or asks for TOTP.',
+    env: [...TRIGGER_ENV, ENV.sesFromAddress],
+    // Reads step-up, budget and TOTP items, claims the send (conditional update), stores the challenge.
+    tables: { risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
+    ...TRIGGER_DEFAULTS,
+  },
+  'verify-auth-challenge': {
+    entry: 'lambdas/wiring/verify-auth-challenge.ts',
+    description: 'Cognito Verify auth challenge response: checks the code and the caller token.',
+    env: TRIGGER_ENV,
+    // Counts the try and checks the budget in one transaction (Update + ConditionCheck); grants by conditional update.
+    tables: { risk: { actions: ['GetItem', 'UpdateItem', 'ConditionCheckItem'] }, audit: AUDIT_APPEND },
+    ...TRIGGER_DEFAULTS,
+  },
+  'pre-token-generation': {
+    entry: 'lambdas/wiring/pre-token-generation.ts',
+    description: 'Cognito Pre token generation (V2): adds step_up_id, acr, amr and auth time to tokens.',
+    env: TRIGGER_ENV,
+    // Claims the grant's token claims once (conditional update returning the item).
+    tables: { risk: { actions: ['UpdateItem'] } },
+    ...TRIGGER_DEFAULTS,
+  },
+  'post-authentication': {
+    entry: 'lambdas/wiring/post-authentication.ts',
+    description: 'Cognito Post authentication: records the device and context of a completed sign-in.',
+    env: TRIGGER_ENV,
+    // Reads the step-up and profile, commits learning (Put + Update transaction), bumps population counts.
+    tables: { risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
+    ...TRIGGER_DEFAULTS,
+  },
+};
+
+/** The functions behind the HTTP API (FunctionName in lambdas/handlers/api-routes.ts) and the Cognito triggers. */
+export const API_LAMBDAS = ['decide', 'admin', 'audit', 'totp'] as const satisfies readonly (FunctionName &
+  LambdaName)[];
+export const TRIGGER_LAMBDAS = [
+  'define-auth-challenge',
+  'create-auth-challenge',
+  'verify-auth-challenge',
+  'pre-token-generation',
+  'post-authentication',
+] as const satisfies readonly LambdaName[];
