@@ -5,6 +5,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { signDecisionToken } from '../core/step-up/decision-token';
 import { composeDecide } from '../composition/decide';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
+import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import { requiredEnv } from '../config/env';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 
@@ -29,6 +30,8 @@ const { handler: decide } = composeDecide({
   tables,
   // One chain per container: appends from parallel Lambdas never contend for a chain head.
   auditLog: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit, writer: 'decide' }),
+  // Scores each decision under the shadow candidate too, when an admin has started one.
+  shadow: new CachedShadowScorer(),
   clock: Date.now,
   signDecisionToken: async ({ now, ...claims }) =>
     signDecisionToken({ ...claims, action: 'auth.sign_in' }, (await secrets.get()).decisionTokenKey, {

@@ -15,6 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { GlobalStats, RequestFeatures, UserProfile } from '../../core/risk/types';
 import type {
   DecisionReadRequest,
+  DecisionRecord,
   DecisionState,
   DecisionStore,
   DecisionWrite,
@@ -25,7 +26,14 @@ import type {
   StoredStepUp,
 } from '../../ports/decision-store';
 import type { TableNames } from './table-definitions';
-import { activePolicyKey, policyRecordFromItem } from './dynamodb-policy-store';
+import {
+  ACTIVE_SK,
+  activePolicyKey,
+  policyRecordFromItem,
+  shadowCandidateFromItem,
+  shadowPolicyKey,
+  SHADOW_SK,
+} from './dynamodb-policy-store';
 import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
 
 export type GlobalLevel = Exclude<keyof GlobalStats, 'total'>;
@@ -35,7 +43,8 @@ export type GlobalKeys = Partial<Record<GlobalLevel, string>>;
 export interface TransactionParticipant {
   readonly transactItems: TransactWriteItem[];
   committed(): void;
-  failed(outcome: 'rejected' | 'unknown'): void;
+  /** Settles the participant after a failed transaction (DynamoDbAuditLog's PreparedAppend classifies the error). */
+  failedWith(error: unknown): string;
 }
 
 const DAY_SECONDS = 86_400;
@@ -43,7 +52,10 @@ const IDEMPOTENCY_TTL_SECONDS = DAY_SECONDS;
 /** Pending step-ups live this long past their own expiry so late verifications still find (and reject) them. */
 const STEP_UP_GRACE_SECONDS = 3600;
 
-const k = (key: { pk: string; sk: string }): Record<string, AttributeValue> => ({ pk: { S: key.pk }, sk: { S: key.sk } });
+const k = (key: { pk: string; sk: string }): Record<string, AttributeValue> => ({
+  pk: { S: key.pk },
+  sk: { S: key.sk },
+});
 const keyId = (key: Record<string, AttributeValue>) => `${key.pk?.S}|${key.sk?.S}`;
 const num = (item: Record<string, AttributeValue> | undefined, name: string) => Number(item?.[name]?.N ?? 0);
 
@@ -82,6 +94,48 @@ export function stepUpFromItem(item: Record<string, AttributeValue>): StoredStep
     ...(typeof raw.sessionId === 'string' ? { sessionId: raw.sessionId } : {}),
     features: JSON.parse(String(raw.features)) as RequestFeatures,
     revision: Number(raw.revision ?? 0),
+  };
+}
+
+/**
+ * The stored form of a decision (item `DECISION#<id>`), indexed by time (byTime) and by user (byUser). Exported
+ * so that the layout is defined once: the admin store reads it, and tests seed recorded history with it.
+ */
+export function decisionItem(record: DecisionRecord, retentionDays: number): Record<string, AttributeValue> {
+  const historyTtl = Math.floor(record.at / 1000) + retentionDays * DAY_SECONDS;
+  const iso = new Date(record.at).toISOString();
+  return {
+    ...k(keys.decision(record.decisionId)),
+    ...marshall(
+      {
+        decisionId: record.decisionId,
+        userId: record.userId,
+        action: record.action,
+        at: record.at,
+        clientId: record.clientId,
+        sessionId: record.sessionId,
+        requestId: record.requestId,
+        decision: record.evaluation.decision,
+        score: record.evaluation.score,
+        policyVersion: record.policyVersion,
+        stepUpId: record.stepUpId,
+        redeemedStepUpId: record.redeemedStepUpId,
+        // Kept as JSON so a replay (simulate) sees exactly what the engine saw.
+        features: JSON.stringify(record.features),
+        evaluation: JSON.stringify(record.evaluation),
+        shadow: record.shadow ? JSON.stringify(record.shadow) : undefined,
+        // Top-level so a shadow report can filter a run's decisions, and find disagreements, by index.
+        shadowRun: record.shadow?.runId,
+        shadowDisagree: record.shadow && record.shadow.decision !== record.evaluation.decision ? true : undefined,
+        replay: record.replay ? JSON.stringify(record.replay) : undefined,
+      },
+      { removeUndefinedValues: true },
+    ),
+    gsi1pk: { S: `EVENTS#${iso.slice(0, 10)}` },
+    gsi1sk: { S: `${iso}#${record.decisionId}` },
+    gsi2pk: { S: `USER#${record.userId}` },
+    gsi2sk: { S: `${iso}#${record.decisionId}` },
+    expiresAt: { N: String(historyTtl) },
   };
 }
 
@@ -133,17 +187,24 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     const found = new Map<string, Record<string, AttributeValue>>();
     let pending: Record<string, KeysAndAttributes> | undefined = {
       [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
-      ...(request.includePolicy ? { [this.tables.policy]: { Keys: [activePolicyKey], ConsistentRead: true } } : {}),
+      ...(request.includePolicy
+        ? { [this.tables.policy]: { Keys: [activePolicyKey, shadowPolicyKey], ConsistentRead: true } }
+        : {}),
     };
     let policyItem: Record<string, AttributeValue> | undefined;
+    let shadowItem: Record<string, AttributeValue> | undefined;
     // UnprocessedKeys only appear under throttling; retrying them is the documented contract of BatchGetItem.
     for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       if (attempt > 5) throw new Error('BatchGetItem kept returning unprocessed keys');
       this.options.onRoundTrip?.('read');
       const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: pending }));
-      for (const item of out.Responses?.[this.tables.risk] ?? []) found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
-      policyItem ??= out.Responses?.[this.tables.policy]?.[0];
+      for (const item of out.Responses?.[this.tables.risk] ?? [])
+        found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
+      for (const item of out.Responses?.[this.tables.policy] ?? []) {
+        if (item.sk?.S === ACTIVE_SK) policyItem = item;
+        else if (item.sk?.S === SHADOW_SK) shadowItem = item;
+      }
       pending = out.UnprocessedKeys;
     }
     const nowSeconds = Math.floor(now / 1000);
@@ -188,47 +249,18 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
           }
         : {}),
       ...(policyItem ? { policy: policyRecordFromItem(policyItem) } : {}),
+      ...(request.includePolicy ? { shadow: shadowCandidateFromItem(shadowItem) } : {}),
     };
   }
 
   async commit(write: DecisionWrite): Promise<DecisionWriteResult> {
     const { record } = write;
     const nowSeconds = Math.floor(record.at / 1000);
-    const historyTtl = nowSeconds + write.retentionDays * DAY_SECONDS;
-    const iso = new Date(record.at).toISOString();
     const items: TransactWriteItem[] = [
       {
         Put: {
           TableName: this.tables.risk,
-          Item: {
-            ...k(keys.decision(record.decisionId)),
-            ...marshall(
-              {
-                decisionId: record.decisionId,
-                userId: record.userId,
-                action: record.action,
-                at: record.at,
-                clientId: record.clientId,
-                sessionId: record.sessionId,
-                requestId: record.requestId,
-                decision: record.evaluation.decision,
-                score: record.evaluation.score,
-                policyVersion: record.policyVersion,
-                stepUpId: record.stepUpId,
-                redeemedStepUpId: record.redeemedStepUpId,
-                // Kept as JSON so a replay (simulate) sees exactly what the engine saw.
-                features: JSON.stringify(record.features),
-                evaluation: JSON.stringify(record.evaluation),
-                shadow: record.shadow ? JSON.stringify(record.shadow) : undefined,
-              },
-              { removeUndefinedValues: true },
-            ),
-            gsi1pk: { S: `EVENTS#${iso.slice(0, 10)}` },
-            gsi1sk: { S: `${iso}#${record.decisionId}` },
-            gsi2pk: { S: `USER#${record.userId}` },
-            gsi2sk: { S: `${iso}#${record.decisionId}` },
-            expiresAt: { N: String(historyTtl) },
-          },
+          Item: decisionItem(record, write.retentionDays),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -265,7 +297,11 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     }
     if (write.newStepUp) {
       items.push({
-        Put: { TableName: this.tables.risk, Item: stepUpToItem(write.newStepUp), ConditionExpression: 'attribute_not_exists(pk)' },
+        Put: {
+          TableName: this.tables.risk,
+          Item: stepUpToItem(write.newStepUp),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       });
     }
     if (write.consumeGrant) {
@@ -297,8 +333,8 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       return 'written';
     }
     const error: unknown = transaction.reason;
+    audit?.failedWith(error);
     if (error instanceof TransactionCanceledException) {
-      audit?.failed('rejected');
       const reasons = error.CancellationReasons ?? [];
       const failedAt = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
       let i = 1;
@@ -308,7 +344,6 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       if (write.consumeGrant && failedAt(i)) return 'grant_already_used';
       throw error;
     }
-    audit?.failed('unknown');
     throw error;
   }
 

@@ -1,0 +1,350 @@
+import {
+  GetItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AuditEvent } from '../../core/audit/audit-event';
+import type { Decision, Reason, RequestFeatures } from '../../core/risk/types';
+import { isReplayInput } from '../../core/simulation/replay-input';
+import type { FeedbackLabel, ReplayEvent } from '../../core/simulation/simulation';
+import type { Clock } from '../../ports/clock';
+import {
+  InvalidCursorError,
+  type AdminEventStore,
+  type Feedback,
+  type Page,
+  type RecordedEvent,
+  type RecordedShadow,
+  type ReplayPage,
+  type ShadowPage,
+  type TimeWindow,
+} from '../../ports/admin-event-store';
+import { auditedTransaction, type AuditPreparer } from './audited-transaction';
+import { keys } from './risk-keys';
+import type { TableNames } from './table-definitions';
+
+/**
+ * The admin view of recorded decisions in the risk table (items `DECISION#<id>`, written by the decide path):
+ *
+ * - a user's history through the byUser index (gsi2pk `USER#<userId>`, newest first);
+ * - replay windows through the byTime index (gsi1pk `EVENTS#<YYYY-MM-DD>`, gsi1sk `<iso>#<decisionId>`), day by
+ *   day in time order, with the decision's stored replay input;
+ * - shadow runs: the same index, filtered on the decision's top-level `shadowRun` attribute;
+ * - feedback labels, kept ON the decision item (`feedbackLabel`, `feedbackNote`, `feedbackBy`, `feedbackAt`,
+ *   `feedbackRevision`). A label belongs to exactly one decision and expires with it; keeping it there makes a
+ *   replay of 10,000 events read 10,000 items, not 20,000, and a label can never outlive (or precede) the event it
+ *   judges. Removing a label is an update too (no deletes); each change's before/after is in the audit trail.
+ *
+ * TTL deletes lazily, so every read drops items whose `expiresAt` has passed.
+ */
+const DECISIONS = new Set<string>(['allow', 'step_up', 'deny']);
+const LABELS = new Set<string>(['fraud', 'legit']);
+const DAY_MS = 86_400_000;
+
+type Item = Record<string, AttributeValue>;
+
+function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor: not a cursor this API produced');
+  }
+}
+
+/** A LastEvaluatedKey of our own indexes: string attributes only. */
+function asKey(value: unknown, names: readonly string[]): Item {
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidCursorError('cursor: not a cursor this API produced');
+  const out: Item = {};
+  for (const name of names) {
+    const s = (value as Record<string, unknown>)[name];
+    if (typeof s !== 'string' || s.length > 2048)
+      throw new InvalidCursorError('cursor: not a cursor this API produced');
+    out[name] = { S: s };
+  }
+  return out;
+}
+
+function plainKey(item: Item | undefined, names: readonly string[]): Record<string, string> | undefined {
+  if (!item) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of names) out[name] = item[name]?.S ?? '';
+  return out;
+}
+
+function parseJson<T>(text: unknown): T | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const PLACEHOLDER_FEATURES: RequestFeatures = {
+  ip: '',
+  geo: { kind: 'unknown' },
+  device: { deviceType: 'desktop', isBot: false, isHeadless: false, isCli: false },
+};
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+interface DecodedItem {
+  readonly raw: Record<string, unknown>;
+  readonly recorded: RecordedEvent;
+  readonly replay: ReplayEvent;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function decode(item: Item): DecodedItem {
+  const raw = unmarshall(item) as Record<string, unknown>;
+  const features = parseJson<RequestFeatures>(raw.features);
+  const evaluation = parseJson<{ reasons?: Reason[] }>(raw.evaluation);
+  const replayInput = parseJson<unknown>(raw.replay);
+  const shadowRaw = parseJson<RecordedShadow>(raw.shadow);
+  const decision = (DECISIONS.has(String(raw.decision)) ? raw.decision : 'deny') as Decision;
+  const label =
+    typeof raw.feedbackLabel === 'string' && LABELS.has(raw.feedbackLabel)
+      ? (raw.feedbackLabel as FeedbackLabel)
+      : undefined;
+  const feedback: Feedback | undefined = label
+    ? {
+        label,
+        ...(typeof raw.feedbackNote === 'string' ? { note: raw.feedbackNote } : {}),
+        by: str(raw.feedbackBy),
+        at: str(raw.feedbackAt),
+      }
+    : undefined;
+  const shadow =
+    shadowRaw && DECISIONS.has(String(shadowRaw.decision))
+      ? {
+          policyVersion: Number(shadowRaw.policyVersion),
+          decision: shadowRaw.decision,
+          score: Number(shadowRaw.score),
+          ...(typeof shadowRaw.runId === 'string' ? { runId: shadowRaw.runId } : {}),
+        }
+      : undefined;
+  const replayable = features !== undefined && isReplayInput(replayInput);
+  const base = {
+    decisionId: String(raw.decisionId),
+    userId: String(raw.userId),
+    action: String(raw.action),
+    at: Number(raw.at),
+  };
+  return {
+    raw,
+    recorded: {
+      ...base,
+      clientId: str(raw.clientId),
+      decision,
+      score: Number(raw.score ?? 0),
+      policyVersion: Number(raw.policyVersion ?? 0),
+      reasons: evaluation?.reasons ?? [],
+      features: features ?? PLACEHOLDER_FEATURES,
+      ...(typeof raw.outcome === 'string' ? { outcome: raw.outcome } : {}),
+      ...(feedback ? { feedback } : {}),
+      feedbackRevision: Number(raw.feedbackRevision ?? 0),
+      ...(shadow ? { shadow } : {}),
+      replayable,
+    },
+    replay: {
+      ...base,
+      features: features ?? PLACEHOLDER_FEATURES,
+      recorded: { decision, score: Number(raw.score ?? 0), policyVersion: Number(raw.policyVersion ?? 0) },
+      ...(replayable && isReplayInput(replayInput) ? { replay: replayInput } : {}),
+      ...(label ? { label } : {}),
+    },
+  };
+}
+
+const USER_KEY = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
+const TIME_KEY = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
+
+interface WindowCursor {
+  /** The day partition being read. */
+  d: string;
+  k?: Record<string, string>;
+}
+
+export interface DynamoDbAdminStoreOptions {
+  readonly audit?: AuditPreparer;
+  readonly clock: Clock;
+}
+
+export class DynamoDbAdminStore implements AdminEventStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tables: TableNames,
+    private readonly options: DynamoDbAdminStoreOptions,
+  ) {}
+
+  private live(item: Item): boolean {
+    const expiresAt = item.expiresAt?.N;
+    return expiresAt === undefined || Number(expiresAt) > Math.floor(this.options.clock() / 1000);
+  }
+
+  async userEvents(userId: string, page: { limit: number; cursor?: string }): Promise<Page<RecordedEvent>> {
+    const partition = `USER#${userId}`;
+    let start: Item | undefined;
+    if (page.cursor) {
+      start = asKey(decodeCursor(page.cursor), USER_KEY);
+      // A cursor only continues the listing it came from: it cannot be bent to page through another user.
+      if (start.gsi2pk?.S !== partition) throw new InvalidCursorError('cursor: belongs to another listing');
+    }
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.risk,
+        IndexName: 'byUser',
+        KeyConditionExpression: 'gsi2pk = :u',
+        ExpressionAttributeValues: { ':u': { S: partition } },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#'));
+    const next = plainKey(out.LastEvaluatedKey, USER_KEY);
+    return { items: items.map((i) => decode(i).recorded), ...(next ? { cursor: encodeCursor(next) } : {}) };
+  }
+
+  async getEvent(decisionId: string): Promise<RecordedEvent | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tables.risk,
+        Key: { pk: { S: keys.decision(decisionId).pk }, sk: { S: keys.decision(decisionId).sk } },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item && this.live(out.Item) ? decode(out.Item).recorded : undefined;
+  }
+
+  async setFeedback(
+    decisionId: string,
+    feedback: Feedback | undefined,
+    expectedRevision: number,
+    audit: AuditEvent,
+  ): Promise<'written' | 'changed' | 'not_found'> {
+    const k = keys.decision(decisionId);
+    const values: Record<string, AttributeValue> = { ':next': { N: String(expectedRevision + 1) } };
+    let update: string;
+    if (feedback) {
+      values[':label'] = { S: feedback.label };
+      values[':by'] = { S: feedback.by };
+      values[':at'] = { S: feedback.at };
+      if (feedback.note) values[':note'] = { S: feedback.note };
+      update =
+        'SET feedbackLabel = :label, feedbackBy = :by, feedbackAt = :at, feedbackRevision = :next' +
+        (feedback.note ? ', feedbackNote = :note' : ' REMOVE feedbackNote');
+    } else {
+      update = 'SET feedbackRevision = :next REMOVE feedbackLabel, feedbackNote, feedbackBy, feedbackAt';
+    }
+    if (expectedRevision > 0) values[':rev'] = { N: String(expectedRevision) };
+    const item: TransactWriteItem = {
+      Update: {
+        TableName: this.tables.risk,
+        Key: { pk: { S: k.pk }, sk: { S: k.sk } },
+        UpdateExpression: update,
+        // Optimistic: two investigators labelling the same event at once cannot lose one label unaudited.
+        ConditionExpression:
+          expectedRevision > 0
+            ? 'attribute_exists(pk) AND feedbackRevision = :rev'
+            : 'attribute_exists(pk) AND attribute_not_exists(feedbackRevision)',
+        ExpressionAttributeValues: values,
+      },
+    };
+    const result = await auditedTransaction(this.client, [item], [audit], this.options.audit);
+    if (result.ok) return 'written';
+    return (await this.getEvent(decisionId)) ? 'changed' : 'not_found';
+  }
+
+  /**
+   * Reads `window` from the byTime index, day partition by day partition, until `limit` matching items were read
+   * or the window ends. Returns the items and where to continue.
+   */
+  private async readWindow(
+    window: TimeWindow,
+    page: { limit: number; cursor?: string },
+    filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<{ items: Item[]; cursor?: string; position: number }> {
+    const lastDay = dayOf(Math.max(window.from, window.to - 1));
+    let cursor: WindowCursor = { d: dayOf(window.from) };
+    if (page.cursor) {
+      const decoded = decodeCursor(page.cursor) as Partial<WindowCursor> | null;
+      if (!decoded || typeof decoded.d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(decoded.d)) {
+        throw new InvalidCursorError('cursor: not a cursor this API produced');
+      }
+      cursor = { d: decoded.d, ...(decoded.k ? { k: plainKey(asKey(decoded.k, TIME_KEY), TIME_KEY)! } : {}) };
+      if (cursor.d < dayOf(window.from) || cursor.d > lastDay)
+        throw new InvalidCursorError('cursor: outside this window');
+    }
+    const fromIso = new Date(window.from).toISOString();
+    const toIso = new Date(window.to).toISOString();
+    const items: Item[] = [];
+    let position = window.from;
+    while (items.length < page.limit && window.from < window.to) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.risk,
+          IndexName: 'byTime',
+          // gsi1sk is `<iso>#<id>`: `>= fromIso` and `< toIso` on the timestamp prefix, as string order.
+          KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :lo AND :hi',
+          ...(filter?.FilterExpression ? { FilterExpression: filter.FilterExpression } : {}),
+          ExpressionAttributeValues: {
+            ':day': { S: `EVENTS#${cursor.d}` },
+            ':lo': { S: fromIso },
+            ':hi': { S: toIso },
+            ...(filter?.ExpressionAttributeValues ?? {}),
+          },
+          Limit: Math.min(1000, page.limit - items.length),
+          ...(cursor.k ? { ExclusiveStartKey: asKey(cursor.k, TIME_KEY) } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) if (this.live(item)) items.push(item);
+      const next = plainKey(out.LastEvaluatedKey, TIME_KEY);
+      if (next) {
+        cursor = { d: cursor.d, k: next };
+        const at = Date.parse(next.gsi1sk?.slice(0, 24) ?? '');
+        if (Number.isFinite(at)) position = Math.max(position, at);
+        continue;
+      }
+      const dayEnd = Date.parse(`${cursor.d}T00:00:00.000Z`) + DAY_MS;
+      position = Math.max(position, Math.min(dayEnd, window.to));
+      if (cursor.d >= lastDay) return { items, position: window.to };
+      cursor = { d: dayOf(dayEnd) };
+    }
+    return { items, ...(window.from < window.to ? { cursor: encodeCursor(cursor) } : {}), position };
+  }
+
+  async replayEvents(window: TimeWindow, page: { limit: number; cursor?: string }): Promise<ReplayPage> {
+    const read = await this.readWindow(window, page);
+    return {
+      items: read.items.map((i) => decode(i).replay),
+      ...(read.cursor ? { cursor: read.cursor } : {}),
+      position: read.position,
+    };
+  }
+
+  async shadowEvents(runId: string, window: TimeWindow, page: { limit: number; cursor?: string }): Promise<ShadowPage> {
+    const read = await this.readWindow(window, page, {
+      FilterExpression: 'shadowRun = :run',
+      ExpressionAttributeValues: { ':run': { S: runId } },
+    });
+    const items = [];
+    for (const item of read.items) {
+      const decoded = decode(item);
+      if (decoded.recorded.shadow) items.push({ event: decoded.replay, shadow: decoded.recorded.shadow });
+    }
+    return { items, ...(read.cursor ? { cursor: read.cursor } : {}), position: read.position };
+  }
+}
