@@ -214,7 +214,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   'pre-token-generation': {
     entry: 'lambdas/wiring/pre-token-generation.ts',
-    description: 'Cognito Pre token generation (V2): adds step_up_id, acr, amr and auth time to tokens.',
+    description:
+      'Cognito Pre token generation (V2): adds step_up_id, step_up_acr, step_up_amr and step_up_at to tokens.',
     env: TRIGGER_ENV,
     // Claims the grant's token claims once (conditional update returning the item).
     tables: { risk: { actions: ['UpdateItem'] } },

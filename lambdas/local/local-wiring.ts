@@ -2,8 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import { composeDecide } from '../composition/decide';
+import { composeAdmin } from '../composition/admin';
+import { composeAudit } from '../composition/audit';
+import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
+import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import type { FunctionName } from '../handlers/api-routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
+import { createLocalCognito } from './cognito-emulator';
 import type { LocalContext } from './runtime';
 
 /** A non-Lambda endpoint of the local runtime (local Cognito, outbox): returns false when the path is not its own. */
@@ -26,6 +31,39 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     updatedBy: 'stepgate seed',
     reason: 'default policy seeded by the local runtime',
   });
-  const decide = composeDecide({ dynamo: ctx.dynamo, tables: ctx.tables, clock: ctx.now });
-  return { handlers: { decide: decide.handler }, services: [] };
+  // Local Cognito (emulator running the real step-up triggers) + code outbox; it owns the decision-token key.
+  const cognito = createLocalCognito(ctx);
+  const decide = composeDecide({
+    dynamo: ctx.dynamo,
+    tables: ctx.tables,
+    clock: ctx.now,
+    signDecisionToken: cognito.signDecisionToken,
+    shadow: new CachedShadowScorer(),
+    auditLog: new DynamoDbAuditLog({
+      client: ctx.dynamo,
+      tableName: ctx.tables.audit,
+      now: ctx.now,
+      writer: 'local-decide',
+    }),
+  });
+  const admin = composeAdmin({
+    dynamo: ctx.dynamo,
+    tables: ctx.tables,
+    clock: ctx.now,
+    audit: new DynamoDbAuditLog({
+      client: ctx.dynamo,
+      tableName: ctx.tables.audit,
+      now: ctx.now,
+      writer: 'local-admin',
+    }),
+  });
+  return {
+    handlers: {
+      decide: decide.handler,
+      admin: admin.handler,
+      totp: cognito.totpHandler,
+      audit: composeAudit({ dynamo: ctx.dynamo, tables: ctx.tables, clock: ctx.now, writer: 'local-audit' }).handler,
+    },
+    services: [...cognito.services],
+  };
 }

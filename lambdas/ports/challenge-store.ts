@@ -48,6 +48,8 @@ export interface ChallengeStore {
 /** A step-up as the triggers see it: the decision API's record plus the ceremony's own attributes. */
 export interface StepUpRecord extends StoredStepUp {
   readonly lastSentAt?: number;
+  /** The challenge of the latest delivery: a retried or concurrent ceremony continues with it. */
+  readonly lastChallengeId?: string;
   readonly resends: number;
   readonly grantedMethod?: StepUpMethod;
   readonly grantedChallengeId?: string;
@@ -70,8 +72,11 @@ export type LearningResult = 'learned' | 'already_learned' | 'profile_changed' |
 export interface StepUpGrantStore {
   /** The step-up, or undefined when unknown or past its storage lifetime. */
   getStepUp(stepUpId: string, now: number): Promise<StepUpRecord | undefined>;
-  /** Reserves one code delivery for the step-up under the resend limits; refused deliveries change nothing. */
-  claimSend(stepUpId: string, now: number): Promise<ResendAssessment>;
+  /**
+   * Reserves one code delivery for the step-up under the resend limits, for the challenge `challengeId`;
+   * refused deliveries change nothing.
+   */
+  claimSend(stepUpId: string, now: number, challengeId: string): Promise<ResendAssessment>;
   /** pending → granted, only while pending, unexpired and of `subjectId`. Undefined when that did not hold. */
   grant(input: GrantInput): Promise<StepUpRecord | undefined>;
   /**

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { signDecisionToken } from '../core/step-up/decision-token';
 import { composeDecide } from '../composition/decide';
+import { decisionTokenIssuer, decisionTokenSigner } from '../composition/step-up-triggers';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import { requiredEnv } from '../config/env';
@@ -16,7 +16,6 @@ const dynamo = new DynamoDBClient({
   requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1500 }),
 });
 const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN'));
-const issuer = `stepgate:${requiredEnv('STAGE')}`;
 const metrics = new Metrics({ namespace: 'Stepgate', serviceName: 'stepgate' });
 
 const tables = {
@@ -33,12 +32,7 @@ const { handler: decide } = composeDecide({
   // Scores each decision under the shadow candidate too, when an admin has started one.
   shadow: new CachedShadowScorer(),
   clock: Date.now,
-  signDecisionToken: async ({ now, ...claims }) =>
-    signDecisionToken({ ...claims, action: 'auth.sign_in' }, (await secrets.get()).decisionTokenKey, {
-      issuer,
-      now,
-      alg: 'HS256',
-    }),
+  signDecisionToken: decisionTokenSigner({ secrets, issuer: decisionTokenIssuer(requiredEnv('STAGE')) }),
   onDecision: (decision, failedClosed) => {
     const single = metrics.singleMetric();
     single.addDimension('Decision', decision);

@@ -130,7 +130,7 @@ export class StepUpAuth extends Construct {
     this.userPool.addTrigger(UserPoolOperation.DEFINE_AUTH_CHALLENGE, triggers['define-auth-challenge'].fn);
     this.userPool.addTrigger(UserPoolOperation.CREATE_AUTH_CHALLENGE, triggers['create-auth-challenge'].fn);
     this.userPool.addTrigger(UserPoolOperation.VERIFY_AUTH_CHALLENGE_RESPONSE, triggers['verify-auth-challenge'].fn);
-    // V2 events let the trigger add claims to the ACCESS token (acr, amr, step_up_id), which is what APIs read.
+    // V2 events let the trigger add claims to the ACCESS token (step_up_id, step_up_acr, step_up_amr, step_up_at; Cognito reserves acr and amr), which is what APIs read.
     this.userPool.addTrigger(
       UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
       triggers['pre-token-generation'].fn,

@@ -1,0 +1,97 @@
+import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
+import { learn } from '../../core/risk/learning';
+import type { AuditLog } from '../../ports/audit-log';
+import type { LearningResult, StepUpGrantStore } from '../../ports/challenge-store';
+import type { Clock } from '../../ports/clock';
+import { grantIssuedEvent } from './step-up-audit';
+import { pointedStepUpId } from './step-up-binding';
+import {
+  auditActor,
+  jsonLog,
+  recordAudit,
+  userIdentifiers,
+  type CognitoTrigger,
+  type DecisionTokenSettings,
+  type TriggerLog,
+} from './trigger-support';
+
+export interface PostAuthenticationDependencies {
+  readonly clock: Clock;
+  readonly stepUps: Pick<StepUpGrantStore, 'getStepUp' | 'loadProfile' | 'commitLearning'>;
+  readonly decisionTokens: DecisionTokenSettings;
+  readonly audit?: AuditLog;
+  readonly onAuditFailure?: () => void;
+  /** A grant older than this is not this sign-in's. */
+  readonly maxGrantAgeMs?: number;
+  readonly log?: TriggerLog;
+}
+
+export const DEFAULT_LEARNING_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Post authentication: a passed step-up is the proof DESIGN §4 asks for before a context becomes trusted, so the
+ * device, network and place of the request that asked for the step-up are learned into the user's trusted
+ * profile (once per step-up: an optimistic write on the profile's revision, retried once, together with a
+ * `learnedAt` mark on the step-up), and the grant's audit record is written (idempotent on the step-up id).
+ *
+ * Cognito fails the whole sign-in when this trigger throws, and everything here is bookkeeping after the user
+ * proved who they are, so errors are logged and swallowed.
+ */
+export class PostAuthenticationService {
+  private readonly log: TriggerLog;
+
+  constructor(private readonly deps: PostAuthenticationDependencies) {
+    this.log = deps.log ?? jsonLog;
+  }
+
+  readonly handle: CognitoTrigger<PostAuthenticationTriggerEvent> = async (event) => {
+    try {
+      await this.record(event);
+    } catch (error) {
+      this.log({ level: 'ERROR', trigger: 'post_auth', event: 'post_auth_failed', error: (error as Error)?.name });
+    }
+    return event;
+  };
+
+  private async record(event: PostAuthenticationTriggerEvent): Promise<void> {
+    const now = this.deps.clock();
+    const stepUpId = await pointedStepUpId(event, this.deps.decisionTokens, now);
+    if (!stepUpId) return;
+    const stepUp = await this.deps.stepUps.getStepUp(stepUpId, now);
+    const maxAge = this.deps.maxGrantAgeMs ?? DEFAULT_LEARNING_WINDOW_MS;
+    if (
+      !stepUp ||
+      stepUp.status !== 'granted' ||
+      stepUp.grantedAt === undefined ||
+      !userIdentifiers(event).includes(stepUp.userId) ||
+      now - stepUp.grantedAt > maxAge
+    ) {
+      this.log({ trigger: 'post_auth', stepUpId, outcome: 'no_fresh_grant' });
+      return;
+    }
+
+    let result: LearningResult = 'already_learned';
+    if (stepUp.learnedAt === undefined) {
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const { profile, revision } = await this.deps.stepUps.loadProfile(stepUp.userId);
+        // The context was observed when the step-up was asked for, so it is learned at that time.
+        const next = learn(profile, stepUp.features, stepUp.createdAt, 'trusted');
+        result = await this.deps.stepUps.commitLearning({ stepUp, next, expectedRevision: revision, now });
+        if (result !== 'profile_changed') break;
+      }
+    }
+    await recordAudit(
+      this.deps.audit,
+      grantIssuedEvent({ actor: auditActor(event), stepUp }),
+      this.log,
+      this.deps.onAuditFailure,
+    );
+    this.log({ trigger: 'post_auth', stepUpId, outcome: result });
+  }
+}
+
+export function buildPostAuthenticationHandler(
+  deps: PostAuthenticationDependencies,
+): CognitoTrigger<PostAuthenticationTriggerEvent> {
+  return new PostAuthenticationService(deps).handle;
+}

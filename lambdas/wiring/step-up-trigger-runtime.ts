@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ENV, METRICS } from '../../lib/lambda-entries';
+import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
+import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
+import { composeStepUpTriggers, decisionTokenIssuer } from '../composition/step-up-triggers';
+import { requiredEnv } from '../config/env';
+import type { CodeSender } from '../ports/code-sender';
+
+/**
+ * What the five trigger wiring files share: clients created once per cold start, configuration from the
+ * environment (lib/lambda-entries.ts), metrics. Not a Lambda entry itself. Cognito waits 5 s for a trigger and
+ * the functions time out at 4 s, so DynamoDB calls get short timeouts and one retry: a slow store turns into a
+ * failed challenge (the trigger fails closed), not a Cognito timeout.
+ */
+export function stepUpTriggerRuntime(functionName: string, options: { codeSender?: CodeSender } = {}) {
+  const dynamo = new DynamoDBClient({
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 1000 }),
+  });
+  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.serviceName });
+  const count = (name: string) => metrics.singleMetric().addMetric(name, MetricUnit.Count, 1);
+  return composeStepUpTriggers({
+    dynamo,
+    tables: { risk: requiredEnv(ENV.riskTable) },
+    clock: Date.now,
+    secrets: new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv(ENV.secretsArn)),
+    decisionTokenIssuer: decisionTokenIssuer(requiredEnv(ENV.stage)),
+    ...(options.codeSender ? { codeSender: options.codeSender } : {}),
+    audit: new DynamoDbAuditLog({ client: dynamo, tableName: requiredEnv(ENV.auditTable), writer: functionName }),
+    onAuditFailure: () => count(METRICS.auditWriteFailed),
+    onVerification: (outcome) => {
+      if (outcome === 'fail') count(METRICS.verificationFailed);
+    },
+  });
+}

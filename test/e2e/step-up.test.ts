@@ -1,0 +1,366 @@
+import {
+  CognitoIdentityProviderClient,
+  GetUserCommand,
+  InitiateAuthCommand,
+  NotAuthorizedException,
+  RespondToAuthChallengeCommand,
+  type RespondToAuthChallengeCommandOutput,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { generateTotp } from '../../lambdas/core/step-up/totp';
+import type { LocalRuntime } from '../../lambdas/local/runtime';
+import { appToken, postJson, startTestRuntime } from '../support/local-runtime';
+
+/**
+ * The whole step-up of DESIGN §5 through the local runtime, driven exactly as an app would drive Cognito: the
+ * unmodified AWS SDK client, pointed at the runtime. The runtime's clock is injected, so code expiry and grant
+ * max-age are tested by moving it.
+ */
+
+const CLIENT_ID = 'local-web';
+const ALICE = { username: 'alice@example.com', password: 'Alice-Local-1!' };
+const ADMIN = { username: 'admin@example.com', password: 'Admin-Local-1!' };
+const BERLIN = '2.204.10.20';
+/**
+ * An Electron desktop app: the engine flags it as automation-capable (device.headless) on every request, so the
+ * same context keeps asking for a step-up even after a passed step-up taught it to alice's profile. That is what
+ * lets this test repeat "the same decision" and see the grant, not familiarity, turn it into an allow.
+ */
+const ELECTRON_APP =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) stepgate-wallet/1.4.0 Chrome/120.0.6099.291 Electron/28.2.0 Safari/537.36';
+const DEVICE = 'device-e2e-1';
+
+type Claims = Record<string, unknown>;
+const claimsOf = (jwt: string | undefined): Claims =>
+  JSON.parse(Buffer.from(String(jwt).split('.')[1] ?? '', 'base64url').toString('utf8')) as Claims;
+
+describe('step-up through Cognito custom auth (local emulator, real triggers)', () => {
+  let runtime: LocalRuntime;
+  let cognito: CognitoIdentityProviderClient;
+  let app: string;
+  const clock = { now: Date.parse('2026-11-29T10:00:00Z') };
+
+  beforeAll(async () => {
+    // Sessions live 15 minutes (Cognito's maximum) so that code expiry, not session expiry, is what a test hits.
+    runtime = await startTestRuntime({ now: () => clock.now, env: { STEPGATE_AUTH_SESSION_VALIDITY_MINUTES: '15' } });
+    cognito = new CognitoIdentityProviderClient({
+      endpoint: runtime.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    app = await appToken(runtime.url);
+  });
+  afterAll(async () => {
+    cognito?.destroy();
+    await runtime?.stop();
+  });
+
+  const signIn = async (user: { username: string; password: string }) => {
+    const out = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: CLIENT_ID,
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
+    );
+    return out.AuthenticationResult!.AccessToken!;
+  };
+
+  const decide = async (userId: string, extra: Record<string, unknown> = {}, action = 'payment.transfer') => {
+    const res = await postJson(`${runtime.url}/v1/decisions`, app, {
+      userId,
+      action,
+      context: { ip: BERLIN, userAgent: ELECTRON_APP, deviceId: DEVICE },
+      ...extra,
+    });
+    expect(res.status).toBe(200);
+    return res.body as {
+      decision: string;
+      reasons: { code: string }[];
+      stepUp?: { id: string; maxAge: number; methods: string[] };
+      decisionToken?: string;
+    };
+  };
+
+  const outbox = async (to: string) => {
+    const res = await fetch(`${runtime.url}/local/outbox?to=${encodeURIComponent(to)}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { messages: { to: string; channel: string; code: string; sentAt: string }[] })
+      .messages;
+  };
+  const latestCode = async (to: string) => (await outbox(to)).at(-1)!.code;
+
+  const startCustomAuth = async (username: string) =>
+    cognito.send(
+      new InitiateAuthCommand({ AuthFlow: 'CUSTOM_AUTH', ClientId: CLIENT_ID, AuthParameters: { USERNAME: username } }),
+    );
+
+  const respond = (username: string, session: string | undefined, answer: string, metadata: Record<string, string>) =>
+    cognito.send(
+      new RespondToAuthChallengeCommand({
+        ChallengeName: 'CUSTOM_CHALLENGE',
+        ClientId: CLIENT_ID,
+        Session: session,
+        ChallengeResponses: { USERNAME: username, ANSWER: answer },
+        ClientMetadata: metadata,
+      }),
+    );
+
+  /** Steps 1 and 2 of the protocol: returns the session of the code round. */
+  const toCodeRound = async (username: string, metadata: Record<string, string>) => {
+    const started = await startCustomAuth(username);
+    expect(started.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(started.ChallengeParameters).toMatchObject({ step: 'context' });
+    const codeRound = await respond(username, started.Session, 'context', metadata);
+    expect(codeRound.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(codeRound.ChallengeParameters?.step).toBe('code');
+    return codeRound;
+  };
+
+  const newStepUp = async (userId = ALICE.username) => {
+    const decision = await decide(userId);
+    expect(decision.decision).toBe('step_up');
+    return decision.stepUp!;
+  };
+
+  // Shared by the tests below, in order (the suite is one story; later tests use what earlier ones set up).
+  let aliceToken: string;
+  let firstStepUpId: string;
+  let firstCode: string;
+  let spentSession: string | undefined;
+
+  it('steps alice up: context, a wrong code, the right code from the outbox, tokens with the step-up claims', async () => {
+    aliceToken = await signIn(ALICE);
+    const stepUp = await newStepUp();
+    firstStepUpId = stepUp.id;
+    expect(stepUp.methods).toContain('email_otp');
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'email_otp' };
+
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    expect(codeRound.ChallengeParameters).toMatchObject({ method: 'email_otp', destination: 'a***@e***.com' });
+    firstCode = await latestCode(ALICE.username);
+    expect(firstCode).toMatch(/^\d{6}$/);
+    expect(JSON.stringify(codeRound)).not.toContain(firstCode);
+
+    const wrong = firstCode === '000000' ? '111111' : '000000';
+    const retry = await respond(ALICE.username, codeRound.Session, wrong, metadata);
+    expect(retry.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(retry.ChallengeParameters?.step).toBe('code');
+    expect(retry.AuthenticationResult).toBeUndefined();
+    expect(await outbox(ALICE.username)).toHaveLength(1); // a retry round sends nothing new
+
+    const done = await respond(ALICE.username, retry.Session, firstCode, metadata);
+    spentSession = retry.Session;
+    const access = claimsOf(done.AuthenticationResult?.AccessToken);
+    const id = claimsOf(done.AuthenticationResult?.IdToken);
+    for (const claims of [access, id]) {
+      expect(claims).toMatchObject({
+        step_up_id: stepUp.id,
+        step_up_acr: 'urn:stepgate:acr:otp',
+        step_up_amr: ['otp', 'email'],
+        step_up_at: Math.floor(clock.now / 1000),
+      });
+    }
+    expect(access.username).toBe(ALICE.username);
+  });
+
+  it('redeems the grant: the same decision with stepUpId is allow (step_up.satisfied), until maxAge', async () => {
+    clock.now += 10_000;
+    const plain = await decide(ALICE.username);
+    expect(plain.decision).toBe('step_up');
+    // Post authentication taught the step-up's context: the device and the new user rule are gone from the reasons.
+    expect(plain.reasons.map((r) => r.code)).not.toEqual(expect.arrayContaining(['device.new']));
+    expect(plain.reasons.map((r) => r.code)).not.toContain('user.new');
+    const redeemed = await decide(ALICE.username, { stepUpId: firstStepUpId });
+    expect(redeemed.decision).toBe('allow');
+    expect(redeemed.reasons.map((r) => r.code)).toContain('step_up.satisfied');
+
+    clock.now += 300_000; // past the high level's max age (300 s)
+    const stale = await decide(ALICE.username, { stepUpId: firstStepUpId });
+    expect(stale.decision).toBe('step_up');
+    expect(stale.reasons.map((r) => r.code)).not.toContain('step_up.satisfied');
+  });
+
+  it('refuses a replay: the spent session, and the old code in a new ceremony', async () => {
+    const metadata = { stepUpId: firstStepUpId, accessToken: aliceToken, method: 'email_otp' };
+    await expect(respond(ALICE.username, spentSession, firstCode, metadata)).rejects.toBeInstanceOf(
+      NotAuthorizedException,
+    );
+
+    const stepUp = await newStepUp();
+    const fresh = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, fresh);
+    const newCode = await latestCode(ALICE.username);
+    if (newCode !== firstCode) {
+      const replay = await respond(ALICE.username, codeRound.Session, firstCode, fresh);
+      expect(replay.AuthenticationResult).toBeUndefined();
+      expect(replay.ChallengeParameters?.step).toBe('code');
+    }
+  });
+
+  it("refuses a code for another user: admin's ceremony answered with alice's code", async () => {
+    const adminToken = await signIn(ADMIN);
+    const adminStepUp = await newStepUp(ADMIN.username);
+    const adminMetadata = { stepUpId: adminStepUp.id, accessToken: adminToken, method: 'email_otp' };
+    const adminRound = await toCodeRound(ADMIN.username, adminMetadata);
+    const aliceCode = await latestCode(ALICE.username);
+    const adminCode = await latestCode(ADMIN.username);
+    expect((await outbox(ADMIN.username)).every((m) => m.to === ADMIN.username)).toBe(true);
+    if (aliceCode !== adminCode) {
+      const out = await respond(ADMIN.username, adminRound.Session, aliceCode, adminMetadata);
+      expect(out.AuthenticationResult).toBeUndefined();
+    }
+  });
+
+  it("refuses a step-up with someone else's access token (either way round)", async () => {
+    const adminToken = await signIn(ADMIN);
+    const stepUp = await newStepUp();
+    const started = await startCustomAuth(ALICE.username);
+    await expect(
+      respond(ALICE.username, started.Session, 'context', {
+        stepUpId: stepUp.id,
+        accessToken: adminToken,
+        method: 'email_otp',
+      }),
+    ).rejects.toBeInstanceOf(NotAuthorizedException);
+    const asAdmin = await startCustomAuth(ADMIN.username);
+    await expect(
+      respond(ADMIN.username, asAdmin.Session, 'context', {
+        stepUpId: stepUp.id,
+        accessToken: aliceToken,
+        method: 'email_otp',
+      }),
+    ).rejects.toBeInstanceOf(NotAuthorizedException);
+  });
+
+  it('refuses the right code once it has expired', async () => {
+    const stepUp = await newStepUp();
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    const code = await latestCode(ALICE.username);
+    clock.now += 5 * 60_000 + 1000;
+    const late = await respond(ALICE.username, codeRound.Session, code, metadata);
+    expect(late.AuthenticationResult).toBeUndefined();
+    aliceToken = await signIn(ALICE); // keep a fresh token for what follows
+  });
+
+  it('fails the ceremony on the third wrong code; no fourth try is possible, not even with the right code', async () => {
+    const stepUp = await newStepUp();
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'email_otp' };
+    let round: RespondToAuthChallengeCommandOutput = await toCodeRound(ALICE.username, metadata);
+    const code = await latestCode(ALICE.username);
+    const wrong = code === '999999' ? '888888' : '999999';
+    round = await respond(ALICE.username, round.Session, wrong, metadata);
+    round = await respond(ALICE.username, round.Session, wrong, metadata);
+    await expect(respond(ALICE.username, round.Session, wrong, metadata)).rejects.toBeInstanceOf(
+      NotAuthorizedException,
+    );
+    await expect(respond(ALICE.username, round.Session, code, metadata)).rejects.toBeInstanceOf(NotAuthorizedException);
+  });
+
+  it('refuses forged and misused sessions', async () => {
+    const stepUp = await newStepUp();
+    clock.now += 31_000;
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'email_otp' };
+    const started = await startCustomAuth(ALICE.username);
+    const session = started.Session!;
+    const tampered = `${session.slice(0, 10)}${session[10] === 'A' ? 'B' : 'A'}${session.slice(11)}`;
+    await expect(respond(ALICE.username, tampered, 'context', metadata)).rejects.toThrow(NotAuthorizedException);
+    await expect(respond(ALICE.username, 'forged-session-claiming-a-passed-code', '123456', metadata)).rejects.toThrow(
+      NotAuthorizedException,
+    );
+    // The genuine session is still usable once; bound to alice, it cannot be answered as admin.
+    await expect(respond(ADMIN.username, session, 'context', metadata)).rejects.toThrow(NotAuthorizedException);
+    const again = await startCustomAuth(ALICE.username);
+    const codeRound = await respond(ALICE.username, again.Session, 'context', metadata);
+    const code = await latestCode(ALICE.username);
+    await respond(ALICE.username, codeRound.Session, code, metadata);
+    await expect(respond(ALICE.username, codeRound.Session, code, metadata)).rejects.toThrow(NotAuthorizedException);
+  });
+
+  it('treats an unknown user like a known one (same challenge, same sign-in error)', async () => {
+    const ghost = await startCustomAuth('nobody@example.com');
+    expect(ghost.ChallengeName).toBe('CUSTOM_CHALLENGE');
+    expect(ghost.ChallengeParameters).toMatchObject({ step: 'context' });
+    const wrongPassword = cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: CLIENT_ID,
+        AuthParameters: { USERNAME: ALICE.username, PASSWORD: 'nope' },
+      }),
+    );
+    const unknownUser = cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: CLIENT_ID,
+        AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'nope' },
+      }),
+    );
+    const [a, b] = await Promise.allSettled([wrongPassword, unknownUser]);
+    for (const result of [a, b]) {
+      expect(result.status).toBe('rejected');
+      const error = (result as PromiseRejectedResult).reason as Error;
+      expect(error).toBeInstanceOf(NotAuthorizedException);
+      expect(error.message).toBe('Incorrect username or password.');
+    }
+  });
+
+  it('steps up a sign-in with a signed decision token, which only binds to the user it names', async () => {
+    const decision = await decide(ALICE.username, {}, 'auth.sign_in');
+    expect(decision.decisionToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // This context (an app flagged as automation-capable) steps up a sign-in too.
+    expect(decision.decision).toBe('step_up');
+    const metadata = { decisionToken: decision.decisionToken!, method: 'email_otp' };
+
+    const asAdmin = await startCustomAuth(ADMIN.username);
+    await expect(respond(ADMIN.username, asAdmin.Session, 'context', metadata)).rejects.toBeInstanceOf(
+      NotAuthorizedException,
+    );
+    const tampered = { ...metadata, decisionToken: `${metadata.decisionToken.slice(0, -4)}AAAA` };
+    const forged = await startCustomAuth(ALICE.username);
+    await expect(respond(ALICE.username, forged.Session, 'context', tampered)).rejects.toBeInstanceOf(
+      NotAuthorizedException,
+    );
+
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    const done = await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
+    expect(claimsOf(done.AuthenticationResult?.IdToken)).toMatchObject({ step_up_id: decision.stepUp!.id });
+  });
+
+  it('enrols TOTP and steps up with it; the same TOTP code cannot be used twice', async () => {
+    const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
+    expect(enroll.status).toBe(200);
+    const secret = enroll.body.secret as string;
+    expect(enroll.body.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+    expect((await postJson(`${runtime.url}/v1/step-up/totp/confirm`, aliceToken, { code: '000000' })).status).toBe(400);
+    const confirm = await postJson(`${runtime.url}/v1/step-up/totp/confirm`, aliceToken, {
+      code: generateTotp(secret, clock.now),
+    });
+    expect(confirm.status).toBe(200);
+    expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(409);
+
+    clock.now += 30_000; // the step used to confirm is spent
+    const stepUp = await newStepUp();
+    expect(stepUp.methods).toContain('totp');
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'totp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    expect(codeRound.ChallengeParameters).toMatchObject({ method: 'totp', destination: 'authenticator app' });
+    const code = generateTotp(secret, clock.now);
+    const done = await respond(ALICE.username, codeRound.Session, code, metadata);
+    expect(claimsOf(done.AuthenticationResult?.AccessToken)).toMatchObject({
+      step_up_id: stepUp.id,
+      step_up_amr: ['otp', 'totp'],
+    });
+
+    const again = await newStepUp();
+    const replayRound = await toCodeRound(ALICE.username, { ...metadata, stepUpId: again.id });
+    const replay = await respond(ALICE.username, replayRound.Session, code, { ...metadata, stepUpId: again.id });
+    expect(replay.AuthenticationResult).toBeUndefined();
+  });
+
+  it('answers GetUser for a local access token', async () => {
+    const user = await cognito.send(new GetUserCommand({ AccessToken: aliceToken }));
+    expect(user.Username).toBe(ALICE.username);
+    expect(user.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: ALICE.username }]));
+  });
+});

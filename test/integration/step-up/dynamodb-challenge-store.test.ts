@@ -1,0 +1,310 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { AesGcmSealer, DynamoDbChallengeStore } from '../../../lambdas/adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbDecisionStore, stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { keys } from '../../../lambdas/adapters/dynamodb/risk-keys';
+import { stepUpKeys } from '../../../lambdas/adapters/dynamodb/step-up-keys';
+import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import { learn } from '../../../lambdas/core/risk/learning';
+import {
+  CODE_TTL_MS,
+  MAX_RESENDS_PER_STEP_UP,
+  newChallengeState,
+  RESEND_MIN_INTERVAL_MS,
+  USER_FAILURE_BUDGET,
+} from '../../../lambdas/core/step-up/challenge-policy';
+import { hashCode } from '../../../lambdas/core/step-up/otp-code';
+import type { StoredStepUp } from '../../../lambdas/ports/decision-store';
+import type { StoredChallenge } from '../../../lambdas/ports/challenge-store';
+import { createTestTables, testDynamoClient } from '../../support/dynamodb';
+import { FEATURES } from '../../unit/triggers/support';
+
+const T0 = Date.parse('2026-11-29T10:00:00Z');
+const PEPPER = 'integration-pepper-0123456789abcdef';
+const ALICE = 'alice@example.com';
+
+describe('DynamoDbChallengeStore on DynamoDB Local', () => {
+  const client = testDynamoClient();
+  let tables: TableNames;
+  let store: DynamoDbChallengeStore;
+  let seq = 0;
+  afterAll(() => client.destroy());
+
+  beforeAll(async () => {
+    tables = await createTestTables(client, 'stepup-store');
+    store = new DynamoDbChallengeStore(client, tables, { sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)) });
+  });
+
+  const uid = (prefix: string) => `${prefix}-${++seq}`;
+
+  async function putStepUp(overrides: Partial<StoredStepUp> = {}): Promise<StoredStepUp> {
+    const stepUp: StoredStepUp = {
+      stepUpId: uid('su'),
+      userId: ALICE,
+      action: 'payment.transfer',
+      decisionId: uid('dec'),
+      acr: 'urn:stepgate:acr:otp',
+      methods: ['email_otp', 'totp'],
+      maxAgeSeconds: 300,
+      status: 'pending',
+      createdAt: T0,
+      expiresAt: T0 + 10 * 60_000,
+      consumed: false,
+      deviceId: 'device-new',
+      features: FEATURES,
+      revision: 0,
+      ...overrides,
+    };
+    await client.send(new PutItemCommand({ TableName: tables.risk, Item: stepUpToItem(stepUp) }));
+    return stepUp;
+  }
+
+  async function putChallenge(userId = uid('user'), code = '123456', now = T0): Promise<StoredChallenge> {
+    const challengeId = uid('ch');
+    const challenge: StoredChallenge = {
+      ...newChallengeState(
+        { challengeId, userId, stepUpId: 'su-x', method: 'email_otp', codeHash: hashCode(code, challengeId, PEPPER) },
+        now,
+      ),
+      subjectId: userId,
+      destination: 'a***@e***.com',
+    };
+    await store.putChallenge(challenge);
+    return challenge;
+  }
+
+  describe('challenges', () => {
+    it('stores a challenge once and reads it back; the code itself is nowhere in the item', async () => {
+      const c = await putChallenge(undefined, '987654');
+      expect(await store.getChallenge(c.challengeId)).toEqual(c);
+      await expect(store.putChallenge(c)).rejects.toThrow();
+      const raw = await client.send(
+        new GetItemCommand({
+          TableName: tables.risk,
+          Key: { pk: { S: `CHALLENGE#${c.challengeId}` }, sk: { S: 'CHALLENGE' } },
+        }),
+      );
+      expect(JSON.stringify(raw.Item)).not.toContain('987654');
+    });
+
+    it("counts at most 3 tries, refuses expired, used, unknown and other users' challenges", async () => {
+      const c = await putChallenge();
+      for (let i = 1; i <= 3; i += 1) {
+        const attempt = await store.beginAttempt(c.challengeId, c.userId, T0);
+        expect(attempt).toMatchObject({ ok: true, challenge: { tries: i } });
+      }
+      expect(await store.beginAttempt(c.challengeId, c.userId, T0)).toEqual({ ok: false, reason: 'too_many_tries' });
+
+      const expired = await putChallenge();
+      expect(await store.beginAttempt(expired.challengeId, expired.userId, T0 + CODE_TTL_MS)).toEqual({
+        ok: false,
+        reason: 'expired',
+      });
+
+      const used = await putChallenge();
+      expect(await store.markUsed(used.challengeId, used.userId, T0)).toBe(true);
+      expect(await store.markUsed(used.challengeId, used.userId, T0)).toBe(false);
+      expect(await store.beginAttempt(used.challengeId, used.userId, T0)).toEqual({ ok: false, reason: 'used' });
+
+      const other = await putChallenge();
+      expect(await store.beginAttempt(other.challengeId, 'mallory', T0)).toEqual({ ok: false, reason: 'wrong_user' });
+      expect(await store.markUsed(other.challengeId, 'mallory', T0)).toBe(false);
+      expect(await store.beginAttempt('no-such-challenge', 'mallory', T0)).toEqual({ ok: false, reason: 'not_found' });
+    });
+
+    it('race: 20 parallel tries of one challenge are counted at most 3 times', async () => {
+      const c = await putChallenge();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.beginAttempt(c.challengeId, c.userId, T0)),
+      );
+      expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(3);
+      expect((await store.getChallenge(c.challengeId))?.tries).toBeLessThanOrEqual(3);
+    });
+
+    it('race: of 20 parallel "mark used", exactly one wins', async () => {
+      const c = await putChallenge();
+      const wins = await Promise.all(Array.from({ length: 20 }, () => store.markUsed(c.challengeId, c.userId, T0)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
+  describe('per-user failure budget', () => {
+    it('locks the user after the budget is spent, across challenges, until the window ends', async () => {
+      const user = uid('user');
+      for (let i = 1; i <= USER_FAILURE_BUDGET.maxFailures; i += 1) {
+        expect(await store.recordFailure(user, ALICE, T0 + i)).toEqual({ failures: i, windowStartedAt: T0 + 1 });
+      }
+      const fresh = await putChallenge(user, '123456', T0 + 100);
+      expect(await store.beginAttempt(fresh.challengeId, user, T0 + 100)).toEqual({ ok: false, reason: 'user_locked' });
+      expect((await store.getChallenge(fresh.challengeId))?.tries).toBe(0);
+      const later = T0 + 1 + USER_FAILURE_BUDGET.windowMs;
+      const next = await putChallenge(user, '123456', later);
+      expect(await store.beginAttempt(next.challengeId, user, later)).toMatchObject({ ok: true });
+      expect(await store.recordFailure(user, ALICE, later)).toEqual({ failures: 1, windowStartedAt: later });
+    });
+
+    it("counts concurrent failures exactly, and feeds the decision API's failed step-up velocity", async () => {
+      const user = uid('user');
+      const subject = uid('subject');
+      await Promise.all(Array.from({ length: 15 }, (_, i) => store.recordFailure(user, subject, T0 + i)));
+      expect((await store.failureBudget(user)).failures).toBe(15);
+      const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
+      const state = await decisions.load({ userId: subject, features: FEATURES, includePolicy: false, now: T0 + 1000 });
+      expect(state.velocity.userFailedStepUps).toBeGreaterThanOrEqual(15);
+    });
+  });
+
+  describe('step-ups and grants', () => {
+    it('limits code deliveries per step-up in rate and number', async () => {
+      const { stepUpId } = await putStepUp();
+      expect(await store.claimSend(stepUpId, T0, 'ch-a')).toEqual({ allowed: true });
+      expect(await store.claimSend(stepUpId, T0 + 1000, 'ch-b')).toMatchObject({ allowed: false, reason: 'too_soon' });
+      expect(await store.getStepUp(stepUpId, T0)).toMatchObject({ lastChallengeId: 'ch-a', resends: 0 });
+      let now = T0;
+      for (let i = 0; i < MAX_RESENDS_PER_STEP_UP; i += 1) {
+        now += RESEND_MIN_INTERVAL_MS;
+        expect(await store.claimSend(stepUpId, now, `ch-${i}`)).toEqual({ allowed: true });
+      }
+      now += RESEND_MIN_INTERVAL_MS;
+      expect(await store.claimSend(stepUpId, now, 'ch-z')).toEqual({ allowed: false, reason: 'too_many_resends' });
+      expect(await store.getStepUp(stepUpId, now)).toMatchObject({
+        resends: MAX_RESENDS_PER_STEP_UP,
+        lastSentAt: now - RESEND_MIN_INTERVAL_MS,
+      });
+    });
+
+    it('grants a pending step-up of the right subject once, before it expires; the decision store then sees the grant', async () => {
+      const stepUp = await putStepUp();
+      const input = {
+        stepUpId: stepUp.stepUpId,
+        subjectId: ALICE,
+        method: 'email_otp' as const,
+        challengeId: 'ch-g',
+        now: T0 + 1000,
+      };
+      expect(await store.grant({ ...input, subjectId: 'mallory' })).toBeUndefined();
+      const granted = await store.grant(input);
+      expect(granted).toMatchObject({
+        status: 'granted',
+        grantedAt: T0 + 1000,
+        grantedMethod: 'email_otp',
+        revision: 1,
+      });
+      expect(await store.grant(input)).toBeUndefined();
+
+      const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
+      const state = await decisions.load({
+        userId: ALICE,
+        features: FEATURES,
+        stepUpId: stepUp.stepUpId,
+        includePolicy: false,
+        now: T0 + 2000,
+      });
+      expect(state.stepUp).toMatchObject({
+        status: 'granted',
+        grantedAt: T0 + 1000,
+        userId: ALICE,
+        action: 'payment.transfer',
+        revision: 1,
+      });
+
+      const late = await putStepUp();
+      expect(await store.grant({ ...input, stepUpId: late.stepUpId, now: late.expiresAt })).toBeUndefined();
+    });
+
+    it('issues token claims once, only for a fresh grant of one of the subject ids', async () => {
+      const stepUp = await putStepUp();
+      await store.grant({ stepUpId: stepUp.stepUpId, subjectId: ALICE, method: 'totp', challengeId: 'c', now: T0 });
+      const claim = (subjectIds: string[], now: number) =>
+        store.claimTokenClaims({ stepUpId: stepUp.stepUpId, subjectIds, now, maxAgeMs: 60_000 });
+      expect(await claim(['bob'], T0 + 10)).toBeUndefined();
+      expect(await claim([ALICE], T0 + 61_000)).toBeUndefined();
+      expect(await claim(['opaque-username', ALICE], T0 + 10)).toMatchObject({
+        stepUpId: stepUp.stepUpId,
+        grantedMethod: 'totp',
+      });
+      expect(await claim([ALICE], T0 + 20)).toBeUndefined();
+    });
+
+    it('learns a granted step-up into the profile once, guarded by the profile revision', async () => {
+      const stepUp = await putStepUp({ userId: uid('learner') });
+      const pending = (await store.getStepUp(stepUp.stepUpId, T0))!;
+      const next = learn(undefined, FEATURES, T0, 'trusted');
+      expect(await store.commitLearning({ stepUp: pending, next, expectedRevision: 0, now: T0 })).toBe('not_granted');
+      await store.grant({
+        stepUpId: stepUp.stepUpId,
+        subjectId: stepUp.userId,
+        method: 'email_otp',
+        challengeId: 'c',
+        now: T0,
+      });
+      const granted = (await store.getStepUp(stepUp.stepUpId, T0))!;
+      const existing = learn(undefined, { ...FEATURES, deviceId: 'device-old' }, T0 - 1000, 'trusted');
+      await client.send(
+        new PutItemCommand({
+          TableName: tables.risk,
+          Item: {
+            pk: { S: keys.profile(stepUp.userId).pk },
+            sk: { S: 'PROFILE' },
+            profile: { S: JSON.stringify(existing) },
+            revision: { N: '3' },
+          },
+        }),
+      );
+      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 2, now: T0 })).toBe(
+        'profile_changed',
+      );
+      expect(await store.loadProfile(stepUp.userId)).toEqual({ profile: existing, revision: 3 });
+      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 3, now: T0 })).toBe('learned');
+      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 4, now: T0 })).toBe(
+        'already_learned',
+      );
+      expect(await store.loadProfile(stepUp.userId)).toEqual({ profile: next, revision: 4 });
+    });
+  });
+
+  describe('TOTP enrolments', () => {
+    const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+    it('seals the secret at rest, bound to its user', async () => {
+      const user = uid('totp');
+      await store.startEnrollment(user, SECRET, T0, 15 * 60_000);
+      const raw = await client.send(
+        new GetItemCommand({
+          TableName: tables.risk,
+          Key: { pk: { S: stepUpKeys.totp(user).pk }, sk: { S: stepUpKeys.totp(user).sk } },
+        }),
+      );
+      expect(JSON.stringify(raw.Item)).not.toContain(SECRET);
+      expect(await store.getTotp(user)).toMatchObject({ secret: SECRET, status: 'pending' });
+      // The same sealed value copied to another user's item does not open.
+      const thief = uid('thief');
+      await client.send(
+        new PutItemCommand({ TableName: tables.risk, Item: { ...raw.Item!, pk: { S: stepUpKeys.totp(thief).pk } } }),
+      );
+      expect(await store.getTotp(thief)).toBeUndefined();
+    });
+
+    it('confirms within the tries, activates once, never replaces an active enrolment, refuses reused time steps', async () => {
+      const user = uid('totp');
+      await store.startEnrollment(user, SECRET, T0, 15 * 60_000);
+      for (let i = 0; i < 5; i += 1)
+        expect(await store.beginConfirm(user, T0, 5)).toMatchObject({ confirmTries: i + 1 });
+      expect(await store.beginConfirm(user, T0, 5)).toBeUndefined();
+      expect(await store.startEnrollment(user, SECRET, T0, 15 * 60_000)).toBe('started'); // a fresh pending one
+      expect(await store.activate(user, 100, T0)).toBe(true);
+      expect(await store.activate(user, 101, T0)).toBe(false);
+      expect(await store.startEnrollment(user, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', T0, 60_000)).toBe('already_active');
+      expect(await store.useTimeStep(user, 100)).toBe(false);
+      expect(await store.useTimeStep(user, 101)).toBe(true);
+      expect(await store.useTimeStep(user, 101)).toBe(false);
+      const both = await Promise.all([store.useTimeStep(user, 102), store.useTimeStep(user, 102)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await store.getTotp(user)).toMatchObject({ status: 'active', lastTimeStep: 102 });
+    });
+  });
+
+  it("keeps its keys out of the decision API's profile key space", () => {
+    expect(stepUpKeys.failureBudget(ALICE)).not.toEqual(keys.profile(ALICE));
+    expect(stepUpKeys.totp(ALICE)).not.toEqual(keys.profile(ALICE));
+  });
+});

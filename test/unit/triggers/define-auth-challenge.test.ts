@@ -1,0 +1,130 @@
+import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
+import goSample from '../../fixtures/cognito/aws-lambda-go-define-auth-challenge.json';
+import powertoolsSample from '../../fixtures/cognito/powertools-define-auth-challenge-first-call.json';
+import type { SessionEntry } from '../../../lambdas/core/step-up/define-auth-challenge';
+import { buildDefineAuthChallengeHandler } from '../../../lambdas/handlers/triggers/define-auth-challenge';
+import {
+  ALICE,
+  codeEntry,
+  CONTEXT_OK,
+  decisionTokenFor,
+  decisionTokens,
+  defineEvent,
+  T0,
+  triggerHarness,
+  type Harness,
+} from './support';
+
+const SRP: SessionEntry = { challengeName: 'SRP_A', challengeResult: true };
+const PASSWORD: SessionEntry = { challengeName: 'PASSWORD_VERIFIER', challengeResult: true };
+const CHALLENGE = { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false };
+const TOKENS = { issueTokens: true, failAuthentication: false };
+const FAIL = { issueTokens: false, failAuthentication: true };
+
+describe('Define Auth Challenge trigger', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await triggerHarness();
+  });
+
+  it('answers the sample first call (empty session) with the context challenge', async () => {
+    const out = await h.define(structuredClone(powertoolsSample) as unknown as DefineAuthChallengeTriggerEvent);
+    expect(out.response).toEqual(CHALLENGE);
+  });
+
+  it('fails the aws-lambda-go sample (a PASSWORD_VERIFIER without SRP_A) and drops its placeholder response', async () => {
+    const out = await h.define(structuredClone(goSample) as unknown as DefineAuthChallengeTriggerEvent);
+    expect(out.response).toEqual(FAIL);
+  });
+
+  it.each<[string, SessionEntry[], object]>([
+    ['context round first', [], CHALLENGE],
+    ['a code round after the context passed', [CONTEXT_OK], CHALLENGE],
+    ['another round after a wrong code', [CONTEXT_OK, codeEntry('c', false)], CHALLENGE],
+    ['tokens after the right code', [CONTEXT_OK, codeEntry('c', false), codeEntry('c', true)], TOKENS],
+    [
+      'failure after three wrong codes',
+      [CONTEXT_OK, codeEntry('c', false), codeEntry('c', false), codeEntry('c', false)],
+      FAIL,
+    ],
+    ['failure when the context round failed', [{ ...CONTEXT_OK, challengeResult: false }], FAIL],
+  ])('%s', async (_name, session, expected) => {
+    expect((await h.define(defineEvent(session))).response).toEqual(expected);
+  });
+
+  it('never issues tokens for a session forged to claim a passed code without a passed context round', async () => {
+    const forged: SessionEntry[][] = [
+      [codeEntry('c', true)],
+      [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: true }],
+      [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: true, challengeMetadata: 'CODE:x' }, codeEntry('c', true)],
+      [CONTEXT_OK, CONTEXT_OK, codeEntry('c', true)],
+      [CONTEXT_OK, codeEntry('c', true), codeEntry('c', true)],
+      [{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true }, CONTEXT_OK, codeEntry('c', true)],
+    ];
+    for (const session of forged) {
+      expect((await h.define(defineEvent(session))).response).toEqual(FAIL);
+    }
+  });
+
+  it('never issues tokens for a user that does not exist, yet asks the same challenges until then', async () => {
+    expect((await h.define(defineEvent([], { userNotFound: true }))).response).toEqual(CHALLENGE);
+    expect((await h.define(defineEvent([CONTEXT_OK], { userNotFound: true }))).response).toEqual(CHALLENGE);
+    expect((await h.define(defineEvent([CONTEXT_OK, codeEntry('c', true)], { userNotFound: true }))).response).toEqual(
+      FAIL,
+    );
+  });
+
+  it('fails a garbage session (not a list) instead of throwing', async () => {
+    const event = defineEvent([]);
+    (event.request as { session: unknown }).session = 'nonsense';
+    expect((await h.define(event)).response).toEqual(FAIL);
+  });
+
+  describe('sign-in decisions (decision token in ClientMetadata)', () => {
+    const metadata = async (decision: 'allow' | 'step_up' | 'deny', user = ALICE.userName) => ({
+      decisionToken: await decisionTokenFor(user, decision, T0, decision === 'step_up' ? { stepUpId: 'su-1' } : {}),
+      method: 'email_otp',
+    });
+
+    it('issues tokens after the context round for a signed allow, when the password was verified in this session', async () => {
+      const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], { clientMetadata: await metadata('allow') });
+      expect((await h.define(event)).response).toEqual(TOKENS);
+    });
+
+    it('fails a signed allow without a verified password (a decision is not a credential)', async () => {
+      const event = defineEvent([CONTEXT_OK], { clientMetadata: await metadata('allow') });
+      expect((await h.define(event)).response).toEqual(FAIL);
+    });
+
+    it('still asks for a code when the allow is signed for someone else, or with another key', async () => {
+      const other = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
+        clientMetadata: await metadata('allow', 'mallory@example.com'),
+      });
+      expect((await h.define(other)).response).toEqual(CHALLENGE);
+      const forged = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
+        clientMetadata: {
+          decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0, { key: new Uint8Array(32).fill(9) }),
+          method: 'email_otp',
+        },
+      });
+      expect((await h.define(forged)).response).toEqual(CHALLENGE);
+    });
+
+    it('asks for a code after the context round of a step_up decision', async () => {
+      const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], { clientMetadata: await metadata('step_up') });
+      expect((await h.define(event)).response).toEqual(CHALLENGE);
+    });
+  });
+
+  it('fails authentication when anything throws (here: the key cannot be loaded)', async () => {
+    const broken = buildDefineAuthChallengeHandler({
+      clock: () => T0,
+      decisionTokens: { ...decisionTokens, key: () => Promise.reject(new Error('secrets unavailable')) },
+      log: () => undefined,
+    });
+    const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
+      clientMetadata: { decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0), method: 'email_otp' },
+    });
+    expect((await broken(event)).response).toEqual(FAIL);
+  });
+});
