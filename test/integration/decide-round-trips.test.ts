@@ -2,25 +2,8 @@ import type { Context } from 'aws-lambda';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
 import { composeDecide } from '../../lambdas/composition/decide';
-import type { HttpEvent } from '../../lambdas/handlers/http/http-handler';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
-
-function decisionEvent(body: unknown): HttpEvent {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/decisions',
-    rawPath: '/v1/decisions',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      authorizer: { jwt: { claims: { sub: 'local-app', client_id: 'local-app' }, scopes: ['stepgate/decide'] } },
-      http: { method: 'POST', path: '/v1/decisions' },
-      routeKey: 'POST /v1/decisions',
-    },
-  } as unknown as HttpEvent;
-}
+import { decisionEvent } from '../support/http-events';
 
 describe('decide handler round trips against DynamoDB Local', () => {
   const client = testDynamoClient();

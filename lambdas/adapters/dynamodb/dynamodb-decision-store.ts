@@ -12,7 +12,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { GlobalStats, RequestFeatures, UserProfile } from '../../core/risk/types';
+import type { GlobalStats, ProfileMaps, RequestFeatures, UserProfile } from '../../core/risk/types';
 import type {
   DecisionReadRequest,
   DecisionRecord,
@@ -37,6 +37,18 @@ import {
 import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
 
 export type GlobalLevel = Exclude<keyof GlobalStats, 'total'>;
+
+/** The trusted-profile map holding each population level's values. */
+const PROFILE_MAP_OF: Record<GlobalLevel, keyof ProfileMaps> = {
+  ip: 'ips',
+  prefix: 'prefixes',
+  asn: 'asns',
+  country: 'countries',
+  ua: 'uas',
+  browser: 'browsers',
+  os: 'oses',
+  deviceType: 'deviceTypes',
+};
 export type GlobalKeys = Partial<Record<GlobalLevel, string>>;
 
 /** Extension point for writes that must join the decision's transaction (the audit record). */
@@ -309,8 +321,10 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
         Update: {
           TableName: this.tables.risk,
           Key: k(keys.stepUp(write.consumeGrant.stepUpId)),
-          UpdateExpression: 'SET consumed = :true, revision = revision + :one',
-          ConditionExpression: 'consumed = :false AND revision = :rev',
+          // `consumed` is a DynamoDB reserved word: it must go through a name placeholder.
+          UpdateExpression: 'SET #consumed = :true, revision = revision + :one',
+          ConditionExpression: '#consumed = :false AND revision = :rev',
+          ExpressionAttributeNames: { '#consumed': 'consumed' },
           ExpressionAttributeValues: {
             ':true': { BOOL: true },
             ':false': { BOOL: false },
@@ -427,9 +441,18 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       ),
     ];
     if (write.profile) {
-      updates.push(add(keys.globalTotal(), 400 * DAY_SECONDS));
-      for (const [level, value] of Object.entries(this.options.globalKeys(record.features))) {
-        if (value !== undefined) updates.push(add(keys.global(level, value), 400 * DAY_SECONDS));
+      // Population counts are counts of USERS (a user adds 1 to a value the first time it enters their trusted
+      // profile), not of logins: a familiar login changes no population counter, which keeps these hot items off
+      // the common path; p(value) is then the share of users who use it.
+      const next = write.profile.next;
+      if (next.trustedEvents === 1) updates.push(add(keys.globalTotal(), 400 * DAY_SECONDS));
+      for (const [level, value] of Object.entries(this.options.globalKeys(record.features)) as [
+        GlobalLevel,
+        string | undefined,
+      ][]) {
+        if (value !== undefined && next.trusted[PROFILE_MAP_OF[level]][value]?.count === 1) {
+          updates.push(add(keys.global(level, value), 400 * DAY_SECONDS));
+        }
       }
     }
     await Promise.all(updates);

@@ -92,8 +92,9 @@ export interface VelocityCounts {
 }
 
 /**
- * Population counts of trusted logins that share this request's value at each level (keys from `contextKeys()`),
- * and the population total. All zero is valid (new deployment): the familiarity model then compares against a
+ * Population counts that share this request's value at each level (keys from `contextKeys()`), and the population
+ * total. The service counts users (a value counts once per user, when it first enters their trusted profile); the
+ * offline evaluator counts logins as the RBA research does. The model only needs the counts to be consistent. All zero is valid (new deployment): the familiarity model then compares against a
  * flat prior.
  */
 export interface GlobalStats {
