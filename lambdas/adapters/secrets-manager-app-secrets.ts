@@ -24,7 +24,8 @@ export class SecretsManagerAppSecrets implements AppSecretsSource {
     const parsed = JSON.parse(out.SecretString ?? '{}') as Record<string, unknown>;
     const field = (name: string): string => {
       const value = parsed[name];
-      if (typeof value !== 'string' || value.length < 16) throw new Error(`application secret lacks a usable "${name}"`);
+      if (typeof value !== 'string' || value.length < 16)
+        throw new Error(`application secret lacks a usable "${name}"`);
       return value;
     };
     return {

@@ -15,7 +15,10 @@ export function requiredEnv(name: string, env: Readonly<Record<string, string | 
   return value;
 }
 
-export function optionalEnv(name: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function optionalEnv(
+  name: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }

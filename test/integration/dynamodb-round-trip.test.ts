@@ -23,7 +23,11 @@ describe('DynamoDB Local round trip', () => {
       new PutItemCommand({ TableName: names.risk, Item: { pk: { S: 'USER#a' }, sk: { S: 'PROFILE' }, n: { N: '7' } } }),
     );
     const got = await client.send(
-      new GetItemCommand({ TableName: names.risk, Key: { pk: { S: 'USER#a' }, sk: { S: 'PROFILE' } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: names.risk,
+        Key: { pk: { S: 'USER#a' }, sk: { S: 'PROFILE' } },
+        ConsistentRead: true,
+      }),
     );
     expect(got.Item?.n?.N).toBe('7');
   });

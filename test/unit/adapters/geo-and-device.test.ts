@@ -71,14 +71,24 @@ describe('UaParserDeviceParser on third-party corpora', () => {
     const chrome = parseUncached(
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
     );
-    expect(chrome).toMatchObject({ uaFamily: 'Chrome', browserMajor: '120', os: 'Windows', deviceType: 'desktop', isBot: false });
+    expect(chrome).toMatchObject({
+      uaFamily: 'Chrome',
+      browserMajor: '120',
+      os: 'Windows',
+      deviceType: 'desktop',
+      isBot: false,
+    });
     const iphone = parseUncached(
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
     );
     expect(iphone).toMatchObject({ os: 'iOS', deviceType: 'mobile' });
     expect(parseUncached('curl/8.4.0')).toMatchObject({ isCli: true });
-    expect(parseUncached('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)')).toMatchObject({ isBot: true });
-    expect(parseUncached('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0.0.0 Safari/537.36')).toMatchObject({
+    expect(parseUncached('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)')).toMatchObject({
+      isBot: true,
+    });
+    expect(
+      parseUncached('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0.0.0 Safari/537.36'),
+    ).toMatchObject({
       isHeadless: true,
     });
   });
