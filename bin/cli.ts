@@ -26,6 +26,12 @@ const COMMANDS: Record<string, readonly [module: string, exportName: string]> = 
   audit: ['./commands/audit', 'auditCommand'],
   evaluate: ['./commands/evaluate', 'evaluateCommand'],
   'simulate-traffic': ['./commands/simulate-traffic', 'simulateTrafficCommand'],
+  bench: ['./commands/bench', 'benchCommand'],
+  policy: ['./commands/policy', 'policyCommand'],
+  simulate: ['./commands/simulate', 'simulateCommand'],
+  shadow: ['./commands/shadow', 'shadowCommand'],
+  events: ['./commands/events', 'eventsCommand'],
+  feedback: ['./commands/feedback', 'feedbackCommand'],
 };
 
 function load(name: string): Command {
