@@ -286,6 +286,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
           ? { consumeGrant: { stepUpId: grant.stepUpId, expectedRevision: state.stepUp.revision } }
           : {}),
         retentionDays: policyRecord.policy.retention.riskHistoryDays,
+        receivedAt: serverNow,
       };
       let result;
       try {

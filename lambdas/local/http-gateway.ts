@@ -122,7 +122,13 @@ export class HttpGateway {
     const m = target.pattern.exec(url.pathname);
     target.paramNames.forEach((name, i) => {
       const raw = m?.[i + 1];
-      if (raw !== undefined) params[name] = decodeURIComponent(raw);
+      if (raw === undefined) return;
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        // API Gateway passes a malformed escape through undecoded; the handler then rejects it as an unknown id.
+        params[name] = raw;
+      }
     });
     const event = this.toEvent(req, url, target, params, body, check.token.claims, check.token.scopes);
     let result: HttpResult;

@@ -83,6 +83,8 @@ export interface DecisionWrite {
   /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
   readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
   readonly retentionDays: number;
+  /** Server time the request arrived (epoch ms); velocity counters use it. Defaults to `record.at`. */
+  readonly receivedAt?: number;
 }
 
 export type DecisionWriteResult = 'written' | 'duplicate_request' | 'grant_already_used' | 'profile_changed';

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { failFastDynamoDbSettings } from '../adapters/dynamodb/dynamodb-client-settings';
 import { composeDecide } from '../composition/decide';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/step-up-triggers';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
@@ -11,10 +11,7 @@ import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secret
 
 // Created once per cold start. Short timeouts and one retry: a decision must fail closed quickly rather than
 // hang while the client waits on a store that does not answer.
-const dynamo = new DynamoDBClient({
-  maxAttempts: 2,
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1500 }),
-});
+const dynamo = new DynamoDBClient(failFastDynamoDbSettings());
 const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN'));
 const metrics = new Metrics({ namespace: 'Stepgate', serviceName: 'stepgate' });
 

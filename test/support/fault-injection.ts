@@ -8,7 +8,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * - `blackhole`: accept and read, never answer (a store behind a dead route or a stuck load balancer).
  * - `reset`: drop every open connection and reset new ones at once (a store that crashed).
  */
-export type FaultMode = { kind: 'pass' } | { kind: 'delay'; delayMs: number } | { kind: 'blackhole' } | { kind: 'reset' };
+export type FaultMode =
+  { kind: 'pass' } | { kind: 'delay'; delayMs: number } | { kind: 'blackhole' } | { kind: 'reset' };
 
 export interface FaultProxy {
   readonly endpoint: string;

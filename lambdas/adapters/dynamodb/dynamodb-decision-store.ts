@@ -12,6 +12,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { formatIp, parseIp } from '../../core/net/ip';
 import type { GlobalStats, ProfileMaps, RequestFeatures, UserProfile } from '../../core/risk/types';
 import type {
   DecisionReadRequest,
@@ -37,6 +38,12 @@ import {
 import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
 
 export type GlobalLevel = Exclude<keyof GlobalStats, 'total'>;
+
+/** One spelling per address (`::ffff:1.2.3.4`, `1.2.3.4` …), so rotating spellings cannot split an IP's counters. */
+function canonicalIp(ip: string): string {
+  const parsed = parseIp(ip);
+  return parsed ? formatIp(parsed) : ip;
+}
 
 /** The trusted-profile map holding each population level's values. */
 const PROFILE_MAP_OF: Record<GlobalLevel, keyof ProfileMaps> = {
@@ -174,6 +181,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
 
   async load(request: DecisionReadRequest): Promise<DecisionState> {
     const { userId, features, now } = request;
+    const ip = canonicalIp(features.ip);
     const minute = bucketOf(now, MINUTE);
     const tenMinutes = bucketOf(now, TEN_MINUTES);
     const hour = bucketOf(now, HOUR);
@@ -182,10 +190,10 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       profile: k(keys.profile(userId)),
       userCur: k(keys.userRequests(userId, minute)),
       userPrev: k(keys.userRequests(userId, minute - 1)),
-      ipCur: k(keys.ipRequests(features.ip, minute)),
-      ipPrev: k(keys.ipRequests(features.ip, minute - 1)),
-      ipUsersCur: k(keys.ipUsers(features.ip, tenMinutes)),
-      ipUsersPrev: k(keys.ipUsers(features.ip, tenMinutes - 1)),
+      ipCur: k(keys.ipRequests(ip, minute)),
+      ipPrev: k(keys.ipRequests(ip, minute - 1)),
+      ipUsersCur: k(keys.ipUsers(ip, tenMinutes)),
+      ipUsersPrev: k(keys.ipUsers(ip, tenMinutes - 1)),
       failCur: k(keys.userFailures(userId, hour)),
       failPrev: k(keys.userFailures(userId, hour - 1)),
       globalTotal: k(keys.globalTotal()),
@@ -413,8 +421,11 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
   /** Atomic ADDs on the velocity buckets (and global counts when the decision teaches): see the class comment. */
   private async bumpCounters(write: DecisionWrite): Promise<void> {
     const { record } = write;
-    const now = record.at;
+    // Counters live on the server clock (the engine reads them at server time): a client's back-dated
+    // context.timestamp must not put its requests in buckets nobody reads.
+    const now = write.receivedAt ?? record.at;
     const nowSeconds = Math.floor(now / 1000);
+    const ip = canonicalIp(record.features.ip);
     const add = (key: { pk: string; sk: string }, ttlSeconds: number) =>
       this.client.send(
         new UpdateItemCommand({
@@ -426,11 +437,11 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       );
     const updates: Promise<unknown>[] = [
       add(keys.userRequests(record.userId, bucketOf(now, MINUTE)), 3 * 60),
-      add(keys.ipRequests(record.features.ip, bucketOf(now, MINUTE)), 3 * 60),
+      add(keys.ipRequests(ip, bucketOf(now, MINUTE)), 3 * 60),
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tables.risk,
-          Key: k(keys.ipUsers(record.features.ip, bucketOf(now, TEN_MINUTES))),
+          Key: k(keys.ipUsers(ip, bucketOf(now, TEN_MINUTES))),
           UpdateExpression: 'ADD #users :member SET expiresAt = :ttl',
           ExpressionAttributeNames: { '#users': 'users' },
           ExpressionAttributeValues: {
