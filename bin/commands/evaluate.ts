@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
+import { parseArgs } from 'node:util';
+import { CliError, type Command } from '../cli';
+import { evaluate, learn, contextKeys } from '../../lambdas/core/risk';
+import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
+import { parsePolicy, type Policy } from '../../lambdas/core/policy/policy-schema';
+import type * as GeoipAdapter from '../../lambdas/adapters/geoip-lite-locator';
+import type * as UaAdapter from '../../lambdas/adapters/ua-parser-device-parser';
+import { evaluateFile } from '../../lambdas/evaluation/evaluate-file';
+import { progressBar } from '../../lambdas/evaluation/progress-bar';
+import { UNKNOWN_ACCOUNT_ID } from '../../lambdas/evaluation/traffic-generator';
+
+const USAGE = `usage: stepgate evaluate --input logins.csv --out DIR [options]
+
+Replays a login CSV in the RBA dataset's schema (Wiefling et al., ACM TOPS 2022) through the risk engine, each
+login scored with only the history before it, and writes DIR/rows.jsonl, DIR/report.json and DIR/report.html.
+
+  --input FILE            login CSV (the 9 GB rba-dataset.csv works: it is streamed)
+  --out DIR               output folder
+  --policy FILE           policy JSON (default: the built-in default policy)
+  --labels FILE           attacker model per row, JSON lines (default: <input>.labels.jsonl when present)
+  --action NAME           catalogue action a login is scored as (default auth.sign_in)
+  --warmup-days N         first days reported apart (default 7)
+  --no-threat-feed        ignore the "Is Attack IP" column
+  --unknown-user ID       user id of logins to non-existent accounts (default the dataset's ${UNKNOWN_ACCOUNT_ID})
+  --reorder-window N      rows held to restore time order (default 10000)
+  --hot-profiles N        profiles kept as live objects; the others are kept as compact text (default 2000)
+  --max-users N           users remembered at most; the least recently active go first (default 250000)
+  --max-global-keys N     distinct values per population level; the rarest are dropped beyond (default 200000)
+  --hot-profiles, --max-users and --max-global-keys bound the history; --heap-mb bounds the JavaScript heap
+  (default 640; 0 = leave it to Node): without a bound V8 lets the heap grow to several times the live data.
+  --heap-mb N             heap limit of the evaluating process, in MB
+  --quiet                 no progress bar`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+async function loadPolicy(path: string | undefined): Promise<Policy> {
+  if (path === undefined) return defaultPolicy;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read policy ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Accept a bare policy or the admin API's {"version", "policy", ...} envelope.
+  const candidate = json !== null && typeof json === 'object' && 'policy' in json ? json.policy : json;
+  const parsed = parsePolicy(candidate);
+  if (!parsed.ok) {
+    throw new CliError(`invalid policy ${path}:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+  }
+  return parsed.policy;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+const CHILD = 'STEPGATE_EVALUATE_CHILD';
+
+/**
+ * Runs the same evaluation in a child Node process with `--max-old-space-size`: the heap limit can only be set when
+ * a process starts, and it is what keeps a replay of millions of rows inside its memory budget (V8 otherwise grows
+ * the heap to a multiple of the live data before it collects).
+ */
+async function runWithHeapLimit(heapMb: number, args: string[]): Promise<number> {
+  const cli = resolve(__dirname, '../stepgate-cli.js');
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, cli, 'evaluate', ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, [CHILD]: '1' },
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (signal) throw new CliError(`evaluation stopped by ${signal}`);
+  return code ?? 1;
+}
+
+export const evaluateCommand: Command = {
+  summary: 'evaluate the engine on a login CSV (RBA dataset schema): ROC, block rates at fixed friction, HTML report',
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          input: { type: 'string' },
+          out: { type: 'string' },
+          policy: { type: 'string' },
+          labels: { type: 'string' },
+          action: { type: 'string', default: 'auth.sign_in' },
+          'warmup-days': { type: 'string' },
+          'no-threat-feed': { type: 'boolean', default: false },
+          'unknown-user': { type: 'string', default: UNKNOWN_ACCOUNT_ID },
+          'reorder-window': { type: 'string' },
+          'hot-profiles': { type: 'string' },
+          'max-users': { type: 'string' },
+          'max-global-keys': { type: 'string' },
+          'heap-mb': { type: 'string' },
+          quiet: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }));
+    } catch (error) {
+      throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
+    }
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!values.input || !values.out) throw new CliError(`--input and --out are required\n\n${USAGE}`, 2);
+    const policy = await loadPolicy(values.policy);
+    if (!policy.actions[values.action]) throw new CliError(`the policy has no action "${values.action}"`);
+    const heapMb = positiveInt('heap-mb', values['heap-mb'], 640);
+    if (heapMb > 0 && process.env[CHILD] !== '1' && getHeapStatistics().heap_size_limit > (heapMb + 64) * 2 ** 20) {
+      return runWithHeapLimit(heapMb, args);
+    }
+    // Loaded only here: geoip-lite holds ~110 MB, which a parent that merely starts the heap-limited child must not.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { GeoipLiteLocator } = require('../../lambdas/adapters/geoip-lite-locator') as typeof GeoipAdapter;
+    const { UaParserDeviceParser } = require('../../lambdas/adapters/ua-parser-device-parser') as typeof UaAdapter;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const bar = values.quiet ? undefined : progressBar(process.stderr, 'evaluating');
+    const { report } = await evaluateFile(
+      {
+        scorer: { evaluate, learn, contextKeys },
+        locator: new GeoipLiteLocator(),
+        devices: new UaParserDeviceParser(20_000),
+      },
+      {
+        input: values.input,
+        outDir: values.out,
+        ...(values.labels ? { labels: values.labels } : {}),
+        policy,
+        action: values.action,
+        warmupDays: positiveInt('warmup-days', values['warmup-days'], 7),
+        threatFeed: !values['no-threat-feed'],
+        unknownUserId: values['unknown-user'],
+        reorderWindow: Math.max(1, positiveInt('reorder-window', values['reorder-window'], 10_000)),
+        history: {
+          hotProfiles: Math.max(1, positiveInt('hot-profiles', values['hot-profiles'], 2_000)),
+          maxUsers: Math.max(1, positiveInt('max-users', values['max-users'], 250_000)),
+          maxGlobalKeys: Math.max(1000, positiveInt('max-global-keys', values['max-global-keys'], 200_000)),
+        },
+        ...(bar ? { onProgress: bar.update } : {}),
+      },
+    ).catch((error: unknown) => {
+      bar?.done();
+      if (error instanceof Error && 'line' in error) throw new CliError(`${values.input}: ${error.message}`);
+      throw error;
+    });
+    bar?.done();
+    const { headline, performance: perf } = report;
+    console.log(
+      `${report.rows.total} rows in ${perf.wallSeconds} s (${perf.rowsPerSecond} rows/s, peak RSS ${perf.peakRssMB} MB)`,
+    );
+    console.log(
+      `users with history: ${headline.legitLogins} legit logins, policy friction ${pct(headline.legitFriction)}`,
+    );
+    for (const m of headline.models) {
+      const at = m.atFriction.map((p) => `${pct(p.blockRate)} @${pct(p.maxFriction)}`).join('  ');
+      console.log(
+        `  ${m.model.padEnd(9)} ${String(m.rows).padStart(7)} rows  policy blocks ${pct(m.policyBlockRate).padStart(7)}  ${at}  AUC ${m.auc?.toFixed(3) ?? '–'}`,
+      );
+    }
+    console.log(`report: ${values.out}/report.html`);
+    return 0;
+  },
+};

@@ -1,0 +1,182 @@
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { readCsv } from './csv-reader';
+import type { PopulationSummary, Segment } from './evaluation-metrics';
+import { LoginEvaluator, type Deps, type LoginEvaluatorOptions, type RowResult } from './login-evaluator';
+import { parseRbaRecord, RbaHeader, type RbaLogin } from './rba-row';
+import { renderHtmlReport } from './report-html';
+import { TimeOrderBuffer } from './time-order';
+
+export interface EvaluateFileOptions extends Omit<LoginEvaluatorOptions, 'labelOf'> {
+  input: string;
+  outDir: string;
+  /** Attacker-model labels, JSON lines `{"index": n, "model": "naive"}`; default `<input>.labels.jsonl` if present. */
+  labels?: string;
+  /** Rows held to restore time order (the file is expected to be nearly sorted). */
+  reorderWindow: number;
+  /** Called about every 100 ms of work with the bytes read so far. */
+  onProgress?: (bytesRead: number, totalBytes: number, rows: number) => void;
+}
+
+/** Reads a labels side file into a map; only attack rows are listed there, the rest are legit. */
+export async function readLabels(path: string): Promise<Map<number, string>> {
+  const labels = new Map<number, string>();
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const { index, model } = JSON.parse(line) as { index: number; model: string };
+    if (typeof index === 'number' && typeof model === 'string' && model !== 'legit') labels.set(index, model);
+  }
+  return labels;
+}
+
+export function defaultLabelsPath(input: string): string {
+  return `${input}.labels.jsonl`;
+}
+
+/** report.json; the fields below are the ones callers read, the rest is documentation of the run. */
+export interface EvaluationReport {
+  [field: string]: unknown;
+  rows: { total: number; outOfOrderBeyondWindow: number } & Record<Segment, number>;
+  period: { from: string | null; to: string | null };
+  thresholds: { stepUpAt: number; denyAt: number } | null;
+  performance: { wallSeconds: number; rowsPerSecond: number; cpuSeconds: number; peakRssMB: number };
+  headline: PopulationSummary;
+  byHistory: Record<string, PopulationSummary>;
+  apart: Record<string, PopulationSummary>;
+}
+
+export interface EvaluateFileResult {
+  report: EvaluationReport;
+  rows: number;
+}
+
+/**
+ * `stepgate evaluate`: streams a login CSV through the engine and writes `rows.jsonl` (index, decision, score),
+ * `report.json` and a self-contained `report.html` into `outDir`. Memory is bounded by the history store's limits,
+ * the reorder window and the labels of attack rows, not by the size of the file.
+ */
+export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Promise<EvaluateFileResult> {
+  const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const totalBytes = (await stat(options.input)).size;
+  const labelsPath =
+    options.labels ?? (existsSync(defaultLabelsPath(options.input)) ? defaultLabelsPath(options.input) : undefined);
+  const labels = labelsPath ? await readLabels(labelsPath) : undefined;
+  const evaluator = new LoginEvaluator(deps, {
+    ...options,
+    ...(labels ? { labelOf: (index: number) => labels.get(index) ?? 'legit' } : {}),
+  });
+  await mkdir(options.outDir, { recursive: true });
+  const rowsOut = createWriteStream(join(options.outDir, 'rows.jsonl'), { encoding: 'utf8' });
+  let pending: string[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const ok = rowsOut.write(pending.join(''));
+    pending = [];
+    if (!ok) await once(rowsOut, 'drain');
+  };
+  const emit = (row: RbaLogin) => {
+    const r: RowResult = evaluator.process(row);
+    pending.push(`{"index":${r.index},"decision":"${r.decision}","score":${r.score}}\n`);
+  };
+
+  const stream = createReadStream(options.input, { highWaterMark: 1 << 20 });
+  const order = new TimeOrderBuffer<RbaLogin>(options.reorderWindow, (r) => r.timestamp);
+  let header: RbaHeader | undefined;
+  let ordinal = 0;
+  let lastProgress = 0;
+  for await (const record of readCsv(stream)) {
+    if (!header) {
+      header = new RbaHeader(record.fields);
+      continue;
+    }
+    order.push(parseRbaRecord(header, record.fields, record.line, ordinal++), emit);
+    if (pending.length >= 4096) await flush();
+    if (options.onProgress && (ordinal & 1023) === 0) {
+      const now = Date.now();
+      if (now - lastProgress >= 100) {
+        lastProgress = now;
+        options.onProgress(stream.bytesRead, totalBytes, ordinal);
+      }
+    }
+  }
+  if (!header) throw new Error(`${options.input} is empty`);
+  order.drain(emit);
+  await flush();
+  rowsOut.end();
+  await once(rowsOut, 'finish');
+  options.onProgress?.(totalBytes, totalBytes, ordinal);
+
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  const summary = evaluator.summary();
+  const policy = options.policy;
+  const level = policy.actions[options.action]?.level;
+  const report: EvaluationReport = {
+    input: options.input,
+    labels: labelsPath ?? null,
+    action: options.action,
+    level: level ?? null,
+    thresholds: level ? { stepUpAt: policy.levels[level].stepUpAt, denyAt: policy.levels[level].denyAt } : null,
+    policy: { version: policy.version, description: policy.description ?? null },
+    options: {
+      warmupDays: options.warmupDays,
+      threatFeed: options.threatFeed,
+      unknownUserId: options.unknownUserId ?? null,
+      reorderWindow: options.reorderWindow,
+      history: options.history,
+      retentionDays: policy.retention.riskHistoryDays,
+    },
+    rows: {
+      total: evaluator.rows,
+      ...evaluator.segmentRows,
+      outOfOrderBeyondWindow: order.late,
+    },
+    period: {
+      from: evaluator.firstTimestamp === undefined ? null : new Date(evaluator.firstTimestamp).toISOString(),
+      to: evaluator.lastTimestamp === undefined ? null : new Date(evaluator.lastTimestamp).toISOString(),
+    },
+    users: {
+      distinct: evaluator.distinctUsers ?? null,
+      heldAtEnd: evaluator.profiles.users,
+      forgottenIdle: evaluator.profiles.forgottenIdle,
+      forgottenOverflow: evaluator.profiles.forgottenOverflow,
+      globalKeys: evaluator.global.keys,
+      globalPrunes: evaluator.global.pruned,
+    },
+    performance: {
+      wallSeconds: Number(wallSeconds.toFixed(2)),
+      rowsPerSecond: Math.round(evaluator.rows / Math.max(wallSeconds, 1e-9)),
+      cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+    ...summary,
+  };
+  await writeFile(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const facts: [string, string][] = [
+    ['input', options.input],
+    ['labels', labelsPath ?? '(none: attacks are the rows marked Is Account Takeover)'],
+    ['rows', String(evaluator.rows)],
+    ['period', `${report.period.from ?? '–'} → ${report.period.to ?? '–'}`],
+    ['policy', `version ${policy.version}${policy.description ? ` (${policy.description})` : ''}`],
+    [
+      'action',
+      `${options.action} (${level ?? '?'}: step up at ${report.thresholds?.stepUpAt ?? '?'}, deny at ${report.thresholds?.denyAt ?? '?'})`,
+    ],
+    ['warm-up', `${options.warmupDays} days (${evaluator.segmentRows['warm-up']} rows counted apart)`],
+    ['threat feed (Is Attack IP)', options.threatFeed ? 'used' : 'ignored'],
+    [
+      'run',
+      `${report.performance.wallSeconds} s, ${report.performance.rowsPerSecond} rows/s, peak RSS ${report.performance.peakRssMB} MB`,
+    ],
+  ];
+  await writeFile(
+    join(options.outDir, 'report.html'),
+    renderHtmlReport({ title: 'stepgate evaluation', facts, ...summary }),
+  );
+  return { report, rows: evaluator.rows };
+}
