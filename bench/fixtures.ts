@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { learn } from '../lambdas/core/risk/learning';
 import type { GlobalStats, RequestFeatures, UserProfile, VelocityCounts } from '../lambdas/core/risk/types';
 import { parseUncached } from '../lambdas/adapters/ua-parser-device-parser';
@@ -13,7 +14,9 @@ import type { Rng } from './stats';
  * that production reads and writes.
  */
 
-export const UA_FIXTURES = process.env.BENCH_UA_FIXTURES ?? '/work/shared/data/ua-parser-js-1.0.x/browser-test.json';
+// Relative to the project root (npm run bench runs there): the shared test data sits beside the project.
+export const UA_FIXTURES =
+  process.env.BENCH_UA_FIXTURES ?? resolve(process.cwd(), '../shared/data/ua-parser-js-1.0.x/browser-test.json');
 
 /** Used when the fixtures are not on this machine: a handful of current, real user agents. */
 const FALLBACK_UAS = [

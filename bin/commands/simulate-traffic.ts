@@ -6,7 +6,7 @@ import { DEFAULT_TRAFFIC } from '../../lambdas/evaluation/traffic-generator';
 import { loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator, writeTrafficFile } from '../../lambdas/evaluation/write-traffic';
 
-/** The shared test data sits beside the project (see /work/shared/data/README.md). */
+/** The shared test data sits beside the project (../shared/data, see its README.md). */
 const DEFAULT_DATA_DIR = resolve(__dirname, '../../../shared/data');
 
 const USAGE = `usage: stepgate simulate-traffic --out FILE [options]
