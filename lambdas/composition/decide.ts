@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
-import { contextKeys } from '../core/risk/context-keys';
-import type { RequestFeatures } from '../core/risk/types';
-import {
-  DynamoDbDecisionStore,
-  type GlobalKeys,
-  type TransactionParticipant,
-} from '../adapters/dynamodb/dynamodb-decision-store';
+import { DynamoDbDecisionStore, type TransactionParticipant } from '../adapters/dynamodb/dynamodb-decision-store';
+import { globalKeys } from '../adapters/dynamodb/population-counts';
 import type { TableNames } from '../adapters/dynamodb/table-definitions';
 import type { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import type { AuditEvent } from '../core/audit/audit-event';
@@ -18,20 +13,7 @@ import { PolicyCache } from '../handlers/policy-cache';
 import type { DecisionWrite } from '../ports/decision-store';
 import type { Clock } from '../ports/clock';
 
-/** The population levels the familiarity model compares against (see GlobalStats). */
-export function globalKeys(features: RequestFeatures): GlobalKeys {
-  const keys = contextKeys(features);
-  return {
-    ip: keys.ip,
-    prefix: keys.prefix,
-    asn: keys.asn,
-    country: keys.country,
-    ua: keys.ua,
-    browser: keys.browser,
-    os: keys.os,
-    deviceType: keys.deviceType,
-  };
-}
+export { globalKeys };
 
 /** The audit record of a decision: who asked, about whom, what was answered and why (reason codes, no raw context). */
 export function decisionAuditEvent(write: DecisionWrite): AuditEvent {

@@ -1,11 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { contextKeys } from '../core/risk/context-keys';
-import type { RequestFeatures } from '../core/risk/types';
 import { signDecisionToken, type DecisionTokenClaims } from '../core/step-up/decision-token';
 import type { RandomInt } from '../core/step-up/otp-code';
 import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
-import type { GlobalKeys } from '../adapters/dynamodb/dynamodb-decision-store';
+import { globalKeys } from '../adapters/dynamodb/population-counts';
 import type { TableNames } from '../adapters/dynamodb/table-definitions';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import type { DecideDependencies } from '../handlers/decide';
@@ -80,21 +78,6 @@ export function channelSender(senders: Partial<Record<CodeChannel, CodeSender>>)
   };
 }
 
-/** Population levels bumped when a passed step-up teaches a profile; the same levels the decide function counts. */
-function populationKeys(features: RequestFeatures): GlobalKeys {
-  const keys = contextKeys(features);
-  return {
-    ip: keys.ip,
-    prefix: keys.prefix,
-    asn: keys.asn,
-    country: keys.country,
-    ua: keys.ua,
-    browser: keys.browser,
-    os: keys.os,
-    deviceType: keys.deviceType,
-  };
-}
-
 export interface StepUpTriggersComposition {
   readonly dynamo: DynamoDBClient;
   readonly tables: Pick<TableNames, 'risk'>;
@@ -124,7 +107,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
   const pepper = async () => (await c.secrets.get()).otpPepper;
   const store = new DynamoDbChallengeStore(c.dynamo, c.tables, {
     sealer: new AesGcmSealer(pepper),
-    globalKeys: populationKeys,
+    globalKeys,
   });
   const decisionTokens: DecisionTokenSettings = {
     issuer: c.decisionTokenIssuer,

@@ -34,7 +34,7 @@ import type {
   TotpEnrollment,
   TotpStore,
 } from '../../ports/challenge-store';
-import type { GlobalKeys } from './dynamodb-decision-store';
+import { populationIncrements, type GlobalKeys } from './population-counts';
 import { stepUpFromItem } from './dynamodb-decision-store';
 import { bucketOf, HOUR, keys } from './risk-keys';
 import { stepUpKeys } from './step-up-keys';
@@ -512,12 +512,12 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
       if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'profile_changed';
       throw error;
     }
-    await this.bumpGlobalCounts(stepUp.features, input.now);
+    await this.bumpGlobalCounts(input.next, stepUp.features, input.now);
     return 'learned';
   }
 
   /** Best effort, like the decision store: population counts are statistics, not state that must be exact. */
-  private async bumpGlobalCounts(features: RequestFeatures, now: number): Promise<void> {
+  private async bumpGlobalCounts(next: UserProfile, features: RequestFeatures, now: number): Promise<void> {
     if (!this.options.globalKeys) return;
     const add = (key: Key) =>
       this.client.send(
@@ -528,11 +528,7 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
           ExpressionAttributeValues: { ':one': n(1), ':ttl': n(seconds(now) + GLOBAL_COUNT_TTL_SECONDS) },
         }),
       );
-    const updates = [add(keys.globalTotal())];
-    for (const [level, value] of Object.entries(this.options.globalKeys(features))) {
-      if (value !== undefined) updates.push(add(keys.global(level, value)));
-    }
-    await Promise.allSettled(updates);
+    await Promise.allSettled(populationIncrements(next, this.options.globalKeys(features)).map(add));
   }
 
   // ---- TOTP enrolments ----------------------------------------------------------------------------------------

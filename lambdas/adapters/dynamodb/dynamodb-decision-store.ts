@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { formatIp, parseIp } from '../../core/net/ip';
-import type { GlobalStats, ProfileMaps, RequestFeatures, UserProfile } from '../../core/risk/types';
+import type { GlobalStats, RequestFeatures, UserProfile } from '../../core/risk/types';
 import type {
   DecisionReadRequest,
   DecisionRecord,
@@ -36,27 +36,15 @@ import {
   SHADOW_SK,
 } from './dynamodb-policy-store';
 import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
+import { populationIncrements, type GlobalKeys, type GlobalLevel } from './population-counts';
 
-export type GlobalLevel = Exclude<keyof GlobalStats, 'total'>;
+export type { GlobalKeys, GlobalLevel };
 
 /** One spelling per address (`::ffff:1.2.3.4`, `1.2.3.4` …), so rotating spellings cannot split an IP's counters. */
 function canonicalIp(ip: string): string {
   const parsed = parseIp(ip);
   return parsed ? formatIp(parsed) : ip;
 }
-
-/** The trusted-profile map holding each population level's values. */
-const PROFILE_MAP_OF: Record<GlobalLevel, keyof ProfileMaps> = {
-  ip: 'ips',
-  prefix: 'prefixes',
-  asn: 'asns',
-  country: 'countries',
-  ua: 'uas',
-  browser: 'browsers',
-  os: 'oses',
-  deviceType: 'deviceTypes',
-};
-export type GlobalKeys = Partial<Record<GlobalLevel, string>>;
 
 /** Extension point for writes that must join the decision's transaction (the audit record). */
 export interface TransactionParticipant {
@@ -452,18 +440,8 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       ),
     ];
     if (write.profile) {
-      // Population counts are counts of USERS (a user adds 1 to a value the first time it enters their trusted
-      // profile), not of logins: a familiar login changes no population counter, which keeps these hot items off
-      // the common path; p(value) is then the share of users who use it.
-      const next = write.profile.next;
-      if (next.trustedEvents === 1) updates.push(add(keys.globalTotal(), 400 * DAY_SECONDS));
-      for (const [level, value] of Object.entries(this.options.globalKeys(record.features)) as [
-        GlobalLevel,
-        string | undefined,
-      ][]) {
-        if (value !== undefined && next.trusted[PROFILE_MAP_OF[level]][value]?.count === 1) {
-          updates.push(add(keys.global(level, value), 400 * DAY_SECONDS));
-        }
+      for (const key of populationIncrements(write.profile.next, this.options.globalKeys(record.features))) {
+        updates.push(add(key, 400 * DAY_SECONDS));
       }
     }
     await Promise.all(updates);
