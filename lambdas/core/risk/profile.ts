@@ -1,6 +1,6 @@
 import type { ProfileMaps, Sighting, SightingMap, UserProfile } from './types';
 
-function emptyMaps(): ProfileMaps {
+export function emptyMaps(): ProfileMaps {
   return {
     devices: {},
     ips: {},

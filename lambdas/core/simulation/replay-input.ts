@@ -1,10 +1,10 @@
 import { KEY_MAPS, contextKeys } from '../risk/context-keys';
+import { emptyMaps } from '../risk/profile';
 import type {
   EvaluationInput,
   GlobalStats,
   GrantInfo,
   Policy,
-  ProfileMaps,
   RequestFeatures,
   SightingMap,
   UserProfile,
@@ -32,22 +32,6 @@ export interface ReplayInput {
   readonly global: GlobalStats;
   readonly grant?: GrantInfo;
   readonly threat?: { attackIp?: boolean };
-}
-
-function emptyMaps(): ProfileMaps {
-  return {
-    devices: {},
-    ips: {},
-    prefixes: {},
-    asns: {},
-    countries: {},
-    regions: {},
-    cities: {},
-    uas: {},
-    browsers: {},
-    oses: {},
-    deviceTypes: {},
-  };
 }
 
 function put(map: SightingMap, key: string, value: SightingMap[string]): void {
