@@ -50,35 +50,9 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-/** A deterministic PRNG (mulberry32): the same seed draws the same users, requests and address pool every run. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(maxExclusive: number): number {
-    return Math.floor(this.next() * maxExclusive);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[this.int(items.length)] as T;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
+/** The deterministic PRNG (mulberry32) the traffic generator uses: the same seed draws the same users, requests
+ * and address pool every run. */
+export { Prng as Rng } from '../lambdas/evaluation/prng';
 
 /**
  * Reads this thread's scheduler statistics (/proc/thread-self/schedstat: ns on CPU, ns waiting on the run queue,

@@ -1,4 +1,5 @@
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Prng } from '../../../lambdas/evaluation/prng';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { decisionItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
 import { globalKeys } from '../../../lambdas/composition/decide';
@@ -122,27 +123,6 @@ export const fakeDevices = {
     return { ...device, uaKey: `ua-${n ?? 0}-${v ?? 0}` };
   },
 };
-
-export class Prng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    // mulberry32
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-}
 
 export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
   readonly records: DecisionRecord[] = [];
