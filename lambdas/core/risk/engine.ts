@@ -2,6 +2,7 @@ import { parseIp } from '../net/ip';
 import { compilePolicy } from '../policy/compiled-policy';
 import type { SensitivityLevel } from '../policy/policy-schema';
 import { contextKeysFor } from './context-keys';
+import { sightingsOf } from './profile';
 import { checkGrant } from './grant';
 import { actionSignal, resolveActionLevel } from './signals/action';
 import type { SignalContext } from './signals/context';
@@ -30,12 +31,15 @@ export function decisionRank(d: Decision): number {
 export function buildSignalContext(input: EvaluationInput): SignalContext {
   const ip = parseIp(input.features.ip);
   const profile = input.profile;
+  const keys = contextKeysFor(input.features, ip);
+  const history = profile !== undefined && profile.trustedEvents > 0 ? profile : undefined;
   return {
     input,
-    keys: contextKeysFor(input.features, ip),
+    keys,
     ip,
     compiled: compilePolicy(input.policy),
-    history: profile !== undefined && profile.trustedEvents > 0 ? profile : undefined,
+    history,
+    seen: sightingsOf(history?.trusted, keys),
   };
 }
 

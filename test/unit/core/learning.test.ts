@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { contextKeys, MAX_KEY_LENGTH } from '../../../lambdas/core/risk/context-keys';
+import { boundKey, contextKeys, MAX_KEY_LENGTH } from '../../../lambdas/core/risk/context-keys';
 import { evaluate } from '../../../lambdas/core/risk/engine';
 import { emptyProfile, learn, PROFILE_LIMITS } from '../../../lambdas/core/risk/learning';
 import type { ProfileMaps, RequestFeatures, UserProfile } from '../../../lambdas/core/risk/types';
@@ -51,6 +51,61 @@ describe('contextKeys', () => {
     expect(k.deviceType).toBe('desktop');
     expect(k.ua).toBe('?|?|desktop');
     expect(k.browser).toBeUndefined();
+  });
+
+  it('gives a reused Device or Geo object (the adapters cache them) the keys a fresh copy gets (property)', () => {
+    const text = fc.oneof(fc.constant(''), fc.string({ maxLength: 8 }), fc.string({ minLength: 60, maxLength: 90 }));
+    const opt = fc.option(text, { nil: undefined });
+    const geoArb = fc.record(
+      {
+        kind: fc.constantFrom<'public' | 'private' | 'unknown'>('public', 'private', 'unknown'),
+        country: opt,
+        region: opt,
+        city: opt,
+        asn: opt,
+        prefix: opt,
+      },
+      { requiredKeys: ['kind'] },
+    );
+    const deviceArb = fc.record(
+      {
+        uaFamily: opt,
+        browserMajor: opt,
+        os: opt,
+        deviceType: text,
+        isBot: fc.boolean(),
+        isHeadless: fc.boolean(),
+        isCli: fc.boolean(),
+        uaKey: opt,
+      },
+      { requiredKeys: ['deviceType', 'isBot', 'isHeadless', 'isCli'] },
+    );
+    const ipArb = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.ipV4().map((ip) => `::ffff:${ip}`),
+      fc.string({ maxLength: 70 }),
+    );
+    fc.assert(
+      fc.property(geoArb, deviceArb, ipArb, ipArb, (geo, device, ip1, ip2) => {
+        // Same objects twice, with different addresses: the second call is served from the per-object cache.
+        const first = contextKeys({ ip: ip1, geo, device });
+        const second = contextKeys({ ip: ip2, geo, device });
+        expect(first).toEqual(contextKeys({ ip: ip1, geo: { ...geo }, device: { ...device } }));
+        expect(second).toEqual(contextKeys({ ip: ip2, geo: { ...geo }, device: { ...device } }));
+        expect(second.country).toBe(geo.country ? boundKey(geo.country) : undefined);
+        expect(second.os).toBe(device.os ? boundKey(device.os) : undefined);
+        expect(second.deviceType).toBe(boundKey(device.deviceType || 'desktop'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a plain IPv4 address as written and folds every other spelling to it', () => {
+    for (const ip of ['81.167.144.58', '::ffff:81.167.144.58', '::FFFF:81.167.144.58', '0:0:0:0:0:ffff:51a7:903a']) {
+      expect(contextKeys({ ...HOME, ip }).ip).toBe('81.167.144.58');
+    }
+    expect(contextKeys({ ...HOME, ip: '081.167.144.58' }).ip).toBe('081.167.144.58'); // not an IP: kept as text
   });
 });
 

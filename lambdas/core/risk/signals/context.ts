@@ -1,6 +1,7 @@
 import type { IpAddress } from '../../net/ip';
 import type { CompiledPolicy } from '../../policy/compiled-policy';
 import type { ContextKeys } from '../context-keys';
+import type { ContextSightings } from '../profile';
 import type { EvaluationInput, Reason, UserProfile } from '../types';
 
 /** Everything a signal may look at; built once per evaluation by the engine (`buildSignalContext`). */
@@ -12,6 +13,8 @@ export interface SignalContext {
   readonly compiled: CompiledPolicy;
   /** The profile when it has at least one trusted session: novelty is only meaningful against a baseline. */
   readonly history: UserProfile | undefined;
+  /** The keys' sightings in the trusted maps of `history` (all undefined without a history). */
+  readonly seen: ContextSightings;
 }
 
 export type Signal = (ctx: SignalContext) => Reason[];

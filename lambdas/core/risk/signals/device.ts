@@ -1,20 +1,25 @@
-import { isEmptyMap, sighting } from '../profile';
+import { isEmptyMap } from '../profile';
 import type { Reason, SightingMap } from '../types';
 import { reason, type SignalContext } from './context';
 
-function familyKnown(browsers: SightingMap | undefined, family: string | undefined): boolean {
-  if (browsers === undefined || family === undefined) return false;
-  // Browser keys carry the major version ("Chrome 120"); a version upgrade is not a changed user agent.
+/**
+ * True when the user has trusted browsers and none is of this family. Browser keys carry the major version
+ * ("Chrome 120"): a version upgrade is not a changed user agent. One pass answers both questions.
+ */
+function browserFamilyChanged(browsers: SightingMap, family: string | undefined): boolean {
+  let any = false;
   for (const key in browsers) {
+    if (!Object.hasOwn(browsers, key)) continue;
+    any = true;
     if (
-      Object.hasOwn(browsers, key) &&
+      family !== undefined &&
       key.startsWith(family) &&
       (key.length === family.length || key[family.length] === ' ')
     ) {
-      return true;
+      return false;
     }
   }
-  return false;
+  return any;
 }
 
 /**
@@ -34,21 +39,22 @@ export function deviceSignals(ctx: SignalContext): Reason[] {
   const h = ctx.history;
   if (h === undefined) return out;
   const t = h.trusted;
-  const deviceKey = ctx.keys.device;
-  if (deviceKey === undefined) {
+  const seen = ctx.seen;
+  if (ctx.keys.device === undefined) {
     if (!isEmptyMap(t.devices)) {
       out.push(reason('device.new', w.newDevice, 'no device id sent, but this user has trusted devices'));
     }
-  } else if (sighting(t.devices, deviceKey) === undefined) {
+  } else if (seen.device === undefined) {
     out.push(reason('device.new', w.newDevice, 'device never used in a trusted session'));
   }
 
+  // A sighting of the key proves its map is not empty, so the emptiness walk only runs for an unseen value.
   let changed = '';
-  if (!isEmptyMap(t.browsers) && !familyKnown(t.browsers, d.uaFamily)) changed = `browser ${d.uaFamily ?? 'unknown'}`;
-  if (!isEmptyMap(t.oses) && sighting(t.oses, ctx.keys.os) === undefined) {
+  if (browserFamilyChanged(t.browsers, d.uaFamily)) changed = `browser ${d.uaFamily ?? 'unknown'}`;
+  if (seen.os === undefined && !isEmptyMap(t.oses)) {
     changed += `${changed ? ', ' : ''}OS ${d.os ?? 'unknown'}`;
   }
-  if (!isEmptyMap(t.deviceTypes) && sighting(t.deviceTypes, ctx.keys.deviceType) === undefined) {
+  if (seen.deviceType === undefined && !isEmptyMap(t.deviceTypes)) {
     changed += `${changed ? ', ' : ''}device type ${ctx.keys.deviceType}`;
   }
   if (changed) out.push(reason('device.ua_changed', w.uaChanged, `never seen for this user: ${changed}`));

@@ -1,6 +1,6 @@
 import type { Policy } from '../../policy/policy-schema';
 import type { ContextKeys } from '../context-keys';
-import { countOf } from '../profile';
+import { countOfSighting, sightingsOf, type ContextSightings } from '../profile';
 import type { GlobalStats, Reason, UserProfile } from '../types';
 import type { SignalContext } from './context';
 
@@ -79,15 +79,16 @@ export interface FreemanScore {
 
 /**
  * Freeman familiarity of a request context against a user's trusted profile. Usable on its own, e.g. by an
- * offline evaluator that replays the RBA dataset (build profiles with `learn`, keys with `contextKeys`).
+ * offline evaluator that replays the RBA dataset (build profiles with `learn`, keys with `contextKeys`). `seen`:
+ * the keys' trusted sightings when the caller has already looked them up.
  */
 export function freemanScore(
   profile: UserProfile | undefined,
   keys: ContextKeys,
   global: GlobalStats,
   familiarity: Policy['weights']['familiarity'],
+  seen: ContextSightings = sightingsOf(profile?.trusted, keys),
 ): FreemanScore {
-  const t = profile?.trusted;
   const n = profile?.trustedEvents ?? 0;
   const s = familiarity.smoothing;
   const wi = familiarity.ip;
@@ -95,18 +96,18 @@ export function freemanScore(
   // An ASN is the better network identity; the /24 or /48 prefix stands in when the locator has none.
   const network =
     keys.asn !== undefined
-      ? { userCount: countOf(t?.asns, keys.asn), globalCount: global.asn, weight: wi.asn }
-      : { userCount: countOf(t?.prefixes, keys.prefix), globalCount: global.prefix, weight: wi.asn };
+      ? { userCount: countOfSighting(seen.asn), globalCount: global.asn, weight: wi.asn }
+      : { userCount: countOfSighting(seen.prefix), globalCount: global.prefix, weight: wi.asn };
   const ipLevels: FreemanLevel[] = [
-    { userCount: countOf(t?.ips, keys.ip), globalCount: global.ip, weight: wi.ip },
+    { userCount: countOfSighting(seen.ip), globalCount: global.ip, weight: wi.ip },
     network,
-    { userCount: countOf(t?.countries, keys.country), globalCount: global.country, weight: wi.country },
+    { userCount: countOfSighting(seen.country), globalCount: global.country, weight: wi.country },
   ];
   const uaLevels: FreemanLevel[] = [
-    { userCount: countOf(t?.uas, keys.ua), globalCount: global.ua, weight: wu.ua },
-    { userCount: countOf(t?.browsers, keys.browser), globalCount: global.browser, weight: wu.browser },
-    { userCount: countOf(t?.oses, keys.os), globalCount: global.os, weight: wu.os },
-    { userCount: countOf(t?.deviceTypes, keys.deviceType), globalCount: global.deviceType, weight: wu.deviceType },
+    { userCount: countOfSighting(seen.ua), globalCount: global.ua, weight: wu.ua },
+    { userCount: countOfSighting(seen.browser), globalCount: global.browser, weight: wu.browser },
+    { userCount: countOfSighting(seen.os), globalCount: global.os, weight: wu.os },
+    { userCount: countOfSighting(seen.deviceType), globalCount: global.deviceType, weight: wu.deviceType },
   ];
   const ipRatio = freemanLikelihoodRatio(ipLevels, n, global.total, s);
   const uaRatio = freemanLikelihoodRatio(uaLevels, n, global.total, s);
@@ -129,7 +130,7 @@ function seen(count: number): string {
 export function familiaritySignals(ctx: SignalContext): Reason[] {
   const { input } = ctx;
   if (ctx.history === undefined) return [];
-  const score = freemanScore(ctx.history, ctx.keys, input.global, input.policy.weights.familiarity);
+  const score = freemanScore(ctx.history, ctx.keys, input.global, input.policy.weights.familiarity, ctx.seen);
   const out: Reason[] = [];
   const n = ctx.history.trustedEvents;
   const [ip, net, country] = score.ip.levels;

@@ -1,4 +1,4 @@
-import { isEmptyMap, sighting } from '../profile';
+import { isEmptyMap } from '../profile';
 import type { Reason } from '../types';
 import { reason, type SignalContext } from './context';
 
@@ -57,19 +57,18 @@ export function geoSignals(ctx: SignalContext): Reason[] {
   const out: Reason[] = [];
   const h = ctx.history;
   if (h !== undefined) {
-    const t = h.trusted;
-    if (sighting(t.countries, keys.country) === undefined)
-      out.push(reason('geo.new_country', w.newCountry, `first time from ${g.country}`));
-    if (keys.region !== undefined && sighting(t.regions, keys.region) === undefined) {
+    const seen = ctx.seen;
+    if (seen.country === undefined) out.push(reason('geo.new_country', w.newCountry, `first time from ${g.country}`));
+    if (keys.region !== undefined && seen.region === undefined) {
       out.push(reason('geo.new_region', w.newRegion, `first time from ${g.region}, ${g.country}`));
     }
-    if (keys.city !== undefined && sighting(t.cities, keys.city) === undefined) {
+    if (keys.city !== undefined && seen.city === undefined) {
       out.push(reason('geo.new_city', w.newCity, `first time from ${g.city}, ${g.country}`));
     }
     // The network is the part of a login's origin an attacker cannot copy: a stolen password and a spoofed user
     // agent still arrive from someone else's provider. Only with a known ASN and a history that has ASNs: the
     // address prefix is no substitute (dynamic addresses move between prefixes of one provider all the time).
-    if (w.newNetwork && keys.asn !== undefined && !isEmptyMap(t.asns) && sighting(t.asns, keys.asn) === undefined) {
+    if (w.newNetwork && keys.asn !== undefined && seen.asn === undefined && !isEmptyMap(h.trusted.asns)) {
       out.push(reason('geo.new_network', w.newNetwork, `first time from network AS${keys.asn}`));
     }
   }
