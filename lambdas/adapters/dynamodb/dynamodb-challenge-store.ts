@@ -354,7 +354,7 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: k(keys.userFailures(subjectId, bucketOf(now, HOUR))),
+        Key: k(keys.userVelocity(subjectId, bucketOf(now, HOUR))),
         UpdateExpression: 'ADD stepUps :one SET expiresAt = :ttl',
         ExpressionAttributeValues: { ':one': n(1), ':ttl': n(seconds(now) + VELOCITY_TTL_SECONDS) },
       }),

@@ -35,7 +35,7 @@ import {
   shadowPolicyKey,
   SHADOW_SK,
 } from './dynamodb-policy-store';
-import { bucketOf, HOUR, keys, memberId, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
+import { bucketOf, HOUR, keys, memberId, minuteSlot, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
 import { populationIncrements, type GlobalKeys, type GlobalLevel } from './population-counts';
 
 export type { GlobalKeys, GlobalLevel };
@@ -170,20 +170,15 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
   async load(request: DecisionReadRequest): Promise<DecisionState> {
     const { userId, features, now } = request;
     const ip = canonicalIp(features.ip);
-    const minute = bucketOf(now, MINUTE);
     const tenMinutes = bucketOf(now, TEN_MINUTES);
     const hour = bucketOf(now, HOUR);
     const globals = this.options.globalKeys(features);
     const riskKeys: Record<string, Record<string, AttributeValue>> = {
       profile: k(keys.profile(userId)),
-      userCur: k(keys.userRequests(userId, minute)),
-      userPrev: k(keys.userRequests(userId, minute - 1)),
-      ipCur: k(keys.ipRequests(ip, minute)),
-      ipPrev: k(keys.ipRequests(ip, minute - 1)),
-      ipUsersCur: k(keys.ipUsers(ip, tenMinutes)),
-      ipUsersPrev: k(keys.ipUsers(ip, tenMinutes - 1)),
-      failCur: k(keys.userFailures(userId, hour)),
-      failPrev: k(keys.userFailures(userId, hour - 1)),
+      userCur: k(keys.userVelocity(userId, hour)),
+      userPrev: k(keys.userVelocity(userId, hour - 1)),
+      ipCur: k(keys.ipVelocity(ip, tenMinutes)),
+      ipPrev: k(keys.ipVelocity(ip, tenMinutes - 1)),
       globalTotal: k(keys.globalTotal()),
     };
     for (const [level, value] of Object.entries(globals)) {
@@ -225,15 +220,22 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     const stepUpItem = get('stepUp');
     const replayItem = get('replay');
     const globalCount = (level: GlobalLevel) => num(get(`global:${level}`), 'n');
+    // The count of the minute containing `at`, from whichever of the subject's two bucket items holds it.
+    const minuteCount = (subject: 'user' | 'ip', at: number) => {
+      const width = subject === 'user' ? HOUR : TEN_MINUTES;
+      const slot = minuteSlot(at, width);
+      const current = slot.bucket === bucketOf(now, width);
+      return num(get(`${subject}${current ? 'Cur' : 'Prev'}`), slot.attribute);
+    };
     return {
       ...(profileItem?.profile?.S ? { profile: JSON.parse(profileItem.profile.S) as UserProfile } : {}),
       profileRevision: num(profileItem, 'revision'),
       velocity: {
-        userRequests: slidingCount(num(get('userCur'), 'n'), num(get('userPrev'), 'n'), now, MINUTE),
-        ipRequests: slidingCount(num(get('ipCur'), 'n'), num(get('ipPrev'), 'n'), now, MINUTE),
-        ipDistinctUsers: new Set([...setSize('ipUsersCur'), ...setSize('ipUsersPrev')]).size,
-        userFailedStepUps: slidingCount(num(get('failCur'), 'stepUps'), num(get('failPrev'), 'stepUps'), now, HOUR),
-        userFailedSignIns: slidingCount(num(get('failCur'), 'signIns'), num(get('failPrev'), 'signIns'), now, HOUR),
+        userRequests: slidingCount(minuteCount('user', now), minuteCount('user', now - MINUTE), now, MINUTE),
+        ipRequests: slidingCount(minuteCount('ip', now), minuteCount('ip', now - MINUTE), now, MINUTE),
+        ipDistinctUsers: new Set([...setSize('ipCur'), ...setSize('ipPrev')]).size,
+        userFailedStepUps: slidingCount(num(get('userCur'), 'stepUps'), num(get('userPrev'), 'stepUps'), now, HOUR),
+        userFailedSignIns: slidingCount(num(get('userCur'), 'signIns'), num(get('userPrev'), 'signIns'), now, HOUR),
       },
       global: {
         total: num(get('globalTotal'), 'n'),
@@ -398,7 +400,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tables.risk,
-        Key: k(keys.userFailures(userId, bucketOf(now, HOUR))),
+        Key: k(keys.userVelocity(userId, bucketOf(now, HOUR))),
         UpdateExpression: 'ADD #kind :one SET expiresAt = :ttl',
         ExpressionAttributeNames: { '#kind': kind },
         ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(Math.floor(now / 1000) + 3 * 3600) } },
@@ -423,16 +425,27 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
           ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + ttlSeconds) } },
         }),
       );
+    const user = minuteSlot(now, HOUR);
+    const address = minuteSlot(now, TEN_MINUTES);
     const updates: Promise<unknown>[] = [
-      add(keys.userRequests(record.userId, bucketOf(now, MINUTE)), 3 * 60),
-      add(keys.ipRequests(ip, bucketOf(now, MINUTE)), 3 * 60),
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tables.risk,
-          Key: k(keys.ipUsers(ip, bucketOf(now, TEN_MINUTES))),
-          UpdateExpression: 'ADD #users :member SET expiresAt = :ttl',
-          ExpressionAttributeNames: { '#users': 'users' },
+          Key: k(keys.userVelocity(record.userId, user.bucket)),
+          UpdateExpression: 'ADD #minute :one SET expiresAt = :ttl',
+          ExpressionAttributeNames: { '#minute': user.attribute },
+          // Read as the previous hour for another hour, then gone.
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 3 * 3600) } },
+        }),
+      ),
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tables.risk,
+          Key: k(keys.ipVelocity(ip, address.bucket)),
+          UpdateExpression: 'ADD #minute :one, #users :member SET expiresAt = :ttl',
+          ExpressionAttributeNames: { '#minute': address.attribute, '#users': 'users' },
           ExpressionAttributeValues: {
+            ':one': { N: '1' },
             ':member': { SS: [memberId(record.userId)] },
             ':ttl': { N: String(nowSeconds + 30 * 60) },
           },

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 
 /**
  * Key layout of the risk table, in one place. Velocity uses fixed buckets read as a weighted sliding window:
- * count ≈ current + previous × (1 − elapsed fraction of the current bucket), so a counter is one item per bucket
- * (atomic ADD, TTL after two windows) and a read is two keys.
+ * count ≈ current + previous × (1 − elapsed fraction of the current bucket). A user's and an IP's counters each
+ * live in one item per bucket (atomic ADDs, TTL after the window is gone), so a decision sends one counter
+ * update per subject and reads two items per subject (current and previous bucket):
+ * - `VEL#U#<user>` / `H#<hour>`: requests per minute (`m0` … `m59`), failed sign-ins and failed step-ups;
+ * - `VEL#IP#<ip>` / `T#<ten minutes>`: requests per minute (`m0` … `m9`) and the set of users served.
  */
 export const MINUTE = 60_000;
 export const TEN_MINUTES = 10 * MINUTE;
@@ -14,16 +17,23 @@ export const keys = {
   decision: (decisionId: string) => ({ pk: `DECISION#${decisionId}`, sk: 'DECISION' }),
   request: (idempotencyKey: string) => ({ pk: `REQ#${idempotencyKey}`, sk: 'REQ' }),
   stepUp: (stepUpId: string) => ({ pk: `STEPUP#${stepUpId}`, sk: 'STEPUP' }),
-  userRequests: (userId: string, bucket: number) => ({ pk: `VEL#U#${userId}`, sk: `M#${bucket}` }),
-  ipRequests: (ip: string, bucket: number) => ({ pk: `VEL#IP#${ip}`, sk: `M#${bucket}` }),
-  ipUsers: (ip: string, bucket: number) => ({ pk: `VEL#IPU#${ip}`, sk: `T#${bucket}` }),
-  userFailures: (userId: string, bucket: number) => ({ pk: `VEL#UF#${userId}`, sk: `H#${bucket}` }),
+  userVelocity: (userId: string, hour: number) => ({ pk: `VEL#U#${userId}`, sk: `H#${hour}` }),
+  ipVelocity: (ip: string, tenMinutes: number) => ({ pk: `VEL#IP#${ip}`, sk: `T#${tenMinutes}` }),
   global: (level: string, value: string) => ({ pk: `GLOBAL#${level}#${value}`, sk: 'COUNT' }),
   globalTotal: () => ({ pk: 'GLOBAL#TOTAL', sk: 'COUNT' }),
 };
 
 export function bucketOf(now: number, width: number): number {
   return Math.floor(now / width);
+}
+
+/**
+ * Where the request count of the minute containing `at` lives: attribute `m<minute within the bucket>` of the
+ * item of the enclosing `width` bucket.
+ */
+export function minuteSlot(at: number, width: number): { bucket: number; attribute: string } {
+  const bucket = bucketOf(at, width);
+  return { bucket, attribute: `m${bucketOf(at, MINUTE) - bucket * (width / MINUTE)}` };
 }
 
 /** Weighted sliding-window estimate from the current and previous bucket counts. */
