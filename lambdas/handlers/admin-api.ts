@@ -24,7 +24,7 @@ import {
   NotFoundError,
   PreconditionRequiredError,
 } from './http/api-errors';
-import { callerOf, requireGroup, type Caller } from './http/caller';
+import { callerOf, type Caller } from './http/caller';
 import type {
   DiffResponse,
   EventsExportResponse,
@@ -345,8 +345,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/policy',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async () => {
       const record = await active();
       return json(
         200,
@@ -364,76 +363,78 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'PUT /v1/admin/policy',
-    httpHandler({ body: putPolicyBody, maxBodyBytes: POLICY_BODY_BYTES, logError }, async ({ body, event }) => {
-      const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
-      const expected = expectedVersion(event);
-      const current = await active();
-      if (expected !== current.version) {
-        throw new ConflictError(`If-Match: version ${expected} is not the active version (${current.version})`, {
-          field: 'If-Match',
-          currentVersion: current.version,
-        });
-      }
-      const version = expected + 1;
-      const policy = parseCandidate(body.policy, version);
-      const changes = diffPolicies(current.policy, policy);
-      if (changes.length === 0) {
-        return json(200, { version: current.version, unchanged: true } satisfies PutPolicyResponse, {
-          etag: `"${current.version}"`,
-        });
-      }
-      const at = nowIso();
-      const fields = {
-        action: 'policy.update',
-        policyVersion: version,
-        why: body.reason,
-        before: policySummary(current),
-        after: policySummary({ version, policy }),
-        data: { changes: auditChanges(changes) },
-      };
-      // The rule in force decides: a change that switches approval off still needs the approval it switches off.
-      if (current.policy.approval.required) {
-        const pending: PendingChange = {
-          version,
-          baseVersion: current.version,
-          policy,
-          reason: body.reason,
-          proposedBy: who(caller),
-          proposedBySubject: caller.subject,
-          proposedAt: at,
-          status: 'pending',
-        };
-        const proposed = await deps.policies.propose(pending, [
-          changeEvent(caller, 'policy.proposed', `policy:v${version}:proposed:${at}`, {
-            ...fields,
-            outcome: 'pending_approval',
-          }),
-        ]);
-        if (proposed === 'stale') throw staleConflict(expected);
-        if (proposed === 'already_pending') {
-          throw new ConflictError(`a change to version ${version} is already awaiting approval`, {
+    httpHandler(
+      { body: putPolicyBody, maxBodyBytes: POLICY_BODY_BYTES, groups: CHANGERS, logError },
+      async ({ body, event }) => {
+        const caller = callerOf(event);
+        const expected = expectedVersion(event);
+        const current = await active();
+        if (expected !== current.version) {
+          throw new ConflictError(`If-Match: version ${expected} is not the active version (${current.version})`, {
             field: 'If-Match',
-            pending: `/v1/admin/policy/pending/${version}`,
+            currentVersion: current.version,
           });
         }
-        return json(202, {
-          version,
-          status: 'pending_approval',
-          approve: `/v1/admin/policy/pending/${version}/approve`,
-          reject: `/v1/admin/policy/pending/${version}/reject`,
-        } satisfies PutPolicyResponse);
-      }
-      const applied = await deps.policies.apply(
-        { expectedVersion: expected, policy, updatedAt: at, updatedBy: who(caller), reason: body.reason },
-        [changeEvent(caller, 'policy.changed', `policy:v${version}:changed`, { ...fields, outcome: 'applied' })],
-      );
-      if (applied === 'stale') throw staleConflict(expected);
-      return json(200, { version, effectiveWithinSeconds: POLICY_PROPAGATION_SECONDS } satisfies PutPolicyResponse, {
-        etag: `"${version}"`,
-        location: `/v1/admin/policy/versions/${version}`,
-      });
-    }),
+        const version = expected + 1;
+        const policy = parseCandidate(body.policy, version);
+        const changes = diffPolicies(current.policy, policy);
+        if (changes.length === 0) {
+          return json(200, { version: current.version, unchanged: true } satisfies PutPolicyResponse, {
+            etag: `"${current.version}"`,
+          });
+        }
+        const at = nowIso();
+        const fields = {
+          action: 'policy.update',
+          policyVersion: version,
+          why: body.reason,
+          before: policySummary(current),
+          after: policySummary({ version, policy }),
+          data: { changes: auditChanges(changes) },
+        };
+        // The rule in force decides: a change that switches approval off still needs the approval it switches off.
+        if (current.policy.approval.required) {
+          const pending: PendingChange = {
+            version,
+            baseVersion: current.version,
+            policy,
+            reason: body.reason,
+            proposedBy: who(caller),
+            proposedBySubject: caller.subject,
+            proposedAt: at,
+            status: 'pending',
+          };
+          const proposed = await deps.policies.propose(pending, [
+            changeEvent(caller, 'policy.proposed', `policy:v${version}:proposed:${at}`, {
+              ...fields,
+              outcome: 'pending_approval',
+            }),
+          ]);
+          if (proposed === 'stale') throw staleConflict(expected);
+          if (proposed === 'already_pending') {
+            throw new ConflictError(`a change to version ${version} is already awaiting approval`, {
+              field: 'If-Match',
+              pending: `/v1/admin/policy/pending/${version}`,
+            });
+          }
+          return json(202, {
+            version,
+            status: 'pending_approval',
+            approve: `/v1/admin/policy/pending/${version}/approve`,
+            reject: `/v1/admin/policy/pending/${version}/reject`,
+          } satisfies PutPolicyResponse);
+        }
+        const applied = await deps.policies.apply(
+          { expectedVersion: expected, policy, updatedAt: at, updatedBy: who(caller), reason: body.reason },
+          [changeEvent(caller, 'policy.changed', `policy:v${version}:changed`, { ...fields, outcome: 'applied' })],
+        );
+        if (applied === 'stale') throw staleConflict(expected);
+        return json(200, { version, effectiveWithinSeconds: POLICY_PROPAGATION_SECONDS } satisfies PutPolicyResponse, {
+          etag: `"${version}"`,
+          location: `/v1/admin/policy/versions/${version}`,
+        });
+      },
+    ),
   );
 
   function staleConflict(expected: number): ConflictError {
@@ -444,8 +445,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/policy/versions',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const limit = intParam(event, 'limit', 1, 100, 20)!;
       const before = intParam(event, 'before', 2, 999_999);
       const page = await deps.policies.listVersions({ limit, ...(before ? { before } : {}) });
@@ -455,8 +455,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/policy/versions/{version}',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const record = await deps.policies.getVersion(versionParam(event, 'version'));
       if (!record) throw new NotFoundError('no such policy version');
       return json(200, record, { etag: `"${record.version}"` });
@@ -465,8 +464,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/policy/diff',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const current = await active();
       const from = intParam(event, 'from', 0, 999_999);
       if (from === undefined) throw new InvalidRequestError('from: required (a version number)', 'from');
@@ -485,8 +483,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/policy/pending',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async () => {
       const [pending, current] = await Promise.all([deps.policies.listPending(), active()]);
       return json(200, {
         activeVersion: current.version,
@@ -513,9 +510,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'POST /v1/admin/policy/pending/{version}/approve',
-    httpHandler({ body: reviewBody, logError }, async ({ body, event }) => {
+    httpHandler({ body: reviewBody, groups: CHANGERS, logError }, async ({ body, event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
       const pending = await pendingOf(event);
       if (pending.proposedBySubject === caller.subject) {
         throw new ForbiddenError('a second person must approve: you proposed this change');
@@ -569,9 +565,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'POST /v1/admin/policy/pending/{version}/reject',
-    httpHandler({ body: reviewBody, logError }, async ({ body, event }) => {
+    httpHandler({ body: reviewBody, groups: CHANGERS, logError }, async ({ body, event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
       const pending = await pendingOf(event);
       const result = await deps.policies.reject(
         pending,
@@ -640,54 +635,56 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'POST /v1/admin/policy/simulate',
-    httpHandler({ body: simulateBody, maxBodyBytes: POLICY_BODY_BYTES, logError }, async ({ body, event }) => {
-      const caller = callerOf(event);
-      requireGroup(caller, READERS);
-      if (body.policy && body.version !== undefined) {
-        throw new InvalidRequestError(
-          'version: give either a policy document or a stored version, not both',
-          'version',
+    httpHandler(
+      { body: simulateBody, maxBodyBytes: POLICY_BODY_BYTES, groups: READERS, logError },
+      async ({ body, event }) => {
+        const caller = callerOf(event);
+        if (body.policy && body.version !== undefined) {
+          throw new InvalidRequestError(
+            'version: give either a policy document or a stored version, not both',
+            'version',
+          );
+        }
+        const current = await active();
+        let candidate: Policy;
+        if (body.policy) candidate = parseCandidate(body.policy, numberOr(body.policy.version, current.version + 1));
+        else if (body.version !== undefined) {
+          const stored = await deps.policies.getVersion(body.version);
+          if (!stored) throw new InvalidRequestError(`version: no version ${body.version}`, 'version');
+          candidate = stored.policy;
+        } else candidate = current.policy;
+        let baseline: Policy | undefined;
+        if (body.baseline === 'active') baseline = current.policy;
+        else if (typeof body.baseline === 'number') {
+          const stored = await deps.policies.getVersion(body.baseline);
+          if (!stored) throw new InvalidRequestError(`baseline: no version ${body.baseline}`, 'baseline');
+          baseline = stored.policy;
+        }
+        const continued = unwrapCursor(body.cursor);
+        const window = continued?.window ?? windowOf(body.from, body.to, deps.clock());
+        const simulation = new Simulation(candidate, {
+          ...(baseline ? { baseline } : {}),
+          ...(body.maxChangedEvents !== undefined ? { maxChangedEvents: body.maxChangedEvents } : {}),
+        });
+        const chunk = await replayChunk(
+          (page) => deps.events.replayEvents(window, page),
+          continued?.inner,
+          (e) => simulation.add(e),
         );
-      }
-      const current = await active();
-      let candidate: Policy;
-      if (body.policy) candidate = parseCandidate(body.policy, numberOr(body.policy.version, current.version + 1));
-      else if (body.version !== undefined) {
-        const stored = await deps.policies.getVersion(body.version);
-        if (!stored) throw new InvalidRequestError(`version: no version ${body.version}`, 'version');
-        candidate = stored.policy;
-      } else candidate = current.policy;
-      let baseline: Policy | undefined;
-      if (body.baseline === 'active') baseline = current.policy;
-      else if (typeof body.baseline === 'number') {
-        const stored = await deps.policies.getVersion(body.baseline);
-        if (!stored) throw new InvalidRequestError(`baseline: no version ${body.baseline}`, 'baseline');
-        baseline = stored.policy;
-      }
-      const continued = unwrapCursor(body.cursor);
-      const window = continued?.window ?? windowOf(body.from, body.to, deps.clock());
-      const simulation = new Simulation(candidate, {
-        ...(baseline ? { baseline } : {}),
-        ...(body.maxChangedEvents !== undefined ? { maxChangedEvents: body.maxChangedEvents } : {}),
-      });
-      const chunk = await replayChunk(
-        (page) => deps.events.replayEvents(window, page),
-        continued?.inner,
-        (e) => simulation.add(e),
-      );
-      const report = simulation.report();
-      await recordRead(event, caller, {
-        action: 'policy.simulate',
-        data: {
-          from: new Date(window.from).toISOString(),
-          to: new Date(window.to).toISOString(),
-          events: report.events.total,
-          candidateSha256: sha256(candidate),
-          continued: body.cursor !== undefined,
-        },
-      });
-      return chunkAnswer(report, window, chunk);
-    }),
+        const report = simulation.report();
+        await recordRead(event, caller, {
+          action: 'policy.simulate',
+          data: {
+            from: new Date(window.from).toISOString(),
+            to: new Date(window.to).toISOString(),
+            events: report.events.total,
+            candidateSha256: sha256(candidate),
+            continued: body.cursor !== undefined,
+          },
+        });
+        return chunkAnswer(report, window, chunk);
+      },
+    ),
   );
 
   // ---- shadow
@@ -708,8 +705,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/shadow',
-    httpHandler({ logError }, async ({ event }) => {
-      requireGroup(callerOf(event), READERS);
+    httpHandler({ groups: READERS, logError }, async () => {
       const run = await deps.policies.getShadow();
       return json(200, (run ? runView(run, true) : { status: 'none' }) satisfies ShadowStatusResponse);
     }),
@@ -717,42 +713,46 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'POST /v1/admin/shadow',
-    httpHandler({ body: shadowStartBody, maxBodyBytes: POLICY_BODY_BYTES, logError }, async ({ body, event }) => {
-      const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
-      const current = await active();
-      const policy = parseCandidate(body.policy, numberOr(body.policy.version, current.version + 1));
-      const run: ShadowRun = {
-        runId: deps.newId(),
-        policy,
-        status: 'running',
-        startedAt: nowIso(),
-        startedBy: who(caller),
-        reason: body.reason,
-      };
-      const started = await deps.policies.startShadow(run, [
-        changeEvent(caller, 'shadow.changed', `shadow:${run.runId}:started`, {
-          action: 'shadow.start',
-          outcome: 'running',
-          policyVersion: current.version,
-          why: body.reason,
-          before: policySummary(current),
-          after: { runId: run.runId, ...policySummary({ version: policy.version, policy }) },
-          data: { runId: run.runId, changes: auditChanges(diffPolicies(current.policy, policy)) },
-        }),
-      ]);
-      if (started === 'already_running') {
-        throw new ConflictError('a shadow run is already active: stop it first (POST /v1/admin/shadow/stop)');
-      }
-      return json(201, { ...runView(run), effectiveWithinSeconds: POLICY_PROPAGATION_SECONDS } satisfies ShadowRunView);
-    }),
+    httpHandler(
+      { body: shadowStartBody, maxBodyBytes: POLICY_BODY_BYTES, groups: CHANGERS, logError },
+      async ({ body, event }) => {
+        const caller = callerOf(event);
+        const current = await active();
+        const policy = parseCandidate(body.policy, numberOr(body.policy.version, current.version + 1));
+        const run: ShadowRun = {
+          runId: deps.newId(),
+          policy,
+          status: 'running',
+          startedAt: nowIso(),
+          startedBy: who(caller),
+          reason: body.reason,
+        };
+        const started = await deps.policies.startShadow(run, [
+          changeEvent(caller, 'shadow.changed', `shadow:${run.runId}:started`, {
+            action: 'shadow.start',
+            outcome: 'running',
+            policyVersion: current.version,
+            why: body.reason,
+            before: policySummary(current),
+            after: { runId: run.runId, ...policySummary({ version: policy.version, policy }) },
+            data: { runId: run.runId, changes: auditChanges(diffPolicies(current.policy, policy)) },
+          }),
+        ]);
+        if (started === 'already_running') {
+          throw new ConflictError('a shadow run is already active: stop it first (POST /v1/admin/shadow/stop)');
+        }
+        return json(201, {
+          ...runView(run),
+          effectiveWithinSeconds: POLICY_PROPAGATION_SECONDS,
+        } satisfies ShadowRunView);
+      },
+    ),
   );
 
   route(
     'POST /v1/admin/shadow/stop',
-    httpHandler({ body: shadowStopBody, logError }, async ({ body, event }) => {
+    httpHandler({ body: shadowStopBody, groups: CHANGERS, logError }, async ({ body, event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
       const run = await deps.policies.getShadow();
       if (!run || run.status !== 'running') throw new NotFoundError('no shadow run is active');
       const at = nowIso();
@@ -773,9 +773,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/shadow/report',
-    httpHandler({ logError }, async ({ event }) => {
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, READERS);
       const runId = query(event, 'runId');
       if (runId !== undefined && !/^[\w-]{1,128}$/.test(runId))
         throw new InvalidRequestError('runId: not a run id', 'runId');
@@ -807,9 +806,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/users/{userId}/events',
-    httpHandler({ logError }, async ({ event }) => {
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, READERS);
       const userId = pathParam(event, 'userId');
       if (userId.length === 0 || userId.length > 256 || !NO_CONTROL_CHARS.test(userId)) {
         throw new InvalidRequestError('userId: not a user id', 'userId');
@@ -832,9 +830,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/events',
-    httpHandler({ logError }, async ({ event }) => {
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, READERS);
       const continued = unwrapCursor(query(event, 'cursor'));
       const window = continued?.window ?? windowOf(query(event, 'from'), query(event, 'to'), deps.clock());
       const limit = intParam(event, 'limit', 1, 1000, 500)!;
@@ -870,9 +867,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'GET /v1/admin/events/{decisionId}',
-    httpHandler({ logError }, async ({ event }) => {
+    httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, READERS);
       const found = await eventOf(event);
       await recordRead(event, caller, {
         action: 'events.read',
@@ -885,9 +881,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   route(
     'POST /v1/admin/events/{decisionId}/feedback',
-    httpHandler({ body: feedbackBody, logError }, async ({ body, event }) => {
+    httpHandler({ body: feedbackBody, groups: CHANGERS, logError }, async ({ body, event }) => {
       const caller = callerOf(event);
-      requireGroup(caller, CHANGERS);
       for (let attempt = 0; attempt < 3; attempt++) {
         const found = await eventOf(event);
         const before = found.feedback;

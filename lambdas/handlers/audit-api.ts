@@ -8,7 +8,7 @@ import {
 import type { AuditEvent } from '../core/audit/audit-event';
 import type { AuditLog, AuditReader } from '../ports/audit-log';
 import { InvalidRequestError, NotFoundError } from './http/api-errors';
-import { callerOf, requireGroup, type Caller } from './http/caller';
+import { callerOf, type Caller } from './http/caller';
 import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } from './http/http-handler';
 
 /** Auditors read the trail; admins may too (they answer for the policy it records). */
@@ -108,9 +108,9 @@ async function verify(deps: AuditApiDependencies, event: HttpEvent, caller: Call
  * of risk-auditors or risk-admins (403 otherwise), and both recorded as `admin.read`.
  */
 export function buildAuditApiHandler(deps: AuditApiDependencies): HttpLambda {
-  return httpHandler(deps.logError ? { logError: deps.logError } : {}, async ({ event }) => {
+  const options = { groups: AUDIT_READER_GROUPS, ...(deps.logError ? { logError: deps.logError } : {}) };
+  return httpHandler(options, async ({ event }) => {
     const caller = callerOf(event);
-    requireGroup(caller, AUDIT_READER_GROUPS);
     switch (event.routeKey) {
       case 'GET /v1/admin/audit':
         return exportPage(deps, event, caller);

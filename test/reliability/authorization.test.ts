@@ -239,11 +239,8 @@ describe('authorization of every API route', () => {
     }
   });
 
-  // KNOWN GAP (lambdas/handlers/admin-api.ts): routes with a body validate it before checking the caller's group,
-  // so a user without a staff group sending `{}` gets a 400 that describes the admin API's schema instead of a
-  // 403. Check the group before parsing (e.g. a `before` middleware ahead of the body parser). When every admin
-  // route answers 403 here this test passes, `it.failing` reports it, and it should become a plain `it`.
-  it.failing('KNOWN GAP: refuses a groupless user on admin routes with a body before validating it (403)', async () => {
+  // The group is checked before the body is parsed: a groupless caller learns nothing of the admin API's schema.
+  it('refuses a groupless user on admin routes with a body before validating it (403)', async () => {
     const routes = adminRoutes().filter((r) => bodyFor(r) !== undefined);
     expect(routes.length).toBeGreaterThan(0);
     for (const result of await groupless(routes)) {

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, 
 import type { z } from 'zod';
 import { StepgateError } from '../../core/errors';
 import { ApiError, InvalidRequestError, statusForCode } from './api-errors';
+import { callerOf, requireGroup } from './caller';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
@@ -23,6 +24,11 @@ export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
   /** Largest body accepted, in bytes, before parsing (defaults to 16 KiB: a decision request is ~1 KiB). */
   readonly maxBodyBytes?: number;
   readonly logError?: (summary: Record<string, unknown>) => void;
+  /**
+   * Staff groups allowed to call the route (any one suffices). Checked before the body is even parsed: a caller
+   * without the group learns nothing about the route's schema, only 403.
+   */
+  readonly groups?: readonly string[];
 }
 
 const GENERIC_500 = JSON.stringify({ error: { code: 'internal', message: 'Internal error' } });
@@ -113,8 +119,8 @@ function bodySizeGuard(maxBytes: number): middy.MiddlewareObj<HttpEvent, HttpRes
 }
 
 /**
- * Builds a middy HTTP handler in the order middy's docs lay out: header normalizer, body parser, validator,
- * error handler. `fn` returns the response; it throws ApiError subclasses for client mistakes.
+ * Builds a middy HTTP handler in the order middy's docs lay out: header normalizer, (group check, size guard,)
+ * body parser, validator, error handler. `fn` returns the response; it throws ApiError subclasses for client mistakes.
  */
 export function httpHandler<TSchema extends z.ZodType | undefined>(
   options: HttpHandlerOptions<TSchema>,
@@ -122,9 +128,14 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
 ): HttpLambda {
   const logError = options.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
   const schema = options.body;
-  const handler = middy<HttpEvent, HttpResult>()
-    .use(httpHeaderNormalizer())
-    .use(bodySizeGuard(options.maxBodyBytes ?? 16 * 1024));
+  const groups = options.groups;
+  const handler = middy<HttpEvent, HttpResult>().use(httpHeaderNormalizer());
+  if (groups) {
+    handler.use({
+      before: (request: middy.Request<HttpEvent, HttpResult>) => requireGroup(callerOf(request.event), groups),
+    });
+  }
+  handler.use(bodySizeGuard(options.maxBodyBytes ?? 16 * 1024));
   if (schema) handler.use(httpJsonBodyParser());
   handler
     .use({
