@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
 import { parseIp } from '../core/net/ip';
 import { evaluate } from '../core/risk/engine';
-import { failClosed } from '../core/risk/fail-closed';
+import { failClosed, type FailClosedCause } from '../core/risk/fail-closed';
 import { learn } from '../core/risk/learning';
 import type { Evaluation, GrantInfo, RequestFeatures } from '../core/risk/types';
 import { wwwAuthenticate } from '../core/risk/www-authenticate';
@@ -296,18 +296,25 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       // Races with a concurrent request of the same user or for the same grant: decide again on fresh state.
       if (result !== 'written' && attempt < 3) continue;
-      if (result !== 'written')
-        return failClosedResponse(body, new Error(`decision write kept failing: ${result}`), policyRecord);
+      if (result !== 'written') {
+        const error = new Error(`decision write kept failing: ${result}`);
+        return failClosedResponse(body, error, policyRecord, 'unrecorded');
+      }
       deps.onDecision?.(evaluation.decision, false);
       return json(200, response);
     }
   });
 
-  function failClosedResponse(body: DecisionRequestBody, error: unknown, known?: PolicyRecord) {
+  function failClosedResponse(
+    body: DecisionRequestBody,
+    error: unknown,
+    known?: PolicyRecord,
+    cause: FailClosedCause = 'store_unavailable',
+  ) {
     const record = known ?? deps.policyCache.lastKnown() ?? deps.fallbackPolicy;
     if (!record.policy.actions[body.action]) throw new UnknownActionError(body.action);
     logError({ event: 'decision_failed_closed', name: (error as Error)?.name, message: (error as Error)?.message });
-    const evaluation = failClosed(record.policy, body.action);
+    const evaluation = failClosed(record.policy, body.action, cause);
     deps.onDecision?.(evaluation.decision, true);
     const response: DecisionResponse = {
       decisionId: deps.newId(),

@@ -87,7 +87,12 @@ export interface DecisionWrite {
   readonly receivedAt?: number;
 }
 
-export type DecisionWriteResult = 'written' | 'duplicate_request' | 'grant_already_used' | 'profile_changed';
+/**
+ * `audit_rejected`: the transaction was cancelled on the audit record's own items (its chain moved on under this
+ * writer); nothing was written, and the audit log has dropped that chain, so deciding again appends to a new one.
+ */
+export type DecisionWriteResult =
+  'written' | 'duplicate_request' | 'grant_already_used' | 'profile_changed' | 'audit_rejected';
 
 export interface DecisionStore {
   load(request: DecisionReadRequest): Promise<DecisionState>;

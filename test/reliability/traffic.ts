@@ -280,7 +280,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficReport
       window.fiveXx++;
     }
     const reasons = codes(answer.body);
-    const closed = reasons.includes('store.unavailable');
+    // Failed-closed answers carry no stored decision (store down, or the decision could not be recorded).
+    const closed = reasons.includes('store.unavailable') || reasons.includes('decision.unrecorded');
     if (closed) failedClosed++;
     if (answer.status === 200 && !closed && typeof answer.body.decisionId === 'string') {
       decisionIds.push(answer.body.decisionId);

@@ -333,6 +333,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       });
     }
     const audit = await this.options.audit?.(write);
+    const auditFrom = items.length;
     if (audit) items.push(...audit.transactItems);
 
     this.options.onRoundTrip?.('write');
@@ -354,6 +355,10 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       if (write.profile && failedAt(i++)) return 'profile_changed';
       if (write.newStepUp) i++;
       if (write.consumeGrant && failedAt(i)) return 'grant_already_used';
+      const auditCodes = reasons.slice(auditFrom).map((r) => r.Code ?? 'None');
+      if (audit && auditCodes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
+        return 'audit_rejected';
+      }
       throw error;
     }
     throw error;

@@ -32,6 +32,9 @@ export const REASON_CODES = {
   'step_up.satisfied': 'A fresh matching step-up grant turned this step-up into an allow (0 points).',
   'step_up.grant_invalid': 'A step-up grant was presented but does not satisfy this action (0 points).',
   'store.unavailable': 'The risk store was unreachable; the policy fail mode decided (0 points).',
+  'decision.unrecorded':
+    'The store answered but the decision could not be recorded (audit record rejected, or concurrent writes kept ' +
+    'winning); the fail mode decided, raised from allow to step_up (0 points).',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -301,6 +301,18 @@ describe('failClosed', () => {
     },
   );
 
+  it.each(Object.entries(defaultPolicy.actions))(
+    '%s, when the decision could not be recorded: never allow, a stricter failMode stands',
+    (action, e) => {
+      const r = failClosed(defaultPolicy, action, 'unrecorded');
+      const failMode = defaultPolicy.failMode[e.level];
+      expect(r.decision).toBe(failMode === 'allow' ? 'step_up' : failMode);
+      expect(codes(r.reasons)).toEqual(['action.sensitivity', 'decision.unrecorded']);
+      expect(r.stepUp !== undefined).toBe(r.decision === 'step_up');
+      expect(r.teaches).toBe(false);
+    },
+  );
+
   it('throws for unknown actions', () => {
     expect(() => failClosed(defaultPolicy, 'nope.nope')).toThrow(UnknownActionError);
   });
