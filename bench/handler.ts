@@ -26,19 +26,20 @@ import type { DeviceParser } from '../lambdas/ports/device-parser';
 import type { GeoLocator } from '../lambdas/ports/geo-locator';
 
 /**
- * Section 2: the decide handler in-process (middy, validation, geo + UA, BatchGet, evaluate, learn, transaction and
- * counters) against DynamoDB Local, next to a floor measured in the same run with the same client: the bare read
- * and write of the previous decision, replayed: one BatchGetItem of exactly the keys it read, then its write round
- * trip, the TransactWriteItems of exactly its items together with the counter UpdateItems it sent beside it (the
- * design keeps hot counters out of the transaction). Also measured: the read and the transaction alone, without the
- * counters. The three alternate one by one, rotating their order, so the shared machine's noise falls on all alike.
+ * Section 2: the decide handler in-process (middy, validation, geo + UA, BatchGet and counting, evaluate, learn,
+ * transaction) against DynamoDB Local, next to a floor measured in the same run with the same client: the previous
+ * decision's own requests replayed bare, its read round trip (one BatchGetItem of exactly the keys it read, beside
+ * the velocity UpdateItems that count the request) and then its write round trip (the TransactWriteItems of exactly
+ * its items, beside the population UpdateItems it sent). Hot counters stay out of the transaction by design. Also
+ * measured: the BatchGet and the transaction alone, without counters. The three alternate one by one, rotating
+ * their order, so the shared machine's noise falls on all alike.
  */
 export interface HandlerResult {
   readonly p50Ms: number;
   readonly p90Ms: number;
   readonly p99Ms: number;
   readonly meanMs: number;
-  /** The decision's own requests, replayed bare: BatchGet, then TransactWrite ∥ counter UpdateItems. */
+  /** The decision's own requests, replayed bare: BatchGet ∥ velocity counters, then TransactWrite ∥ population. */
   readonly floorP50Ms: number;
   readonly floorP99Ms: number;
   /** BatchGet, then the TransactWrite alone: the part of the floor that is not counters. */
@@ -69,7 +70,10 @@ export interface HandlerResult {
 interface Captured {
   batchGet?: BatchGetItemCommandInput;
   transact?: TransactWriteItemsCommandInput;
-  updates: UpdateItemCommandInput[];
+  /** Counter updates sent beside the BatchGet (velocity: count and read in one step) … */
+  readUpdates: UpdateItemCommandInput[];
+  /** … and beside the transaction (population counts of a decision that teaches). */
+  writeUpdates: UpdateItemCommandInput[];
 }
 
 /**
@@ -78,7 +82,7 @@ interface Captured {
  */
 export class CommandRecorder {
   active = false;
-  current: Captured = { updates: [] };
+  current: Captured = { readUpdates: [], writeUpdates: [] };
   /** Requests sent and not yet answered, and requests ever sent: evidence for "no work after the response". */
   inFlight = 0;
   started = 0;
@@ -101,7 +105,7 @@ export class CommandRecorder {
   }
 
   start(): void {
-    this.current = { updates: [] };
+    this.current = { readUpdates: [], writeUpdates: [] };
     this.active = true;
   }
 
@@ -113,7 +117,10 @@ export class CommandRecorder {
   private record(command: string, input: object): void {
     if (command === 'BatchGetItemCommand') this.current.batchGet ??= input as BatchGetItemCommandInput;
     else if (command === 'TransactWriteItemsCommand') this.current.transact = input as TransactWriteItemsCommandInput;
-    else if (command === 'UpdateItemCommand') this.current.updates.push(input as UpdateItemCommandInput);
+    else if (command === 'UpdateItemCommand') {
+      const into = this.current.transact ? this.current.writeUpdates : this.current.readUpdates;
+      into.push(input as UpdateItemCommandInput);
+    }
   }
 }
 
@@ -195,7 +202,7 @@ export async function runHandler(
         if (decision && decision in decisions) decisions[decision]++;
         readKeys += keyCount(captured.batchGet);
         transactItems += captured.transact?.TransactItems?.length ?? 0;
-        counterUpdates += captured.updates.length;
+        counterUpdates += captured.readUpdates.length + captured.writeUpdates.length;
       }
       return nsToMs(t1 - t0);
     };
@@ -206,11 +213,14 @@ export async function runHandler(
       const seq = floorSeq++;
       const get = new BatchGetItemCommand(c.batchGet);
       const write = new TransactWriteItemsCommand(floorTransaction(c.transact, seq));
-      const updates = withCounters ? c.updates.map((u) => new UpdateItemCommand(floorUpdate(u))) : [];
+      const counters = (list: UpdateItemCommandInput[]) =>
+        withCounters ? list.map((u) => new UpdateItemCommand(floorUpdate(u))) : [];
+      const readUpdates = counters(c.readUpdates);
+      const writeUpdates = counters(c.writeUpdates);
       const t0 = now();
       try {
-        await client.send(get);
-        await Promise.all([client.send(write), ...updates.map((u) => client.send(u))]);
+        await Promise.all([client.send(get), ...readUpdates.map((u) => client.send(u))]);
+        await Promise.all([client.send(write), ...writeUpdates.map((u) => client.send(u))]);
       } catch (error) {
         floorErrors++;
         if (floorErrors === 1) log(`  floor request failed: ${(error as Error).message}`);

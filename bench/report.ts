@@ -237,7 +237,7 @@ export function formatTable(r: BenchResults): string {
     ]);
     rows.push([
       '',
-      'floor: its requests bare (BatchGet → Transact ∥ counters) p50 / p99',
+      'floor: its requests bare (BatchGet ∥ counters → Transact) p50 / p99',
       `${fmt(h.floorP50Ms, 2)} / ${fmt(h.floorP99Ms, 2)} ms`,
       '',
     ]);

@@ -161,6 +161,9 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     const idempotencyKey = body.requestId ? `${clientId}#${body.requestId}` : undefined;
     const hash = bodyHash(body);
 
+    // The first read counts this request in the velocity windows; retries reuse those counts (a retry is not a
+    // new request, and its own read would see this request's increment).
+    let velocity: DecisionState['velocity'] | undefined;
     for (let attempt = 0; ; attempt++) {
       const cached = deps.policyCache.fresh(serverNow);
       let state: DecisionState;
@@ -172,10 +175,12 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
           ...(idempotencyKey ? { idempotencyKey } : {}),
           includePolicy: cached === undefined,
           now: serverNow,
+          count: velocity === undefined,
         });
       } catch (error) {
         return failClosedResponse(body, error);
       }
+      velocity ??= state.velocity;
       if (state.policy) deps.policyCache.accept(state.policy, serverNow);
       if (state.shadow !== undefined) deps.shadow?.refresh?.(state.shadow);
       const policyRecord = state.policy ?? cached ?? deps.policyCache.lastKnown() ?? deps.fallbackPolicy;
@@ -194,7 +199,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         now,
         features,
         ...(state.profile ? { profile: state.profile } : {}),
-        velocity: state.velocity,
+        velocity,
         global: state.global,
         ...(grant ? { grant } : {}),
         policy: policyRecord.policy,

@@ -13,6 +13,13 @@ export interface DecisionReadRequest {
   /** Include the active policy item (the policy cache is stale). */
   readonly includePolicy: boolean;
   readonly now: number;
+  /**
+   * Count this request in the user's and the IP's velocity windows, in the same round trip, and return the counts
+   * as they stood just before it. Counting and reading are one atomic step per counter, so requests in flight at
+   * the same moment see each other (each in some order); without it, the counts are only read. A decision counts
+   * once: on its first read, not on the reads of its retries.
+   */
+  readonly count?: boolean;
 }
 
 export interface StoredStepUp {
@@ -83,7 +90,7 @@ export interface DecisionWrite {
   /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
   readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
   readonly retentionDays: number;
-  /** Server time the request arrived (epoch ms); velocity counters use it. Defaults to `record.at`. */
+  /** Server time the request arrived (epoch ms); the population counters' expiry uses it. Defaults to `record.at`. */
   readonly receivedAt?: number;
 }
 

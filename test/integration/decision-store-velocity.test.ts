@@ -10,6 +10,8 @@ import { createTestTables, testDynamoClient } from '../support/dynamodb';
 import { decisionEvent } from '../support/http-events';
 
 const MINUTE = 60_000;
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 // 10:00:30 UTC: half-way through a minute, at the start of both an hour and a ten-minute bucket.
 const T0 = Date.parse('2026-11-29T10:00:30Z');
 
@@ -103,6 +105,68 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     );
     expect(items.Items).toHaveLength(1);
     expect(items.Items?.[0]?.signIns?.N).toBe('4');
+  });
+
+  it('lets requests in flight at the same moment count each other (increment and read are one step)', async () => {
+    const ip = '198.51.100.150';
+    const at = T0 + 50 * MINUTE + 5_000; // early in a minute whose predecessor saw no traffic
+    const burst = 16;
+    const load = (userId: string) =>
+      store.load({ userId, features: features(ip), includePolicy: false, now: at, count: true });
+    // Credential stuffing in one burst: 16 users from one address at once.
+    const seen = await Promise.all(Array.from({ length: burst }, (_, i) => load(`stuffed-${i}@example.com`)));
+    // Each request saw the ones counted before it, in some order: 0, 1, …, 15, with no two alike. Reading before
+    // counting would have shown most of them 0.
+    const order = Array.from({ length: burst }, (_, i) => i);
+    expect(seen.map((s) => s.velocity.ipDistinctUsers).sort((a, b) => a - b)).toEqual(order);
+    expect(seen.map((s) => s.velocity.ipRequests).sort((a, b) => a - b)).toEqual(order);
+    // One user hammering in parallel: the same for the per-user count.
+    const mine = await Promise.all(Array.from({ length: burst }, () => load('hammer@example.com')));
+    expect(mine.map((s) => s.velocity.userRequests).sort((a, b) => a - b)).toEqual(order);
+    // A read that does not count sees all of them and adds nothing.
+    const after = await store.load({
+      userId: 'hammer@example.com',
+      features: features(ip),
+      includePolicy: false,
+      now: at,
+    });
+    expect(after.velocity).toMatchObject({ userRequests: burst, ipRequests: 2 * burst, ipDistinctUsers: burst + 1 });
+    const again = await store.load({
+      userId: 'hammer@example.com',
+      features: features(ip),
+      includePolicy: false,
+      now: at,
+    });
+    expect(again.velocity.userRequests).toBe(burst);
+  });
+
+  it('counts a decision once, however often it is retried on a changed profile', async () => {
+    const user = 'retried@example.com';
+    const ip = '81.167.144.58'; // located (a reserved address would score too high to teach)
+    const at = T0 + 55 * MINUTE;
+    let reads = 0;
+    const { handler: counted } = composeDecide({
+      dynamo: client,
+      tables,
+      clock: () => at,
+      onRoundTrip: (kind) => {
+        if (kind === 'read') reads++;
+      },
+    });
+    // Parallel sign-ins of a new user (a browser, a located address: low enough to teach) all teach the same profile: all but one lose the revision check and decide
+    // again on fresh state.
+    const parallel = 6;
+    const answers = await Promise.all(
+      Array.from({ length: parallel }, () =>
+        counted(
+          decisionEvent({ userId: user, action: 'auth.sign_in', context: { ip, userAgent: CHROME, deviceId: 'd-1' } }),
+          {} as Context,
+        ),
+      ),
+    );
+    for (const answer of answers) expect(answer.statusCode).toBe(200);
+    expect(reads).toBeGreaterThan(parallel); // retries happened
+    expect((await velocity(user, ip, at + 1)).userRequests).toBe(parallel);
   });
 
   it('sends one counter update per user and one per address with each decision', async () => {

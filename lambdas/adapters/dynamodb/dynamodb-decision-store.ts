@@ -154,10 +154,12 @@ export interface DynamoDbDecisionStoreOptions {
 }
 
 /**
- * The decision's state in DynamoDB: one BatchGetItem (across the risk and policy tables) to read, and one write
- * round trip: a TransactWriteItems for the items that must change together (decision, idempotency record, profile,
- * pending step-up, grant consumption, audit record) sent in parallel with atomic ADDs on the counters. Counters
- * stay out of the transaction on purpose: hot counters (one IP during credential stuffing, the global totals) would
+ * The decision's state in DynamoDB, in two round trips. Read: one BatchGetItem (across the risk and policy tables)
+ * and, in parallel, one atomic ADD per velocity item (user, IP) that returns the counts as they stood before it
+ * (`ReturnValues: UPDATED_OLD`), so concurrent requests count each other. Write: a TransactWriteItems for the items
+ * that must change together (decision, idempotency record, profile, pending step-up, grant consumption, audit
+ * record) sent in parallel with atomic ADDs on the population counters when the decision teaches. Counters stay out
+ * of the transaction on purpose: hot counters (one IP during credential stuffing, the global totals) would
  * otherwise make concurrent transactions cancel each other.
  */
 export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
@@ -187,6 +189,9 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     if (request.stepUpId) riskKeys.stepUp = k(keys.stepUp(request.stepUpId));
     if (request.idempotencyKey) riskKeys.replay = k(keys.request(request.idempotencyKey));
 
+    // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot IP item)
+    // must not fail the decision; its counts then come from the BatchGet's copy of the same item.
+    const counting = request.count ? Promise.allSettled(this.countRequest(userId, ip, now)) : undefined;
     const found = new Map<string, Record<string, AttributeValue>>();
     let pending: Record<string, KeysAndAttributes> | undefined = {
       [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
@@ -196,44 +201,60 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     };
     let policyItem: Record<string, AttributeValue> | undefined;
     let shadowItem: Record<string, AttributeValue> | undefined;
-    // UnprocessedKeys only appear under throttling; retrying them is the documented contract of BatchGetItem.
-    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      if (attempt > 5) throw new Error('BatchGetItem kept returning unprocessed keys');
-      this.options.onRoundTrip?.('read');
-      const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: pending }));
-      for (const item of out.Responses?.[this.tables.risk] ?? [])
-        found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
-      for (const item of out.Responses?.[this.tables.policy] ?? []) {
-        if (item.sk?.S === ACTIVE_SK) policyItem = item;
-        else if (item.sk?.S === SHADOW_SK) shadowItem = item;
+    try {
+      // UnprocessedKeys only appear under throttling; retrying them is the documented contract of BatchGetItem.
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        if (attempt > 5) throw new Error('BatchGetItem kept returning unprocessed keys');
+        this.options.onRoundTrip?.('read');
+        const out: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: pending }),
+        );
+        for (const item of out.Responses?.[this.tables.risk] ?? [])
+          found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
+        for (const item of out.Responses?.[this.tables.policy] ?? []) {
+          if (item.sk?.S === ACTIVE_SK) policyItem = item;
+          else if (item.sk?.S === SHADOW_SK) shadowItem = item;
+        }
+        pending = out.UnprocessedKeys;
       }
-      pending = out.UnprocessedKeys;
+    } finally {
+      // Never leave a counting update running past the answer (a Lambda would freeze it mid-flight).
+      await counting;
     }
+    const [userCount, ipCount] = (await counting) ?? [];
     const nowSeconds = Math.floor(now / 1000);
     const get = (name: string) => {
       const key = riskKeys[name];
       return key ? live(found.get(keyId(key)), nowSeconds) : undefined;
     };
+    // What this request's own counting update saw before it changed the current bucket (the minute's count, the
+    // IP's user set); the BatchGet's copy of the item when the update failed or this read does not count.
+    const current = {
+      user: userCount?.status === 'fulfilled' ? userCount.value : get('userCur'),
+      ip: ipCount?.status === 'fulfilled' ? ipCount.value : get('ipCur'),
+    };
     const profileItem = get('profile');
-    const setSize = (name: string) => get(name)?.users?.SS ?? [];
     const stepUpItem = get('stepUp');
     const replayItem = get('replay');
     const globalCount = (level: GlobalLevel) => num(get(`global:${level}`), 'n');
-    // The count of the minute containing `at`, from whichever of the subject's two bucket items holds it.
+    // This minute's count comes from the current bucket as counted; the previous minute (in the current or the
+    // previous bucket) is no longer written, so the BatchGet's copy is exact.
     const minuteCount = (subject: 'user' | 'ip', at: number) => {
       const width = subject === 'user' ? HOUR : TEN_MINUTES;
       const slot = minuteSlot(at, width);
-      const current = slot.bucket === bucketOf(now, width);
-      return num(get(`${subject}${current ? 'Cur' : 'Prev'}`), slot.attribute);
+      if (slot.bucket !== bucketOf(now, width)) return num(get(`${subject}Prev`), slot.attribute);
+      return num(at === now ? current[subject] : get(`${subject}Cur`), slot.attribute);
     };
+    const users = (item: Record<string, AttributeValue> | undefined) => item?.users?.SS ?? [];
     return {
       ...(profileItem?.profile?.S ? { profile: JSON.parse(profileItem.profile.S) as UserProfile } : {}),
       profileRevision: num(profileItem, 'revision'),
       velocity: {
         userRequests: slidingCount(minuteCount('user', now), minuteCount('user', now - MINUTE), now, MINUTE),
         ipRequests: slidingCount(minuteCount('ip', now), minuteCount('ip', now - MINUTE), now, MINUTE),
-        ipDistinctUsers: new Set([...setSize('ipCur'), ...setSize('ipPrev')]).size,
+        ipDistinctUsers: new Set([...users(current.ip), ...users(get('ipPrev'))]).size,
+        // Failures are not among the counting update's returned attributes: the BatchGet's copy has them.
         userFailedStepUps: slidingCount(num(get('userCur'), 'stepUps'), num(get('userPrev'), 'stepUps'), now, HOUR),
         userFailedSignIns: slidingCount(num(get('userCur'), 'signIns'), num(get('userPrev'), 'signIns'), now, HOUR),
       },
@@ -413,55 +434,67 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     );
   }
 
-  /** Atomic ADDs on the velocity buckets (and global counts when the decision teaches): see the class comment. */
-  private async bumpCounters(write: DecisionWrite): Promise<void> {
-    const { record } = write;
-    // Counters live on the server clock (the engine reads them at server time): a client's back-dated
-    // context.timestamp must not put its requests in buckets nobody reads.
-    const now = write.receivedAt ?? record.at;
+  /**
+   * Counts one request in its user's hour item and its IP's ten-minute item. Each update returns the attributes it
+   * changed as they were before (`UPDATED_OLD`): this minute's count, and the IP's user set. Counters live on the
+   * server clock: a client's back-dated context.timestamp must not put its requests in buckets nobody reads.
+   */
+  private countRequest(
+    userId: string,
+    ip: string,
+    now: number,
+  ): [Promise<Record<string, AttributeValue> | undefined>, Promise<Record<string, AttributeValue> | undefined>] {
     const nowSeconds = Math.floor(now / 1000);
-    const ip = canonicalIp(record.features.ip);
-    const add = (key: { pk: string; sk: string }, ttlSeconds: number) =>
+    const user = minuteSlot(now, HOUR);
+    const address = minuteSlot(now, TEN_MINUTES);
+    return [
+      this.client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.tables.risk,
+            Key: k(keys.userVelocity(userId, user.bucket)),
+            UpdateExpression: 'ADD #minute :one SET expiresAt = :ttl',
+            ExpressionAttributeNames: { '#minute': user.attribute },
+            // Read as the previous hour for another hour, then gone.
+            ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 3 * 3600) } },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        )
+        .then((out) => out.Attributes),
+      this.client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.tables.risk,
+            Key: k(keys.ipVelocity(ip, address.bucket)),
+            UpdateExpression: 'ADD #minute :one, #users :member SET expiresAt = :ttl',
+            ExpressionAttributeNames: { '#minute': address.attribute, '#users': 'users' },
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':member': { SS: [memberId(userId)] },
+              ':ttl': { N: String(nowSeconds + 30 * 60) },
+            },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        )
+        .then((out) => out.Attributes),
+    ];
+  }
+
+  /** Atomic ADDs on the population counts when the decision teaches new values: see the class comment. */
+  private async bumpCounters(write: DecisionWrite): Promise<void> {
+    if (!write.profile) return;
+    const { record } = write;
+    const nowSeconds = Math.floor((write.receivedAt ?? record.at) / 1000);
+    const updates = populationIncrements(write.profile.next, this.options.globalKeys(record.features)).map((key) =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tables.risk,
           Key: k(key),
           UpdateExpression: 'ADD n :one SET expiresAt = :ttl',
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + ttlSeconds) } },
-        }),
-      );
-    const user = minuteSlot(now, HOUR);
-    const address = minuteSlot(now, TEN_MINUTES);
-    const updates: Promise<unknown>[] = [
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tables.risk,
-          Key: k(keys.userVelocity(record.userId, user.bucket)),
-          UpdateExpression: 'ADD #minute :one SET expiresAt = :ttl',
-          ExpressionAttributeNames: { '#minute': user.attribute },
-          // Read as the previous hour for another hour, then gone.
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 3 * 3600) } },
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 400 * DAY_SECONDS) } },
         }),
       ),
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tables.risk,
-          Key: k(keys.ipVelocity(ip, address.bucket)),
-          UpdateExpression: 'ADD #minute :one, #users :member SET expiresAt = :ttl',
-          ExpressionAttributeNames: { '#minute': address.attribute, '#users': 'users' },
-          ExpressionAttributeValues: {
-            ':one': { N: '1' },
-            ':member': { SS: [memberId(record.userId)] },
-            ':ttl': { N: String(nowSeconds + 30 * 60) },
-          },
-        }),
-      ),
-    ];
-    if (write.profile) {
-      for (const key of populationIncrements(write.profile.next, this.options.globalKeys(record.features))) {
-        updates.push(add(key, 400 * DAY_SECONDS));
-      }
-    }
+    );
     await Promise.all(updates);
   }
 }
