@@ -195,6 +195,12 @@ export function formatTable(r: BenchResults): string {
       `${fmt(s.cachedP50UsUnpreempted)} / ${fmt(s.cachedP99UsUnpreempted)} µs`,
       '',
     ]);
+    rows.push([
+      '',
+      '  same, profile parsed just before (as in the handler) p50 / p99',
+      `${fmt(s.cachedFreshProfileP50Us)} / ${fmt(s.cachedFreshProfileP99Us)} µs`,
+      '',
+    ]);
     rows.push(['', 'decision, uncached p50 / p99', `${fmt(s.uncachedP50Us)} / ${fmt(s.uncachedP99Us)} µs`, '']);
     rows.push([
       '',
