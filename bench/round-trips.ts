@@ -18,7 +18,7 @@ import type {
 import { defaultPolicy } from '../lambdas/core/policy/default-policy';
 import { composeDecide } from '../lambdas/composition/decide';
 import { stepUpToItem } from '../lambdas/adapters/dynamodb/dynamodb-decision-store';
-import { TABLE_DEFINITIONS } from '../lambdas/adapters/dynamodb/table-definitions';
+import { TABLE_DEFINITIONS, type IndexDefinition } from '../lambdas/adapters/dynamodb/table-definitions';
 import { localClientConfig } from '../lambdas/local/dynamodb-local';
 import type { StoredStepUp } from '../lambdas/ports/decision-store';
 import type { DeviceParser } from '../lambdas/ports/device-parser';
@@ -34,7 +34,8 @@ import { Rng } from './stats';
  * each request. DynamoDB Local returns consumed capacity, but it charges nothing for keys that are not found, where
  * DynamoDB in AWS charges a strongly consistent read of a missing item 1 RCU; so capacity is also computed from the
  * item sizes with AWS's rules: reads 1 RCU per 4 KB per key (minimum 1, found or not), transactional writes 2 WCU
- * per 1 KB per item and per GSI the item lands in, other writes 1 WCU per 1 KB.
+ * per 1 KB per item and per GSI the item lands in (by the size of what the index projects), other writes 1 WCU per
+ * 1 KB.
  */
 export interface ScenarioCost {
   readonly decisions: number;
@@ -104,13 +105,28 @@ class CostMeter {
   /** Sizes of items the scenario seeded, for updates whose old image decides the cost. */
   readonly knownSizes = new Map<string, number>();
 
-  /** Table name → its GSIs' partition and sort key attributes (projection ALL: an index write is the item). */
-  constructor(private readonly indexes: ReadonlyMap<string, readonly (readonly [string, string])[]>) {}
+  /** Table name → its GSIs (keys and projection, from TABLE_DEFINITIONS). */
+  constructor(private readonly indexes: ReadonlyMap<string, readonly IndexDefinition[]>) {}
 
-  /** How many of the table's indexes an item lands in (it must carry both key attributes of the index). */
-  private indexCount(table: string | undefined, item: Record<string, AttributeValue> | undefined): number {
+  /**
+   * The 1 KB units written to the table's indexes for a put of `item`: an index holds the item when it carries both
+   * of the index's key attributes, as large as the projection makes it (the whole item, or the table and index keys
+   * plus the projected attributes).
+   */
+  private indexUnits(table: string | undefined, item: Record<string, AttributeValue> | undefined): number {
     let n = 0;
-    for (const [pk, sk] of this.indexes.get(table ?? '') ?? []) if (item?.[pk] && item[sk]) n++;
+    for (const index of this.indexes.get(table ?? '') ?? []) {
+      if (!item?.[index.partitionKey] || !item[index.sortKey]) continue;
+      const projected =
+        index.projectedAttributes === undefined
+          ? item
+          : Object.fromEntries(
+              ['pk', 'sk', index.partitionKey, index.sortKey, ...index.projectedAttributes]
+                .filter((name) => item[name] !== undefined)
+                .map((name) => [name, item[name]!]),
+            );
+      n += units(itemSize(projected), 1024);
+    }
     return n;
   }
 
@@ -155,16 +171,16 @@ class CostMeter {
       for (const item of tx.TransactItems ?? []) {
         this.transactItems++;
         let bytes = 0;
-        let copies = 1;
+        let indexUnits = 0;
         if (item.Put) {
           bytes = itemSize(item.Put.Item);
-          copies += this.indexCount(item.Put.TableName, item.Put.Item);
+          indexUnits = this.indexUnits(item.Put.TableName, item.Put.Item);
         } else if (item.Update) bytes = this.knownSizes.get(item.Update.Key?.pk?.S ?? '') ?? itemSize(item.Update.Key);
         else if (item.Delete) bytes = itemSize(item.Delete.Key);
         else if (item.ConditionCheck) bytes = itemSize(item.ConditionCheck.Key);
         // 2 WCU per KB per item in a transaction; each GSI the item lands in is written too, at the same rate (as
         // DynamoDB Local reports it with ReturnConsumedCapacity INDEXES).
-        this.wcuComputed += 2 * copies * units(bytes, 1024);
+        this.wcuComputed += 2 * (units(bytes, 1024) + indexUnits);
       }
     } else if (command === 'UpdateItemCommand') {
       const u = input as UpdateItemCommandInput;
@@ -188,13 +204,8 @@ export async function runRoundTrips(
   try {
     const tables = await createBenchTables(client, 'rt');
     await seedStore(client, tables, pop, deps, Date.now());
-    const indexes = new Map<string, (readonly [string, string])[]>();
-    for (const role of ['risk', 'audit', 'policy'] as const) {
-      indexes.set(
-        tables[role],
-        TABLE_DEFINITIONS[role].indexes.map((i) => [i.partitionKey, i.sortKey] as const),
-      );
-    }
+    const indexes = new Map<string, readonly IndexDefinition[]>();
+    for (const role of ['risk', 'audit', 'policy'] as const) indexes.set(tables[role], TABLE_DEFINITIONS[role].indexes);
     const meter = new CostMeter(indexes);
     meter.attach(client);
     let reads = 0;

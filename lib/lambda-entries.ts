@@ -151,7 +151,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
       // Versions are immutable and the active pointer moves in a conditional transaction: no DeleteItem.
       policy: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
       // History per user (byUser), replay by time (byTime); feedback labels are conditional updates of the events.
-      risk: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['byUser', 'byTime'] },
+      // The indexes carry keys only (and expiry, shadow run): the decisions found are read by BatchGetItem.
+      risk: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], indexes: ['byUser', 'byTime'] },
       audit: AUDIT_APPEND,
     },
     readsSecret: false,

@@ -4,8 +4,21 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_DEFINITIONS, type TableDefinition, type TableNames } from '../adapters/dynamodb/table-definitions';
+import {
+  TABLE_DEFINITIONS,
+  type IndexDefinition,
+  type TableDefinition,
+  type TableNames,
+} from '../adapters/dynamodb/table-definitions';
+
+function projectionOf(index: IndexDefinition): Projection {
+  const attributes = index.projectedAttributes;
+  if (attributes === undefined) return { ProjectionType: 'ALL' };
+  if (attributes.length === 0) return { ProjectionType: 'KEYS_ONLY' };
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...attributes] };
+}
 
 function createTableInput(name: string, def: TableDefinition) {
   const attributes = new Set<string>([def.partitionKey, def.sortKey]);
@@ -29,7 +42,7 @@ function createTableInput(name: string, def: TableDefinition) {
               { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
               { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: projectionOf(index),
           })),
         }
       : {}),

@@ -72,7 +72,11 @@ export class StepgateTables extends Construct {
           indexName: index.indexName,
           partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
           sortKey: { name: index.sortKey, type: AttributeType.STRING },
-          projectionType: ProjectionType.ALL,
+          ...(index.projectedAttributes === undefined
+            ? { projectionType: ProjectionType.ALL }
+            : index.projectedAttributes.length === 0
+              ? { projectionType: ProjectionType.KEYS_ONLY }
+              : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projectedAttributes] }),
           ...(props.contributorInsights ? { contributorInsightsSpecification: { enabled: true } } : {}),
         });
       }

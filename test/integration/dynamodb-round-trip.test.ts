@@ -18,6 +18,11 @@ describe('DynamoDB Local round trip', () => {
       TABLE_DEFINITIONS.audit.sortKey,
     ]);
     expect(described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['bySubject', 'byTime']);
+    const risk = await client.send(new DescribeTableCommand({ TableName: names.risk }));
+    expect(risk.Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection]).sort()).toEqual([
+      ['byTime', { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expiresAt', 'shadowRun'] }],
+      ['byUser', { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expiresAt'] }],
+    ]);
 
     await client.send(
       new PutItemCommand({ TableName: names.risk, Item: { pk: { S: 'USER#a' }, sk: { S: 'PROFILE' }, n: { N: '7' } } }),

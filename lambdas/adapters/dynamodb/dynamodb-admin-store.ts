@@ -24,6 +24,7 @@ import {
   type TimeWindow,
 } from '../../ports/admin-event-store';
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
+import { BATCH_GET_MAX_KEYS, batchGetAll } from './batch-get';
 import { keys } from './risk-keys';
 import type { TableNames } from './table-definitions';
 
@@ -38,6 +39,9 @@ import type { TableNames } from './table-definitions';
  *   `feedbackRevision`). A label belongs to exactly one decision and expires with it; keeping it there makes a
  *   replay of 10,000 events read 10,000 items, not 20,000, and a label can never outlive (or precede) the event it
  *   judges. Removing a label is an update too (no deletes); each change's before/after is in the audit trail.
+ *
+ * Both indexes project only the keys, `expiresAt` and `shadowRun` (table-definitions.ts): a query finds the
+ * decisions, then their items are read by key, 100 per BatchGetItem, in the index's order.
  *
  * TTL deletes lazily, so every read drops items whose `expiresAt` has passed.
  */
@@ -194,6 +198,34 @@ export class DynamoDbAdminStore implements AdminEventStore {
     return expiresAt === undefined || Number(expiresAt) > Math.floor(this.options.clock() / 1000);
   }
 
+  /**
+   * The decision items behind index entries, in the entries' order. An item deleted (or expired) between the index
+   * read and this one is left out, as the index itself would have left it out a moment later.
+   */
+  private async itemsOf(entries: readonly Item[]): Promise<Item[]> {
+    const byKey = new Map<string, Item>();
+    const id = (item: Item) => `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
+    const chunks: Item[][] = [];
+    for (let i = 0; i < entries.length; i += BATCH_GET_MAX_KEYS) chunks.push(entries.slice(i, i + BATCH_GET_MAX_KEYS));
+    // A few requests in flight: a 10,000-event replay page is 100 of them.
+    for (let i = 0; i < chunks.length; i += 4) {
+      const reads = chunks
+        .slice(i, i + 4)
+        .map((chunk) =>
+          batchGetAll(this.client, { [this.tables.risk]: { Keys: chunk.map((e) => ({ pk: e.pk!, sk: e.sk! })) } }),
+        );
+      for (const found of await Promise.all(reads)) {
+        for (const item of found.get(this.tables.risk) ?? []) byKey.set(id(item), item);
+      }
+    }
+    const out: Item[] = [];
+    for (const entry of entries) {
+      const item = byKey.get(id(entry));
+      if (item && this.live(item)) out.push(item);
+    }
+    return out;
+  }
+
   async userEvents(userId: string, page: { limit: number; cursor?: string }): Promise<Page<RecordedEvent>> {
     const partition = `USER#${userId}`;
     let start: Item | undefined;
@@ -213,7 +245,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    const items = (out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#'));
+    const items = await this.itemsOf((out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#')));
     const next = plainKey(out.LastEvaluatedKey, USER_KEY);
     return { items: items.map((i) => decode(i).recorded), ...(next ? { cursor: encodeCursor(next) } : {}) };
   }
@@ -320,10 +352,14 @@ export class DynamoDbAdminStore implements AdminEventStore {
       }
       const dayEnd = Date.parse(`${cursor.d}T00:00:00.000Z`) + DAY_MS;
       position = Math.max(position, Math.min(dayEnd, window.to));
-      if (cursor.d >= lastDay) return { items, position: window.to };
+      if (cursor.d >= lastDay) return { items: await this.itemsOf(items), position: window.to };
       cursor = { d: dayOf(dayEnd) };
     }
-    return { items, ...(window.from < window.to ? { cursor: encodeCursor(cursor) } : {}), position };
+    return {
+      items: await this.itemsOf(items),
+      ...(window.from < window.to ? { cursor: encodeCursor(cursor) } : {}),
+      position,
+    };
   }
 
   async replayEvents(window: TimeWindow, page: { limit: number; cursor?: string }): Promise<ReplayPage> {

@@ -1,6 +1,4 @@
 import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   GetItemCommand,
   TransactWriteItemsCommand,
@@ -26,6 +24,7 @@ import type {
   StoredDecision,
   StoredStepUp,
 } from '../../ports/decision-store';
+import { batchGetAll, type Item } from './batch-get';
 import type { TableNames } from './table-definitions';
 import {
   ACTIVE_SK,
@@ -192,35 +191,26 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot IP item)
     // must not fail the decision; its counts then come from the BatchGet's copy of the same item.
     const counting = request.count ? Promise.allSettled(this.countRequest(userId, ip, now)) : undefined;
-    const found = new Map<string, Record<string, AttributeValue>>();
-    let pending: Record<string, KeysAndAttributes> | undefined = {
+    const requestItems: Record<string, KeysAndAttributes> = {
       [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
       ...(request.includePolicy
         ? { [this.tables.policy]: { Keys: [activePolicyKey, shadowPolicyKey], ConsistentRead: true } }
         : {}),
     };
-    let policyItem: Record<string, AttributeValue> | undefined;
-    let shadowItem: Record<string, AttributeValue> | undefined;
+    let responses: Map<string, Item[]>;
     try {
-      // UnprocessedKeys only appear under throttling; retrying them is the documented contract of BatchGetItem.
-      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-        if (attempt > 5) throw new Error('BatchGetItem kept returning unprocessed keys');
-        this.options.onRoundTrip?.('read');
-        const out: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: pending }),
-        );
-        for (const item of out.Responses?.[this.tables.risk] ?? [])
-          found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
-        for (const item of out.Responses?.[this.tables.policy] ?? []) {
-          if (item.sk?.S === ACTIVE_SK) policyItem = item;
-          else if (item.sk?.S === SHADOW_SK) shadowItem = item;
-        }
-        pending = out.UnprocessedKeys;
-      }
+      responses = await batchGetAll(this.client, requestItems, () => this.options.onRoundTrip?.('read'));
     } finally {
       // Never leave a counting update running past the answer (a Lambda would freeze it mid-flight).
       await counting;
+    }
+    const found = new Map<string, Item>();
+    for (const item of responses.get(this.tables.risk) ?? []) found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
+    let policyItem: Item | undefined;
+    let shadowItem: Item | undefined;
+    for (const item of responses.get(this.tables.policy) ?? []) {
+      if (item.sk?.S === ACTIVE_SK) policyItem = item;
+      else if (item.sk?.S === SHADOW_SK) shadowItem = item;
     }
     const [userCount, ipCount] = (await counting) ?? [];
     const nowSeconds = Math.floor(now / 1000);

@@ -50,7 +50,7 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
   it('admin writes policy versions, reads risk history by user and by time, labels events, appends to audit', () => {
     const a = access('admin');
     expect(a.policy).toEqual(ddb('GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'));
-    expect(a.risk).toEqual(ddb('GetItem', 'Query', 'UpdateItem'));
+    expect(a.risk).toEqual(ddb('GetItem', 'BatchGetItem', 'Query', 'UpdateItem'));
     expect(a['risk/index/byUser']).toEqual(ddb('Query'));
     expect(a['risk/index/byTime']).toEqual(ddb('Query'));
     expect(a.audit).toEqual(AUDIT_APPEND);

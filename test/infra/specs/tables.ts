@@ -1,5 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLE_DEFINITIONS, tableNamesFor, type TableRole } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import {
+  TABLE_DEFINITIONS,
+  tableNamesFor,
+  type IndexDefinition,
+  type TableRole,
+} from '../../../lambdas/adapters/dynamodb/table-definitions';
 import { logicalId, synthStage } from '../support/synth';
 
 const ROLES = Object.keys(TABLE_DEFINITIONS) as TableRole[];
@@ -28,14 +33,22 @@ describe.each(['dev', 'prod'] as const)('tables (%s)', (stage) => {
       { AttributeName: def.partitionKey, KeyType: 'HASH' },
       { AttributeName: def.sortKey, KeyType: 'RANGE' },
     ]);
-    const indexes = (p.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: unknown }[];
-    expect(indexes.map((i) => ({ name: i.IndexName, keys: i.KeySchema }))).toEqual(
-      def.indexes.map((i) => ({
+    const indexes = (p.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+      KeySchema: unknown;
+      Projection: unknown;
+    }[];
+    expect(indexes.map((i) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection }))).toEqual(
+      def.indexes.map((i: IndexDefinition) => ({
         name: i.indexName,
         keys: [
           { AttributeName: i.partitionKey, KeyType: 'HASH' },
           { AttributeName: i.sortKey, KeyType: 'RANGE' },
         ],
+        projection:
+          i.projectedAttributes === undefined
+            ? { ProjectionType: 'ALL' }
+            : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...i.projectedAttributes] },
       })),
     );
     const ttl = 'ttlAttribute' in def ? def.ttlAttribute : undefined;
@@ -51,6 +64,14 @@ describe.each(['dev', 'prod'] as const)('tables (%s)', (stage) => {
       SSEType: 'KMS',
       KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(s.stateful.tables.key), 'Arn'] },
     });
+  });
+
+  it('projects only keys, expiry and the shadow run into the risk indexes: decisions are written far more than read', () => {
+    const indexes = table('risk').Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
+    expect(indexes.map((i) => [i.IndexName, i.Projection])).toEqual([
+      ['byTime', { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expiresAt', 'shadowRun'] }],
+      ['byUser', { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expiresAt'] }],
+    ]);
   });
 
   it('always retains and deletion-protects the audit table', () => {
