@@ -41,8 +41,11 @@ export const PROFILE_LIMITS: { readonly trusted: MapLimits; readonly unverified:
 };
 
 function defineOwn(map: SightingMap, key: string, value: SightingMap[string]): void {
-  // defineProperty, not assignment: assigning to "__proto__" would change the prototype instead of storing a key.
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  // Assigning to "__proto__" would change the prototype instead of storing a key: that one key is defined. It is
+  // the only accessor on Object.prototype, so every other key can take the (much cheaper) assignment.
+  if (key === '__proto__')
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
 }
 
 function evictOne(map: SightingMap): void {
@@ -65,9 +68,10 @@ function evictOne(map: SightingMap): void {
   if (victim !== undefined) delete map[victim];
 }
 
+// Copies by spread: it defines own data properties (a "__proto__" key stays a key) at a fraction of the cost of a
+// defineProperty per key, which made `learn` ~3× the cost of a whole evaluation.
 function bump(source: SightingMap | undefined, key: string, now: number, limit: number): SightingMap {
-  const map: SightingMap = {};
-  if (source) for (const k of Object.keys(source)) defineOwn(map, k, source[k] as SightingMap[string]);
+  const map: SightingMap = { ...source };
   const prev = Object.hasOwn(map, key) ? map[key] : undefined;
   if (prev) {
     defineOwn(map, key, { count: prev.count + 1, lastSeen: Math.max(prev.lastSeen, now) });
@@ -79,8 +83,8 @@ function bump(source: SightingMap | undefined, key: string, now: number, limit: 
 }
 
 function without(source: SightingMap | undefined, key: string): SightingMap {
-  const map: SightingMap = {};
-  if (source) for (const k of Object.keys(source)) if (k !== key) defineOwn(map, k, source[k] as SightingMap[string]);
+  const map: SightingMap = { ...source };
+  delete map[key];
   return map;
 }
 

@@ -234,6 +234,21 @@ describe('learn', () => {
     }
   });
 
+  it('keeps hostile keys as plain data when a stored profile is learned from again', () => {
+    for (const id of ['__proto__', 'constructor']) {
+      let p: UserProfile | undefined;
+      // Stored and read back between requests, as the store does: the copy of a parsed map must keep the key.
+      for (const deviceId of [id, 'laptop', id]) {
+        const next = learn(p, { ...HOME, deviceId }, NOW, 'trusted');
+        p = JSON.parse(JSON.stringify(next)) as UserProfile;
+      }
+      const devices = learn(p, { ...HOME, deviceId: 'phone' }, NOW, 'trusted').trusted.devices;
+      expect(Object.getPrototypeOf(devices)).toBe(Object.prototype);
+      expect(Object.keys(devices).sort()).toEqual([id, 'laptop', 'phone'].sort());
+      expect(Object.getOwnPropertyDescriptor(devices, id)?.value).toMatchObject({ count: 2 });
+    }
+  });
+
   it('makes a context familiar once learned as trusted (property)', () => {
     fc.assert(
       fc.property(
