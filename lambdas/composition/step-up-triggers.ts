@@ -1,12 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { signDecisionToken, type DecisionTokenClaims } from '../core/step-up/decision-token';
 import type { RandomInt } from '../core/step-up/otp-code';
 import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
 import { globalKeys } from '../adapters/dynamodb/population-counts';
 import type { TableNames } from '../adapters/dynamodb/table-definitions';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
-import type { DecideDependencies } from '../handlers/decide';
 import { buildCreateAuthChallengeHandler } from '../handlers/triggers/create-auth-challenge';
 import { buildDefineAuthChallengeHandler } from '../handlers/triggers/define-auth-challenge';
 import { buildPostAuthenticationHandler } from '../handlers/triggers/post-authentication';
@@ -19,29 +17,6 @@ import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
 import { CodeDeliveryError } from '../ports/code-sender';
-
-/**
- * The `iss` of sign-in decision tokens: the decide function signs with it and the triggers accept only it. Both
- * sides take it from here (with the STAGE variable in AWS, `local` in the local runtime).
- */
-export function decisionTokenIssuer(stage: string): string {
-  return `stepgate:${stage}`;
-}
-
-/** The `signDecisionToken` option of composeDecide: HS256 with the application secret's `decisionTokenKey`. */
-export function decisionTokenSigner(input: {
-  readonly secrets: AppSecretsSource;
-  readonly issuer: string;
-}): NonNullable<DecideDependencies['signDecisionToken']> {
-  return async ({ now, ...claims }) => {
-    const tokenClaims: DecisionTokenClaims = { ...claims, action: 'auth.sign_in' };
-    return signDecisionToken(tokenClaims, (await input.secrets.get()).decisionTokenKey, {
-      issuer: input.issuer,
-      now,
-      alg: 'HS256',
-    });
-  };
-}
 
 /**
  * Access tokens of the pool that invoked the trigger, checked like API Gateway's JWT authorizer: the pool's

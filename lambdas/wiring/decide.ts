@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { failFastDynamoDbSettings } from '../adapters/dynamodb/dynamodb-client-settings';
 import { composeDecide } from '../composition/decide';
-import { decisionTokenIssuer, decisionTokenSigner } from '../composition/step-up-triggers';
+import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import { requiredEnv } from '../config/env';

@@ -5,7 +5,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ENV, METRICS } from '../../lib/lambda-entries';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
-import { composeStepUpTriggers, decisionTokenIssuer } from '../composition/step-up-triggers';
+import { decisionTokenIssuer } from '../composition/decision-token';
+import { composeStepUpTriggers } from '../composition/step-up-triggers';
 import { requiredEnv } from '../config/env';
 import type { CodeSender } from '../ports/code-sender';
 
