@@ -178,10 +178,12 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   totp: {
     entry: 'lambdas/wiring/totp.ts',
     description: 'TOTP enrolment of the signed-in user (enroll, confirm).',
-    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ...API_IDENTITY_ENV],
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ...API_IDENTITY_ENV],
     tables: {
-      // The enrolment item: read, created conditionally, confirmed with a conditional update.
+      // The enrolment item: read, created conditionally, confirmed with a conditional update in one transaction
+      // with its audit record (mfa.enrolled).
       risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      audit: AUDIT_APPEND,
     },
     // otpPepper seals TOTP seeds at rest.
     readsSecret: true,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuditEvent } from '../core/audit/audit-event';
 import { generateTotpSecret, totpUri, TOTP_DEFAULTS, verifyTotp } from '../core/step-up/totp';
 import type { Clock } from '../ports/clock';
 import type { TotpStore } from '../ports/challenge-store';
@@ -39,6 +40,8 @@ const NO_STORE = { 'cache-control': 'no-store' };
  *
  * An active enrolment is never replaced through this API (409): otherwise anyone holding a stolen access token
  * could swap in their own authenticator and pass every later step-up. Replacing one is a support/admin task.
+ * Activation is audited (`mfa.enrolled`, in the same transaction): an auditor can list every authenticator that
+ * started answering step-ups, by whom and when.
  */
 export function buildTotpEnrollmentHandler(deps: TotpEnrollmentDependencies): HttpLambda {
   const userOf = (event: Parameters<typeof callerOf>[0]): string => {
@@ -88,7 +91,17 @@ export function buildTotpEnrollmentHandler(deps: TotpEnrollmentDependencies): Ht
       if (!result.ok || result.timeStep === undefined) {
         throw new InvalidRequestError('code: does not match the current code of the enrolled secret', 'code');
       }
-      if (!(await deps.store.activate(userId, result.timeStep, now))) {
+      const enrolled: AuditEvent = {
+        eventId: `totp:${userId}:enrolled:${now}`,
+        kind: 'mfa.enrolled',
+        actor: { type: 'user', id: callerOf(event).subject },
+        subject: userId,
+        action: 'totp.confirm',
+        outcome: 'active',
+        at: new Date(now).toISOString(),
+        data: { method: 'totp' },
+      };
+      if (!(await deps.store.activate(userId, result.timeStep, now, enrolled))) {
         throw new ConflictError('totp: the enrolment changed while confirming; start again');
       }
       return json(200, { status: 'active' }, NO_STORE);

@@ -653,6 +653,12 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
       clock: ctx.now,
       secrets,
       issuerName: 'stepgate (local)',
+      audit: new DynamoDbAuditLog({
+        client: ctx.dynamo,
+        tableName: ctx.tables.audit,
+        now: ctx.now,
+        writer: 'local-totp',
+      }),
     }).handler,
   };
 }

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../core/audit/audit-event';
 import type {
   AttemptRefusal,
   ChallengeState,
@@ -126,8 +127,11 @@ export interface TotpStore {
   ): Promise<'started' | 'already_active'>;
   /** Counts one confirmation try of a pending, unexpired enrolment; undefined when none or out of tries. */
   beginConfirm(userId: string, now: number, maxTries: number): Promise<TotpEnrollment | undefined>;
-  /** pending → active, recording the time step that confirmed it. */
-  activate(userId: string, timeStep: number, now: number): Promise<boolean>;
+  /**
+   * pending → active, recording the time step that confirmed it; false when the enrolment is no longer pending.
+   * With `audit`, the record is written in the same transaction: no activation without it.
+   */
+  activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean>;
   /** Records an accepted time step; false when that step (or a later one) was already used: a replay. */
   useTimeStep(userId: string, timeStep: number): Promise<boolean>;
 }

@@ -6,6 +6,7 @@ import {
   RespondToAuthChallengeCommand,
   type RespondToAuthChallengeCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { generateTotp } from '../../lambdas/core/step-up/totp';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import { appToken, postJson, startTestRuntime } from '../support/local-runtime';
@@ -338,6 +339,17 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     });
     expect(confirm.status).toBe(200);
     expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(409);
+    // The new authenticator is in the audit trail (kind, who, whom), and the secret is nowhere in it.
+    const trail = await new DynamoDbAuditReader({
+      client: runtime.context.dynamo,
+      tableName: runtime.context.tables.audit,
+      now: () => clock.now,
+    }).exportRecords({ from: clock.now - 60_000, to: clock.now + 60_000, subject: ALICE.username });
+    const enrolments = trail.records.filter((r) => r.event.kind === 'mfa.enrolled');
+    expect(enrolments.map((r) => [r.event.subject, r.event.outcome, r.intact])).toEqual([
+      [ALICE.username, 'active', true],
+    ]);
+    expect(JSON.stringify(trail.records)).not.toContain(secret);
 
     clock.now += 30_000; // the step used to confirm is spent
     const stepUp = await newStepUp();

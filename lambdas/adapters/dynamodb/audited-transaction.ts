@@ -38,8 +38,8 @@ function cancellation(error: unknown): readonly CancellationReason[] | undefined
 /**
  * Writes `items` and the audit records of `audit` in ONE TransactWriteItems: the change exists if and only if its
  * audit records do. The caller's items come first, so a cancellation reports which of them failed their
- * condition. A transaction that only lost a race with another transaction (TransactionConflict) is retried with
- * fresh audit items; anything else that is not a condition failure is thrown.
+ * condition. A transaction that failed on none of the caller's items (a race with another transaction, or an
+ * audit chain that moved on) is retried with fresh audit items, a few times; anything else is thrown.
  */
 export async function auditedTransaction(
   client: DynamoDBClient,
@@ -64,10 +64,10 @@ export async function auditedTransaction(
         if (i < items.length && r.Code === 'ConditionalCheckFailed') failed.add(i);
       });
       if (failed.size > 0) return { ok: false, failed };
-      const conflictOnly =
-        reasons.some((r) => r.Code === 'TransactionConflict') &&
-        !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-      if (conflictOnly && attempt < CONFLICT_RETRIES) {
+      // Nothing of the caller's failed: either a race with another transaction, or the audit chain's head moved on
+      // under this writer (its condition failed; the audit log has dropped that chain, so new items go elsewhere).
+      const retryable = reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ConditionalCheckFailed');
+      if (retryable && attempt < CONFLICT_RETRIES) {
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 10));
         continue;
       }

@@ -34,6 +34,8 @@ import type {
   TotpEnrollment,
   TotpStore,
 } from '../../ports/challenge-store';
+import type { AuditEvent } from '../../core/audit/audit-event';
+import { auditedTransaction, type AuditPreparer } from './audited-transaction';
 import { populationIncrements, type GlobalKeys } from './population-counts';
 import { stepUpFromItem } from './dynamodb-decision-store';
 import { bucketOf, HOUR, keys } from './risk-keys';
@@ -107,6 +109,8 @@ export interface DynamoDbChallengeStoreOptions {
   readonly sealer: SecretSealer;
   /** Population keys bumped when a passed step-up teaches a profile (the decision store does the same on allow). */
   readonly globalKeys?: (features: RequestFeatures) => GlobalKeys;
+  /** Audit records that must commit together with the change they describe (a TOTP enrolment's activation). */
+  readonly audit?: AuditPreparer;
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -608,15 +612,34 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     return out ? this.totpFromItem(userId, out) : undefined;
   }
 
-  async activate(userId: string, timeStep: number, now: number): Promise<boolean> {
-    const out = await this.conditionalUpdate({
+  async activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean> {
+    const update = {
       key: stepUpKeys.totp(userId),
       update: 'SET #status = :active, lastTimeStep = :step, confirmedAt = :now REMOVE pendingUntil, expiresAt',
       condition: '#status = :pending AND pendingUntil > :now',
       values: { ':active': s('active'), ':pending': s('pending'), ':step': n(timeStep), ':now': n(now) },
       names: { '#status': 'status' },
-    });
-    return out !== undefined;
+    };
+    if (!audit) return (await this.conditionalUpdate(update)) !== undefined;
+    // The enrolment becomes active if and only if its audit record is written.
+    const result = await auditedTransaction(
+      this.client,
+      [
+        {
+          Update: {
+            TableName: this.table,
+            Key: k(update.key),
+            UpdateExpression: update.update,
+            ConditionExpression: update.condition,
+            ExpressionAttributeValues: update.values,
+            ExpressionAttributeNames: update.names,
+          },
+        },
+      ],
+      [audit],
+      this.options.audit,
+    );
+    return result.ok;
   }
 
   async useTimeStep(userId: string, timeStep: number): Promise<boolean> {

@@ -15,6 +15,7 @@ export const AUDIT_EVENT_KINDS = [
   'feedback.removed',
   'admin.read',
   'shadow.changed',
+  'mfa.enrolled',
 ] as const;
 
 export type AuditEventKind = (typeof AUDIT_EVENT_KINDS)[number];

@@ -65,10 +65,10 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect(a.policy).toBeUndefined();
   });
 
-  it('totp touches only its enrolment items in the risk table', () => {
+  it('totp touches only its enrolment items in the risk table and appends the enrolment to audit', () => {
     const a = access('totp');
     expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem'));
-    expect(a.audit).toBeUndefined();
+    expect(a.audit).toEqual(AUDIT_APPEND);
     expect(a.policy).toBeUndefined();
   });
 

@@ -1,5 +1,8 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { AesGcmSealer, DynamoDbChallengeStore } from '../../../lambdas/adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
+import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
+import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { DynamoDbDecisionStore, stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
 import { keys } from '../../../lambdas/adapters/dynamodb/risk-keys';
 import { stepUpKeys } from '../../../lambdas/adapters/dynamodb/step-up-keys';
@@ -300,6 +303,80 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       const both = await Promise.all([store.useTimeStep(user, 102), store.useTimeStep(user, 102)]);
       expect(both.filter(Boolean)).toHaveLength(1);
       expect(await store.getTotp(user)).toMatchObject({ status: 'active', lastTimeStep: 102 });
+    });
+
+    it('activates an enrolment if and only if its audit record is written (one transaction)', async () => {
+      const enrolled = (user: string, at: number): AuditEvent => ({
+        eventId: `totp:${user}:enrolled:${at}`,
+        kind: 'mfa.enrolled',
+        actor: { type: 'user', id: `sub-${user}` },
+        subject: user,
+        action: 'totp.confirm',
+        outcome: 'active',
+        at: new Date(at).toISOString(),
+        data: { method: 'totp' },
+      });
+      const auditLog = new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => T0, writer: 'test-totp' });
+      const audited = new DynamoDbChallengeStore(client, tables, {
+        sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
+        audit: auditLog,
+      });
+      const user = uid('audited');
+      await audited.startEnrollment(user, SECRET, T0, 15 * 60_000);
+      expect(await audited.activate(user, 100, T0, enrolled(user, T0))).toBe(true);
+      const { records } = await new DynamoDbAuditReader({
+        client,
+        tableName: tables.audit,
+        now: () => T0,
+      }).exportRecords({ from: T0 - 1, to: T0 + 1, subject: user });
+      expect(records.map((r) => [r.event.kind, r.event.subject, r.event.actor.id])).toEqual([
+        ['mfa.enrolled', user, `sub-${user}`],
+      ]);
+
+      // An audit append that keeps being rejected (every chain this writer picks has moved on) fails the activation
+      // and leaves the enrolment pending.
+      const forked = new DynamoDbAuditLog({
+        client,
+        tableName: tables.audit,
+        writer: 'test',
+        newChainId: () => 'taken',
+      });
+      await client.send(
+        new PutItemCommand({
+          TableName: tables.audit,
+          Item: { pk: { S: 'CHAIN#taken' }, sk: { S: 'HEAD' }, seq: { N: '3' }, hash: { S: 'a'.repeat(64) } },
+        }),
+      );
+      const failing = new DynamoDbChallengeStore(client, tables, {
+        sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
+        audit: forked,
+      });
+      const other = uid('unaudited');
+      await failing.startEnrollment(other, SECRET, T0, 15 * 60_000);
+      await expect(failing.activate(other, 100, T0, enrolled(other, T0))).rejects.toThrow(/Transaction cancelled/);
+      expect(await failing.getTotp(other)).toMatchObject({ status: 'pending' });
+
+      // A chain that moved on once: the activation is tried again on a new chain and lands, recorded once.
+      const chains = ['taken', 'fresh-chain'];
+      const recovering = new DynamoDbChallengeStore(client, tables, {
+        sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
+        audit: new DynamoDbAuditLog({
+          client,
+          tableName: tables.audit,
+          writer: 'test',
+          newChainId: () => chains.shift()!,
+        }),
+      });
+      const third = uid('recovered');
+      await recovering.startEnrollment(third, SECRET, T0, 15 * 60_000);
+      expect(await recovering.activate(third, 100, T0, enrolled(third, T0))).toBe(true);
+      expect(chains).toEqual([]);
+      const recovered = await new DynamoDbAuditReader({
+        client,
+        tableName: tables.audit,
+        now: () => T0,
+      }).exportRecords({ from: T0 - 1, to: T0 + 1, subject: third });
+      expect(recovered.records.map((r) => [r.event.kind, r.chain])).toEqual([['mfa.enrolled', 'fresh-chain']]);
     });
   });
 

@@ -412,10 +412,14 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Totp
     return { ...next };
   }
 
-  async activate(userId: string, timeStep: number, now: number): Promise<boolean> {
+  /** Audit events handed to `activate` with an enrolment that became active (the real store commits them with it). */
+  readonly activationAudits: AuditEvent[] = [];
+
+  async activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean> {
     this.touch('activate');
     const t = this.totps.get(userId);
     if (!t || t.status !== 'pending') return false;
+    if (audit) this.activationAudits.push(audit);
     this.totps.set(userId, {
       userId,
       secret: t.secret,

@@ -57,6 +57,20 @@ describe('TOTP enrolment API', () => {
       status: 'active',
       lastTimeStep: Math.floor(now / 30_000),
     });
+    // Activation carries its audit record: who enrolled which user, when; never the secret or a code.
+    expect(store.activationAudits).toEqual([
+      {
+        eventId: `totp:alice@example.com:enrolled:${now}`,
+        kind: 'mfa.enrolled',
+        actor: { type: 'user', id: 'sub-alice' },
+        subject: 'alice@example.com',
+        action: 'totp.confirm',
+        outcome: 'active',
+        at: new Date(now).toISOString(),
+        data: { method: 'totp' },
+      },
+    ]);
+    expect(JSON.stringify(store.activationAudits)).not.toContain(enrolled.body.secret);
 
     expect((await call(TOTP_ROUTES.enroll)).status).toBe(409);
     expect((await call(TOTP_ROUTES.confirm, { code: '123456' })).status).toBe(409);
