@@ -24,7 +24,7 @@ import {
   type TimeWindow,
 } from '../../ports/admin-event-store';
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
-import { BATCH_GET_MAX_KEYS, batchGetAll } from './batch-get';
+import { BATCH_GET_MAX_KEYS, batchGetAll, itemKey } from './batch-get';
 import { keys } from './risk-keys';
 import type { TableNames } from './table-definitions';
 
@@ -204,7 +204,6 @@ export class DynamoDbAdminStore implements AdminEventStore {
    */
   private async itemsOf(entries: readonly Item[]): Promise<Item[]> {
     const byKey = new Map<string, Item>();
-    const id = (item: Item) => `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
     const chunks: Item[][] = [];
     for (let i = 0; i < entries.length; i += BATCH_GET_MAX_KEYS) chunks.push(entries.slice(i, i + BATCH_GET_MAX_KEYS));
     // A few requests in flight: a 10,000-event replay page is 100 of them.
@@ -215,12 +214,12 @@ export class DynamoDbAdminStore implements AdminEventStore {
           batchGetAll(this.client, { [this.tables.risk]: { Keys: chunk.map((e) => ({ pk: e.pk!, sk: e.sk! })) } }),
         );
       for (const found of await Promise.all(reads)) {
-        for (const item of found.get(this.tables.risk) ?? []) byKey.set(id(item), item);
+        for (const item of found.get(this.tables.risk) ?? []) byKey.set(itemKey(item), item);
       }
     }
     const out: Item[] = [];
     for (const entry of entries) {
-      const item = byKey.get(id(entry));
+      const item = byKey.get(itemKey(entry));
       if (item && this.live(item)) out.push(item);
     }
     return out;

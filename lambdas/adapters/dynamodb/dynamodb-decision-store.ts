@@ -24,7 +24,7 @@ import type {
   StoredDecision,
   StoredStepUp,
 } from '../../ports/decision-store';
-import { batchGetAll, type Item } from './batch-get';
+import { batchGetAll, itemKey, type Item } from './batch-get';
 import type { TableNames } from './table-definitions';
 import {
   ACTIVE_SK,
@@ -62,7 +62,6 @@ const k = (key: { pk: string; sk: string }): Record<string, AttributeValue> => (
   pk: { S: key.pk },
   sk: { S: key.sk },
 });
-const keyId = (key: Record<string, AttributeValue>) => `${key.pk?.S}|${key.sk?.S}`;
 const num = (item: Record<string, AttributeValue> | undefined, name: string) => Number(item?.[name]?.N ?? 0);
 
 /** TTL deletes lazily (up to days later), so every read drops items whose expiry has passed. */
@@ -205,7 +204,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       await counting;
     }
     const found = new Map<string, Item>();
-    for (const item of responses.get(this.tables.risk) ?? []) found.set(keyId({ pk: item.pk!, sk: item.sk! }), item);
+    for (const item of responses.get(this.tables.risk) ?? []) found.set(itemKey(item), item);
     let policyItem: Item | undefined;
     let shadowItem: Item | undefined;
     for (const item of responses.get(this.tables.policy) ?? []) {
@@ -216,7 +215,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     const nowSeconds = Math.floor(now / 1000);
     const get = (name: string) => {
       const key = riskKeys[name];
-      return key ? live(found.get(keyId(key)), nowSeconds) : undefined;
+      return key ? live(found.get(itemKey(key)), nowSeconds) : undefined;
     };
     // What this request's own counting update saw before it changed the current bucket (the minute's count, the
     // IP's user set); the BatchGet's copy of the item when the update failed or this read does not count.
