@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { learn } from '../lambdas/core/risk/learning';
 import type { GlobalStats, RequestFeatures, UserProfile, VelocityCounts } from '../lambdas/core/risk/types';
 import { parseUncached } from '../lambdas/adapters/ua-parser-device-parser';
@@ -14,9 +14,9 @@ import type { Rng } from './stats';
  * that production reads and writes.
  */
 
-// Relative to the project root (npm run bench runs there): the shared test data sits beside the project.
+// The ua-parser-js corpus shipped in the repository's data/ (see data/SOURCES.md).
 export const UA_FIXTURES =
-  process.env.BENCH_UA_FIXTURES ?? resolve(process.cwd(), '../shared/data/ua-parser-js-1.0.x/browser-test.json');
+  process.env.BENCH_UA_FIXTURES ?? resolve(__dirname, '../data/ua-parser-js-1.0.x/browser-test.json');
 
 /** Used when the fixtures are not on this machine: a handful of current, real user agents. */
 const FALLBACK_UAS = [
@@ -51,7 +51,7 @@ export interface UserAgentSet {
 
 export function loadUserAgents(): UserAgentSet {
   let raw: string[] = [];
-  let source = UA_FIXTURES;
+  let source = relative(resolve(__dirname, '..'), UA_FIXTURES);
   if (existsSync(UA_FIXTURES)) {
     const cases = JSON.parse(readFileSync(UA_FIXTURES, 'utf8')) as { ua?: unknown }[];
     raw = cases.map((c) => c.ua).filter((ua): ua is string => typeof ua === 'string' && ua.length > 0);

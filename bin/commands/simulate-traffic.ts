@@ -1,13 +1,11 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, type Command } from '../cli';
 import { GeoipLiteLocator } from '../../lambdas/adapters/geoip-lite-locator';
 import { DEFAULT_TRAFFIC } from '../../lambdas/evaluation/traffic-generator';
-import { loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator, writeTrafficFile } from '../../lambdas/evaluation/write-traffic';
 
-/** The shared test data sits beside the project (../shared/data, see its README.md). */
-const DEFAULT_DATA_DIR = resolve(__dirname, '../../../shared/data');
+const DEFAULT_DATA_DIR = BUNDLED_DATA_DIR;
 
 const USAGE = `usage: stepgate simulate-traffic --out FILE [options]
 
@@ -22,7 +20,7 @@ targeted) plus credential stuffing. FILE.labels.jsonl names the attacker model o
   --start DATE            first day, ISO date (default 2020-02-03)
   --takeover-share X      share of rows per takeover model naive/vpn/targeted (default 0.01 each)
   --stuffing-share X      share of rows that are credential stuffing (default ${DEFAULT_TRAFFIC.stuffingShare})
-  --data DIR              folder with ua-parser-js-1.0.x/ and uap-core/ (default ${DEFAULT_DATA_DIR})`;
+  --data DIR              folder with ua-parser-js-1.0.x/ and uap-core/ (default: the repository's data/)`;
 
 function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

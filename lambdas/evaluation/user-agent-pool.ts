@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UAParser } from 'ua-parser-js';
 
+/** The user-agent corpora shipped with the repository (`data/`, sources and licences in `data/SOURCES.md`). */
+export const BUNDLED_DATA_DIR = join(__dirname, '../../data');
+
 export type DeviceClass = 'desktop' | 'mobile' | 'tablet';
 
 /** A real user agent and what ua-parser-js makes of it (the dataset's derived columns). */
@@ -74,7 +77,8 @@ async function rawUserAgents(dataDir: string): Promise<string[]> {
 }
 
 /**
- * Loads the user agents the generator uses from `/work/shared/data`-style folders (see test data README): only
+ * Loads the user agents the generator uses from a folder laid out like the repository's `data/` (see
+ * `data/SOURCES.md`): only
  * mainstream browsers on mainstream systems, as a login page sees them, sorted so the pool is the same on every
  * machine whatever the order of the files.
  */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { parseUncached, UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
+import { BUNDLED_DATA_DIR } from '../../../lambdas/evaluation/user-agent-pool';
 
 describe('GeoipLiteLocator', () => {
   const geo = new GeoipLiteLocator();
@@ -49,7 +50,7 @@ function uasFromYaml(file: string): string[] {
 }
 
 describe('UaParserDeviceParser on third-party corpora', () => {
-  const shared = '../shared/data';
+  const shared = BUNDLED_DATA_DIR;
   const corpora: [string, string[]][] = [
     ['ua-parser-js browser-test.json', uasFrom(`${shared}/ua-parser-js-1.0.x/browser-test.json`)],
     ['ua-parser-js os-test.json', uasFrom(`${shared}/ua-parser-js-1.0.x/os-test.json`)],

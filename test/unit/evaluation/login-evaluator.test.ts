@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { join } from 'node:path';
 import { contextKeys, evaluate, learn } from '../../../lambdas/core/risk';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
@@ -7,10 +6,10 @@ import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device
 import { LoginEvaluator, type LoginEvaluatorOptions } from '../../../lambdas/evaluation/login-evaluator';
 import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
 import { UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../lambdas/evaluation/traffic-generator';
-import { loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator } from '../../../lambdas/evaluation/write-traffic';
 
-const DATA = join(__dirname, '../../../../shared/data');
+const DATA = BUNDLED_DATA_DIR;
 const locator = new GeoipLiteLocator();
 const devices = new UaParserDeviceParser();
 

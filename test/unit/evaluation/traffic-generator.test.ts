@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { IpAtlas } from '../../../lambdas/evaluation/ip-atlas';
 import { Prng } from '../../../lambdas/evaluation/prng';
@@ -9,9 +8,9 @@ import {
   type GeneratedLogin,
   type TrafficOptions,
 } from '../../../lambdas/evaluation/traffic-generator';
-import { loadUserAgentPool, updatedUserAgent, type UserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
+import { BUNDLED_DATA_DIR, loadUserAgentPool, updatedUserAgent, type UserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
 
-const DATA = join(__dirname, '../../../../shared/data');
+const DATA = BUNDLED_DATA_DIR;
 const locator = new GeoipLiteLocator();
 const options = (seed: number): TrafficOptions => ({
   seed,
