@@ -129,8 +129,11 @@ export async function api<T>(
     // not JSON: keep the text
   }
   if (res.status >= 200 && res.status < 300) return { status: res.status, body: body as T, headers: res.headers };
-  if (res.status === 401)
-    throw new CliError('the API refused the token (401): it is missing, expired or for another pool');
+  if (res.status === 401) {
+    // API Gateway's JWT authorizer (and the local runtime) say why in www-authenticate.
+    const why = /error_description="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
+    throw new CliError(`the API refused the token (401): ${why ?? 'it is missing, expired or for another pool'}`);
+  }
   const error = (body as { error?: { message?: string }; message?: string } | undefined) ?? {};
   const message = error.error?.message ?? error.message ?? String(text).slice(0, 200);
   throw new CliError(`${method} ${path}: ${res.status} ${message}`);
