@@ -27,7 +27,7 @@ export interface TotpEnrollmentDependencies {
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
-const confirmBody = z.strictObject({
+export const confirmBody = z.strictObject({
   code: z.string().regex(/^[0-9]{6}$/, 'must be the 6-digit code your authenticator app shows'),
 });
 
