@@ -39,6 +39,7 @@ export const COMMANDS: Readonly<Record<string, readonly [module: string, exportN
   shadow: ['./commands/shadow', 'shadowCommand'],
   events: ['./commands/events', 'eventsCommand'],
   feedback: ['./commands/feedback', 'feedbackCommand'],
+  demo: ['./commands/demo', 'demoCommand'],
   openapi: ['./commands/openapi', 'openapiCommand'],
 };
 
