@@ -169,6 +169,16 @@ describe('the demo story (npm run demo) on a fresh local runtime', () => {
       expect(history.out).toMatch(/^2 +\S+ +admin@example\.com +demo: a step-up serves high actions for 120 s/m);
     });
 
+    it("says why the API refused a token, from the authorizer's www-authenticate header", async () => {
+      const { issuer, identities } = runtime.context;
+      const expired = await issuer.clientCredentials(identities.appClient, [], Math.floor(Date.now() / 1000) - 7200);
+      const refused = await cli(['policy', 'history', '--token', expired]);
+      expect(refused).toEqual({
+        code: 1,
+        out: 'stepgate policy: the API refused the token (401): the token has expired\n',
+      });
+    });
+
     it('a wrong URL is one clear line, not a stack trace', async () => {
       const closed = `http://127.0.0.1:${await findFreePort()}`; // nothing listens there
       const res = await cli(['audit', 'verify'], closed);
