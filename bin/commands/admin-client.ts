@@ -11,9 +11,10 @@ import { request, stackUrl, URL_HELP } from './stack';
  * What the admin commands (policy, simulate, shadow, events, feedback) share: connection options, a small HTTP
  * client for the admin API, and report output.
  *
- * Connection: `--url` (or STEPGATE_URL, the setting every command shares; default the local runtime) and a user-pool access
- * token from `--token` or STEPGATE_TOKEN. Against the local runtime, `--user admin@example.com` signs in through
- * the local Cognito (USER_PASSWORD_AUTH) with `--password` or STEPGATE_PASSWORD. Tokens are never printed.
+ * Connection: `--url` (or STEPGATE_URL, the setting every command shares; default the local runtime) and a
+ * user-pool access token from `--token` or STEPGATE_TOKEN. Against the local runtime, `--user admin@example.com`
+ * signs in through the local Cognito (USER_PASSWORD_AUTH) with `--password` or STEPGATE_PASSWORD. Tokens are never
+ * printed.
  */
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },

@@ -14,7 +14,7 @@ import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
 import { localInfo, stackUrl, URL_HELP } from './stack';
 
-export const USAGE = `usage:
+const USAGE = `usage:
   stepgate audit verify [--json]                                   recompute every chain; exit 1 on any break
   stepgate audit export --from <date> --to <date> [--subject <id>] [--out <file>]
                                                                    records as JSON lines (stdout by default)
@@ -30,7 +30,7 @@ environment (to read another table, e.g. in AWS):
                               audit table is <prefix>-audit
   STEPGATE_AUDIT_TABLE        audit table name, overriding the prefix`;
 
-export const SUBCOMMANDS = ['verify', 'export', 'report'] as const;
+const SUBCOMMANDS = ['verify', 'export', 'report'] as const;
 
 export interface AuditTableConnection {
   readonly client: DynamoDBClient;
