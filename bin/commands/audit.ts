@@ -12,6 +12,7 @@ import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-au
 import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
+import { localInfo, stackUrl, URL_HELP } from './stack';
 
 const USAGE = `usage:
   stepgate audit verify [--json]                                   recompute every chain; exit 1 on any break
@@ -20,27 +21,53 @@ const USAGE = `usage:
   stepgate audit report --from <date> --to <date> [--html <file>]  SOC 2 evidence summary
 
 dates: YYYY-MM-DD (a date-only --to includes that day) or ISO-8601 date-time with zone; times are UTC.
-environment:
-  STEPGATE_DYNAMODB_ENDPOINT  DynamoDB endpoint (default http://127.0.0.1:8000, the local runtime's);
-                              "aws" to use the AWS SDK's default region and credentials
-  STEPGATE_TABLE_PREFIX       table name prefix (default stepgate-local); the audit table is <prefix>-audit
+These commands read the audit table directly. By default they ask the local runtime where it is:
+${URL_HELP}
+environment (to read another table, e.g. in AWS):
+  STEPGATE_DYNAMODB_ENDPOINT  DynamoDB endpoint instead of the local runtime's; "aws" for the AWS SDK's default
+                              region and credentials
+  STEPGATE_TABLE_PREFIX       table name prefix (with STEPGATE_DYNAMODB_ENDPOINT; default stepgate-local); the
+                              audit table is <prefix>-audit
   STEPGATE_AUDIT_TABLE        audit table name, overriding the prefix`;
 
-interface Connection {
+const SUBCOMMANDS = ['verify', 'export', 'report'] as const;
+
+export interface AuditTableConnection {
   readonly client: DynamoDBClient;
   readonly table: string;
   readonly endpoint: string;
 }
 
-function connect(env: NodeJS.ProcessEnv): Connection {
-  const endpoint = env.STEPGATE_DYNAMODB_ENDPOINT || 'http://127.0.0.1:8000';
+const OPTIONS = {
+  verify: { json: { type: 'boolean' } },
+  export: { from: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, out: { type: 'string' } },
+  report: { from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' } },
+} as const satisfies Record<(typeof SUBCOMMANDS)[number], NonNullable<ParseArgsConfig['options']>>;
+
+/**
+ * The audit table: an explicit STEPGATE_DYNAMODB_ENDPOINT (with the prefix or table name) wins; otherwise the local
+ * runtime at --url / STEPGATE_URL says where its DynamoDB Local and tables are, so one setting finds a stack started
+ * on other ports.
+ */
+export async function connectAuditTable(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<AuditTableConnection> {
+  let endpoint = env.STEPGATE_DYNAMODB_ENDPOINT;
+  let table =
+    env.STEPGATE_AUDIT_TABLE || (env.STEPGATE_TABLE_PREFIX ? tableNamesFor(env.STEPGATE_TABLE_PREFIX).audit : '');
+  if (!endpoint) {
+    const info = await localInfo(stackUrl({ url }, env));
+    endpoint = info.dynamodb.endpoint;
+    table ||= info.tables.audit;
+  }
+  table ||= tableNamesFor('stepgate-local').audit;
   const client = endpoint === 'aws' ? new DynamoDBClient({}) : new DynamoDBClient(localClientConfig(endpoint));
-  const table = env.STEPGATE_AUDIT_TABLE || tableNamesFor(env.STEPGATE_TABLE_PREFIX || 'stepgate-local').audit;
   return { client, table, endpoint };
 }
 
 /** Turns the two failures a person at the terminal can fix into one clear line each. */
-function explain(error: unknown, conn: Connection): never {
+function explain(error: unknown, conn: AuditTableConnection): never {
   const e = error as { name?: string; code?: string; message?: string };
   if (e?.name === 'ResourceNotFoundException') {
     throw new CliError(
@@ -58,10 +85,8 @@ function explain(error: unknown, conn: Connection): never {
 
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    return parseArgs({ args, options: { ...options, url: { type: 'string' } }, allowPositionals: false, strict: true })
+      .values as Record<string, string | boolean | undefined>;
   } catch (error) {
     throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
   }
@@ -77,7 +102,7 @@ function range(values: Record<string, string | boolean | undefined>): { from: nu
 
 /** Reading personal data out of the trail is itself recorded, as the admin API does. */
 async function recordCliRead(
-  conn: Connection,
+  conn: AuditTableConnection,
   action: string,
   data: Record<string, unknown>,
   subject?: string,
@@ -109,8 +134,8 @@ async function* allRecords(reader: DynamoDbAuditReader, query: Omit<AuditExportQ
   } while (cursor);
 }
 
-async function verify(args: string[], conn: Connection): Promise<number> {
-  const values = parse(args, { json: { type: 'boolean' } });
+async function verify(args: string[], conn: AuditTableConnection): Promise<number> {
+  const values = parse(args, OPTIONS.verify);
   const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
   const now = Date.now();
   let chains = 0;
@@ -136,13 +161,8 @@ async function verify(args: string[], conn: Connection): Promise<number> {
   return ok ? 0 : 1;
 }
 
-async function exportJsonLines(args: string[], conn: Connection): Promise<number> {
-  const values = parse(args, {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    subject: { type: 'string' },
-    out: { type: 'string' },
-  });
+async function exportJsonLines(args: string[], conn: AuditTableConnection): Promise<number> {
+  const values = parse(args, OPTIONS.export);
   const { from, to } = range(values);
   const subject = typeof values.subject === 'string' && values.subject !== '' ? values.subject : undefined;
   const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
@@ -169,8 +189,8 @@ async function exportJsonLines(args: string[], conn: Connection): Promise<number
   return 0;
 }
 
-async function report(args: string[], conn: Connection): Promise<number> {
-  const values = parse(args, { from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' } });
+async function report(args: string[], conn: AuditTableConnection): Promise<number> {
+  const values = parse(args, OPTIONS.report);
   const { from, to } = range(values);
   const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
   await recordCliRead(conn, 'audit.report', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
@@ -190,19 +210,33 @@ async function report(args: string[], conn: Connection): Promise<number> {
   return 0;
 }
 
+/** `--url` is read before the subcommand's own options, since it decides where the table is. */
+function urlOption(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === '--url' || a.startsWith('--url='));
+  if (i < 0) return undefined;
+  const arg = args[i]!;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
+  if (value === undefined) throw new CliError(`--url needs a value\n\n${USAGE}`, 2);
+  return value;
+}
+
 export const auditCommand: Command = {
   summary: 'verify the tamper-evident audit trail, export it as JSON lines, or write a SOC 2 evidence report',
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(args) {
     const [sub, ...rest] = args;
     const run = { verify, export: exportJsonLines, report }[sub ?? ''];
     if (!run) {
-      if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      if (sub === undefined) {
         console.log(USAGE);
-        return sub === undefined ? 2 : 0;
+        return 2;
       }
       throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`, 2);
     }
-    const conn = connect(process.env);
+    // Options are checked before anything is read, so a typo costs no connection.
+    parse(rest, OPTIONS[sub as (typeof SUBCOMMANDS)[number]]);
+    const conn = await connectAuditTable(urlOption(rest), process.env);
     try {
       return await run(rest, conn);
     } catch (error) {

@@ -82,6 +82,7 @@ async function runWithHeapLimit(heapMb: number, args: string[]): Promise<number>
 
 export const evaluateCommand: Command = {
   summary: 'evaluate the engine on a login CSV (RBA dataset schema): ROC, block rates at fixed friction, HTML report',
+  usage: USAGE,
   async run(args) {
     let values;
     try {

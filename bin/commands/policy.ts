@@ -10,7 +10,16 @@ import type {
   ReviewResponse,
   VersionsResponse,
 } from '../../lambdas/handlers/admin-api-contract';
-import { api, connect, CONNECTION_HELP, int, parse, readPolicyFile, type Connection } from './admin-client';
+import {
+  api,
+  connect,
+  CONNECTION_HELP,
+  int,
+  parse,
+  readPolicyFile,
+  validatePolicy,
+  type Connection,
+} from './admin-client';
 
 const USAGE = `usage:
   stepgate policy get [--out <file>]             the active policy document (stdout, or a file)
@@ -29,6 +38,8 @@ A change takes effect on every decision within 5 s (the policy cache). With "app
 active policy, apply answers "pending" and another admin approves.
 
 ${CONNECTION_HELP}`;
+
+const SUBCOMMANDS = ['get', 'diff', 'apply', 'history', 'pending', 'approve', 'reject'] as const;
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -87,17 +98,37 @@ async function apply(
   conn: Connection,
   values: { policy?: string; reason?: string; 'if-match'?: string; 'dry-run'?: boolean },
 ): Promise<number> {
-  if (!values.policy) throw new CliError(`policy apply needs --policy <file>\n\n${USAGE}`, 2);
-  const doc = await readPolicyFile(values.policy);
+  const file = values.policy;
+  if (!file) throw new CliError(`policy apply needs --policy <file>\n\n${USAGE}`, 2);
+  const doc = await readPolicyFile(file);
   const active = (await api<PolicyResponse>(conn, 'GET', '/v1/admin/policy')).body;
   const ifMatch = int(values['if-match'], 'if-match') ?? (typeof doc.version === 'number' ? doc.version : undefined);
   if (ifMatch === undefined) {
-    throw new CliError(`${values.policy} has no "version": pass --if-match <the version you edited>`, 2);
+    throw new CliError(`${file} has no "version": pass --if-match <the version you edited>`, 2);
   }
-  console.error(`changes against active version ${active.version}:`);
-  console.error(renderChanges(diffPolicies(active.policy, doc)));
-  if (values['dry-run']) return 0;
-  if (!values.reason) throw new CliError('policy apply needs --reason <why>: it goes into the audit trail', 2);
+  // The service refuses a change made on an older version (409) before it looks at the content, so say so first:
+  // a diff against the active version would show someone else's changes as if this file undid them.
+  if (ifMatch !== active.version) {
+    throw new CliError(
+      `${file} was made from version ${ifMatch}, but version ${active.version} is active now (the API would answer ` +
+        `409): get the active policy (stepgate policy get --out <file>), make the change again, and apply that`,
+    );
+  }
+  // Compared as the service stores it (validated, defaults filled in), so "no changes" means what the API will say.
+  const changes = diffPolicies(active.policy, validatePolicy(doc, file));
+  if (changes.length === 0) {
+    console.log(`no changes: ${file} is the same as active version ${active.version}; nothing to apply`);
+    return 0;
+  }
+  if (!values.reason && !values['dry-run']) {
+    throw new CliError('policy apply needs --reason <why>: it goes into the audit trail', 2);
+  }
+  console.log(`changes against active version ${active.version}:`);
+  console.log(renderChanges(changes));
+  if (values['dry-run']) {
+    console.log('dry run: nothing applied');
+    return 0;
+  }
   const res = await api<PutPolicyResponse>(conn, 'PUT', '/v1/admin/policy', {
     body: { policy: doc, reason: values.reason },
     headers: { 'if-match': `"${ifMatch}"` },
@@ -107,7 +138,7 @@ async function apply(
       `proposed as version ${res.body.version}; another admin approves it with: stepgate policy approve ${res.body.version}`,
     );
   } else if (res.body.unchanged) {
-    console.log(`no changes: version ${res.body.version} stays active`);
+    console.log(`the service found nothing to change: version ${res.body.version} stays active`);
   } else {
     console.log(
       `applied as version ${res.body.version}; in effect on every decision within ${res.body.effectiveWithinSeconds ?? 5} s`,
@@ -164,6 +195,8 @@ async function review(conn: Connection, what: 'approve' | 'reject', version: str
 
 export const policyCommand: Command = {
   summary: 'read, diff, apply and approve policy versions through the admin API',
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(args) {
     const { values, positionals } = parse(args, OPTIONS, USAGE);
     const [sub, ...rest] = positionals;
@@ -171,7 +204,7 @@ export const policyCommand: Command = {
       console.log(USAGE);
       return values.help ? 0 : 2;
     }
-    if (!['get', 'diff', 'apply', 'history', 'pending', 'approve', 'reject'].includes(sub)) {
+    if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`, 2);
     }
     const conn = await connect(values);

@@ -273,10 +273,10 @@ const policyDocument = z.record(z.string(), z.unknown());
 const reason = z.string().trim().min(1, 'required: say why').max(1000);
 const note = z.string().trim().max(1000).regex(NO_CONTROL_CHARS, 'must not contain control characters');
 
-const putPolicyBody = z.strictObject({ policy: policyDocument, reason });
-const reviewBody = z.strictObject({ note: note.optional() });
-const feedbackBody = z.strictObject({ label: z.enum(['fraud', 'legit', 'none']), note: note.optional() });
-const simulateBody = z.strictObject({
+export const putPolicyBody = z.strictObject({ policy: policyDocument, reason });
+export const reviewBody = z.strictObject({ note: note.optional() });
+export const feedbackBody = z.strictObject({ label: z.enum(['fraud', 'legit', 'none']), note: note.optional() });
+export const simulateBody = z.strictObject({
   /** The candidate document; or `version`, a stored version; neither: the active policy. */
   policy: policyDocument.optional(),
   version: z.number().int().min(1).optional(),
@@ -286,8 +286,8 @@ const simulateBody = z.strictObject({
   cursor: z.string().min(1).max(4096).optional(),
   maxChangedEvents: z.number().int().min(0).max(5000).optional(),
 });
-const shadowStartBody = z.strictObject({ policy: policyDocument, reason });
-const shadowStopBody = z.strictObject({ reason });
+export const shadowStartBody = z.strictObject({ policy: policyDocument, reason });
+export const shadowStopBody = z.strictObject({ reason });
 
 // ---------------------------------------------------------------------------------------------------- handler
 

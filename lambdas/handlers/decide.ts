@@ -33,7 +33,7 @@ const TIMESTAMP_FUTURE_MS = 5 * 60_000;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
-const decisionBody = z.strictObject({
+export const decisionBody = z.strictObject({
   userId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters'),
   action: z.string().min(1).max(128),
   sessionId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
@@ -61,7 +61,7 @@ const decisionBody = z.strictObject({
 });
 export type DecisionRequestBody = z.infer<typeof decisionBody>;
 
-const outcomeBody = z.strictObject({
+export const outcomeBody = z.strictObject({
   outcome: z.enum(['succeeded', 'failed', 'abandoned']),
 });
 

@@ -27,7 +27,7 @@ export interface TotpEnrollmentDependencies {
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
-const confirmBody = z.strictObject({
+export const confirmBody = z.strictObject({
   code: z.string().regex(/^[0-9]{6}$/, 'must be the 6-digit code your authenticator app shows'),
 });
 
@@ -99,7 +99,8 @@ export function buildTotpEnrollmentHandler(deps: TotpEnrollmentDependencies): Ht
         action: 'totp.confirm',
         outcome: 'active',
         at: new Date(now).toISOString(),
-        data: { method: 'totp' },
+        // The actor is the token's stable sub; the username beside it is what the API and reports show.
+        data: { method: 'totp', username: userId },
       };
       if (!(await deps.store.activate(userId, result.timeStep, now, enrolled))) {
         throw new ConflictError('totp: the enrolment changed while confirming; start again');

@@ -16,6 +16,8 @@ import { localIdentities, type LocalIdentities } from './local-identities';
 import { LocalIssuer } from './local-issuer';
 import { handleTokenRequest } from './token-endpoint';
 import { buildLocalHandlers, type LocalService } from './local-wiring';
+import { buildOpenApiDocument } from '../handlers/openapi/openapi-document';
+import { LOCAL_INFO_PATH, localInfo } from './local-info';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -31,6 +33,8 @@ export interface LocalRuntimeOptions {
 /** Everything the local wiring needs to build the real handlers with local adapters. */
 export interface LocalContext {
   readonly dynamo: DynamoDBClient;
+  /** Where DynamoDB Local listens, for tools that read the tables directly (`stepgate audit`, via /local/info). */
+  readonly dynamoEndpoint: string;
   readonly tables: TableNames;
   readonly issuer: LocalIssuer;
   readonly identities: LocalIdentities;
@@ -81,7 +85,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
-    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env };
+    const context: LocalContext = { dynamo, dynamoEndpoint: endpoint, tables, issuer, identities, baseUrl, now, env };
     const wiring = await buildLocalHandlers(context);
     const verifier = (audience: string) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences: [audience], jwks: issuer.jwks(), now });
@@ -91,6 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       authorizers: { app: verifier(identities.appClient.clientId), user: verifier(identities.webClient.clientId) },
     });
     const services: LocalService[] = wiring.services;
+    let openApi: Record<string, unknown> | undefined;
     const server = createServer((req, res) => {
       void route(req, res).catch(() => {
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
@@ -100,6 +105,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const url = new URL(req.url ?? '/', baseUrl);
       if (req.method === 'GET' && url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && url.pathname === '/openapi.json') {
+        openApi ??= buildOpenApiDocument({ serverUrl: baseUrl, tokenUrl: `${baseUrl}/oauth2/token` });
+        return sendJson(res, 200, openApi);
+      }
+      if (req.method === 'GET' && url.pathname === LOCAL_INFO_PATH) return sendJson(res, 200, localInfo(context));
       if (req.method === 'GET' && /^(\/[\w-]+)?\/\.well-known\/jwks\.json$/.test(url.pathname)) {
         return sendJson(res, 200, issuer.jwks());
       }

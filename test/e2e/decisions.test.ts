@@ -74,6 +74,27 @@ describe('decision API through the local runtime', () => {
     expect(stranger.body.wwwAuthenticate).toMatch(/^Bearer error="insufficient_user_authentication"/);
   });
 
+  it('names a missing user agent device.ua_missing, and keeps device.cli for curl and python-requests', async () => {
+    clock += 60_000;
+    const context = { ip: NEW_YORK, deviceId: 'dev-ua' };
+    const missing = await decide({ userId: 'ua@example.com', action: 'profile.view', context });
+    expect(missing.body.reasons).toContainEqual({
+      code: 'device.ua_missing',
+      points: 20,
+      detail: 'no user agent sent',
+    });
+    expect(codes(missing)).not.toContain('device.cli');
+    for (const userAgent of ['curl/8.4.0', 'python-requests/2.31.0']) {
+      const cli = await decide({
+        userId: 'ua@example.com',
+        action: 'profile.view',
+        context: { ...context, userAgent },
+      });
+      expect(codes(cli)).toContain('device.cli');
+      expect(codes(cli)).not.toContain('device.ua_missing');
+    }
+  });
+
   it('flags New York then Tokyo ten minutes later as impossible travel', async () => {
     await establish('traveller@example.com', NEW_YORK, CHROME_MAC, 'dev-t');
     clock += 10 * 60_000;

@@ -25,6 +25,11 @@ const ACR_OTP = 'urn:stepgate:acr:otp';
  * - every allowed sign-in teaches the profile (trustBelowScore = the sign-in step-up threshold), so a context the
  *   policy lets in without proof does not stay "unfamiliar" and keep adding friction.
  *
+ * - no user agent at all (20, `device.ua_missing`) weighs what a declared command-line client does: a script can
+ *   always leave the header out, so leaving it out must not score lower than declaring itself; and missing data is
+ *   no more evidence of automation than that. Its own weight lets an app whose backend cannot forward the header
+ *   set it to 0 without excusing real command-line clients.
+ *
  * SMS is a restricted authenticator (NIST SP 800-63B §5.1.3.3), so `high` and `critical` offer only e-mail OTP and
  * TOTP. The store being unreachable lets sign-in and reads through (otherwise an outage locks everyone out) but
  * never a `medium`-or-above action without proof; `critical` is denied outright.
@@ -50,7 +55,7 @@ export const defaultPolicy: Policy = {
     'admin.production_access': { level: 'critical', description: 'Break-glass access to production' },
   },
   weights: {
-    device: { newDevice: 25, uaChanged: 10, bot: 40, headless: 30, cli: 20 },
+    device: { newDevice: 25, uaChanged: 10, bot: 40, headless: 30, cli: 20, uaMissing: 20 },
     geo: {
       newCountry: 15,
       newRegion: 5,

@@ -17,7 +17,8 @@ import { parseCidr } from '../net/ip';
  *   is what makes "raising an action's sensitivity never relaxes the decision" hold for every valid policy.
  * actions            catalogue: "area.verb" (lowercase, dotted) → { level, description? }
  * weights            points per signal (≥ 0, except lists.allowlisted ≤ 0):
- *   device             newDevice, uaChanged, bot, headless, cli
+ *   device             newDevice, uaChanged, bot, headless, cli, uaMissing? (no user agent sent; absent = the
+ *                      cli weight, which a missing agent scored before it had its own reason)
  *   geo                newCountry, newRegion, newCity (cumulative: a new country is also a new region and city),
  *                      impossibleTravel, privateIp (points for private/loopback/reserved client IPs; 0 for apps
  *                      that legitimately see internal clients), unknownLocation, newNetwork? (an AS number
@@ -110,7 +111,15 @@ const actionSchema = z.strictObject({
 const hierarchySum = (w: Record<string, number>) => Object.values(w).reduce((a, b) => a + b, 0) > 0;
 
 const weightsSchema = z.strictObject({
-  device: z.strictObject({ newDevice: points, uaChanged: points, bot: points, headless: points, cli: points }),
+  device: z.strictObject({
+    newDevice: points,
+    uaChanged: points,
+    bot: points,
+    headless: points,
+    cli: points,
+    // Optional so that policies stored before the signal existed stay valid and score as they did.
+    uaMissing: points.optional(),
+  }),
   geo: z.strictObject({
     newCountry: points,
     newRegion: points,

@@ -10,6 +10,7 @@ export const REASON_CODES = {
   'device.bot': 'The user agent identifies itself as a bot or crawler.',
   'device.headless': 'The user agent is a headless browser (automation).',
   'device.cli': 'The user agent is a command-line HTTP client or library.',
+  'device.ua_missing': 'No user agent was sent (missing data, not evidence of a command-line client).',
   'geo.new_country': 'The country was never seen in a trusted session of this user.',
   'geo.new_region': 'The region was never seen in a trusted session of this user.',
   'geo.new_city': 'The city was never seen in a trusted session of this user.',

@@ -28,6 +28,11 @@ export interface Device {
   isBot: boolean;
   isHeadless: boolean;
   isCli: boolean;
+  /**
+   * No user agent was sent at all. Missing data, not a command-line client: it has its own reason
+   * (`device.ua_missing`). Optional so that features recorded before it existed replay as they were decided.
+   */
+  uaMissing?: boolean;
   /** Normalized UA string or a short hash of it; the finest level of the UA familiarity hierarchy. */
   uaKey?: string;
 }

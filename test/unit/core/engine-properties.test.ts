@@ -288,6 +288,7 @@ const FACTORS: Record<string, fc.Arbitrary<Factor>> = {
   bot: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isBot: true } })),
   headless: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isHeadless: true } })),
   cli: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isCli: true } })),
+  uaMissing: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, uaMissing: true } })),
   attackIp: fc.constant((i) => ({ ...i, threat: { attackIp: true } })),
   denyListHit: fc.constant(denyListHit),
 };

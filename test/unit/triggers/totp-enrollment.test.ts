@@ -67,7 +67,7 @@ describe('TOTP enrolment API', () => {
         action: 'totp.confirm',
         outcome: 'active',
         at: new Date(now).toISOString(),
-        data: { method: 'totp' },
+        data: { method: 'totp', username: 'alice@example.com' },
       },
     ]);
     expect(JSON.stringify(store.activationAudits)).not.toContain(enrolled.body.secret);
