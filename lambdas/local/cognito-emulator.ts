@@ -843,6 +843,8 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
     decisionTokenIssuer: issuer,
     codeSender: new OutboxCodeSender(outbox),
     accessTokens,
+    // local-script signs in with a plain password (USER_PASSWORD_AUTH, no ceremony): the only client exempt.
+    ungatedClientIds: [scriptClient.clientId],
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,

@@ -13,8 +13,11 @@ import {
   ALICE,
   BOB,
   CONTEXT_OK,
+  codeEntry,
   createEvent,
+  defineEvent,
   decisionTokenFor,
+  PASSWORD_PROVEN,
   PEPPER,
   pendingStepUp,
   POOL,
@@ -49,7 +52,9 @@ describe('Verify Auth Challenge trigger', () => {
     const metadata =
       o.clientMetadata ??
       (await stepUpMetadata(h, { ...(o.user ? { user: o.user } : {}), method: o.method ?? 'email_otp' }));
-    const out = await h.create(createEvent([CONTEXT_OK], { ...o, clientMetadata: metadata }));
+    // A sign-in (decision token) proves the password first; a signed-in user's step-up does not.
+    const prefix = 'decisionToken' in metadata ? PASSWORD_PROVEN : [];
+    const out = await h.create(createEvent([...prefix, CONTEXT_OK], { ...o, clientMetadata: metadata }));
     return out.response.privateChallengeParameters.challengeId as string;
   };
   const answer = async (challengeId: string, code: string, o: EventOptions = {}) =>
@@ -336,6 +341,9 @@ describe('Verify Auth Challenge trigger', () => {
       const id = await issue({ clientMetadata: metadata });
       await answer(id, '000000');
       await answer(id, '482913');
+      await h.define(
+        defineEvent([CONTEXT_OK, codeEntry(id, false), codeEntry(id, true)], { clientMetadata: metadata }),
+      );
       await h.preToken(preTokenEvent({ clientMetadata: metadata }));
       await h.postAuth(postAuthEvent({ clientMetadata: metadata }));
       const logged = JSON.stringify(h.logs);
