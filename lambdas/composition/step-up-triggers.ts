@@ -94,7 +94,6 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
   const binding = new StepUpBindingResolver({
     stepUps: store,
     challenges: store,
-    totp: store,
     accessTokens,
     decisionTokens,
   });

@@ -423,6 +423,16 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     });
   });
 
+  it('answers TOTP before enrolment like after it: the same code round, which nothing passes', async () => {
+    const stepUp = await newStepUp();
+    expect(stepUp.methods).toContain('totp');
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'totp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    expect(codeRound.ChallengeParameters).toMatchObject({ method: 'totp', destination: 'authenticator app' });
+    const out = await respond(ALICE.username, codeRound.Session, '123456', metadata);
+    expect(out.AuthenticationResult).toBeUndefined();
+  });
+
   it('enrols TOTP and steps up with it; the same TOTP code cannot be used twice', async () => {
     const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
     expect(enroll.status).toBe(200);

@@ -6,7 +6,7 @@ import {
   type VerifiedDecisionClaims,
 } from '../../core/step-up/decision-token';
 import { maskEmail, maskPhone } from '../../core/step-up/masking';
-import type { ChallengeStore, StepUpGrantStore, StepUpRecord, TotpStore } from '../../ports/challenge-store';
+import type { ChallengeStore, StepUpGrantStore, StepUpRecord } from '../../ports/challenge-store';
 import type { CodeChannel } from '../../ports/code-sender';
 import {
   clientMetadataOf,
@@ -128,7 +128,6 @@ export async function identifyCaller(
 export interface BindingDependencies {
   readonly stepUps: Pick<StepUpGrantStore, 'getStepUp'>;
   readonly challenges: Pick<ChallengeStore, 'failureBudget'>;
-  readonly totp: Pick<TotpStore, 'getTotp'>;
   readonly accessTokens: TokenVerifierProvider;
   readonly decisionTokens: DecisionTokenSettings;
 }
@@ -176,7 +175,7 @@ export class StepUpBindingResolver {
     // Checked here as well as when counting a try, so a locked-out user is not sent another code.
     if (isUserLocked(budget, now)) return fail('user_locked', stepUpId);
 
-    const delivery = await this.delivery(event, metadata.method);
+    const delivery = this.delivery(event, metadata.method);
     if (!delivery) return fail('method_unavailable', stepUpId);
     if (delivery.channel) {
       // Too soon for another code is not a failure: Create continues with the latest challenge instead.
@@ -201,13 +200,16 @@ export class StepUpBindingResolver {
 
   /**
    * Whether the user has the method, and where its code goes. A user that does not exist is treated like the most
-   * common real user (verified e-mail, no phone, no authenticator), so the answers look the same either way; the
-   * code round then simply never passes.
+   * common real user (verified e-mail, no phone), so the answers look the same either way; the code round then
+   * simply never passes. TOTP is always "available": whether someone has an authenticator is not revealed, since
+   * the code round for a user without one (or without an account) looks the same, and Verify, which checks the
+   * enrolment, never passes it.
    */
-  private async delivery(
+  private delivery(
     event: BindingEvent,
     method: StepUpMethod,
-  ): Promise<{ channel?: CodeChannel; to?: string; destination: string } | undefined> {
+  ): { channel?: CodeChannel; to?: string; destination: string } | undefined {
+    if (method === 'totp') return { destination: TOTP_DESTINATION };
     if (isUserNotFound(event)) {
       return method === 'email_otp' ? { channel: 'email', destination: maskEmail(event.userName) } : undefined;
     }
@@ -221,10 +223,6 @@ export class StepUpBindingResolver {
         const phone = userAttribute(event, 'phone_number');
         if (!phone || userAttribute(event, 'phone_number_verified') !== 'true') return undefined;
         return { channel: 'sms', to: phone, destination: maskPhone(phone) };
-      }
-      case 'totp': {
-        const enrollment = await this.deps.totp.getTotp(event.userName);
-        return enrollment?.status === 'active' ? { destination: TOTP_DESTINATION } : undefined;
       }
     }
   }

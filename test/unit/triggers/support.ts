@@ -585,7 +585,6 @@ export async function triggerHarness(options: { code?: string } = {}) {
   const binding = new StepUpBindingResolver({
     stepUps: store,
     challenges: store,
-    totp: store,
     accessTokens: pool.accessTokens,
     decisionTokens,
   });
