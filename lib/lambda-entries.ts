@@ -193,10 +193,11 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   'define-auth-challenge': {
     entry: 'lambdas/wiring/define-auth-challenge.ts',
-    description: 'Cognito Define auth challenge: sequences context, code and result.',
+    description: 'Cognito Define auth challenge: sequences password, context, code and result.',
     env: TRIGGER_ENV,
-    // Decides from the session and the decision token alone: no table access.
-    tables: {},
+    // Decides from the session and the tokens in ClientMetadata; writes only the approval of a session it lets
+    // through (a Put that pre token generation later requires).
+    tables: { risk: { actions: ['PutItem'] } },
     ...TRIGGER_DEFAULTS,
   },
   'create-auth-challenge': {
@@ -220,7 +221,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     description:
       'Cognito Pre token generation (V2): adds step_up_id, step_up_acr, step_up_amr and step_up_at to tokens.',
     env: TRIGGER_ENV,
-    // Claims the grant's token claims once (conditional update returning the item).
+    // Turns Define's approval into tokens once, and claims the grant's token claims once (conditional updates
+    // returning the item).
     tables: { risk: { actions: ['UpdateItem'] } },
     ...TRIGGER_DEFAULTS,
   },

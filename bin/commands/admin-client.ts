@@ -13,7 +13,8 @@ import { request, stackUrl, URL_HELP } from './stack';
  *
  * Connection: `--url` (or STEPGATE_URL, the setting every command shares; default the local runtime) and a
  * user-pool access token from `--token` or STEPGATE_TOKEN. Against the local runtime, `--user admin@example.com`
- * signs in through the local Cognito (USER_PASSWORD_AUTH) with `--password` or STEPGATE_PASSWORD. Tokens are never
+ * signs in through the local Cognito with `--password` or STEPGATE_PASSWORD, on the local-only `local-script` client
+ * (USER_PASSWORD_AUTH; the web client, like the deployed one, allows no password-only flow). Tokens are never
  * printed.
  */
 export const CONNECTION_OPTIONS = {
@@ -30,7 +31,7 @@ ${URL_HELP}
   --token <jwt>        user-pool access token of a risk-admins / risk-auditors member (default $STEPGATE_TOKEN)
   --user <name>        local runtime only: sign in through the local Cognito instead of --token
   --password <pw>      with --user (default $STEPGATE_PASSWORD)
-  --client-id <id>     with --user: the public app client (default local-web)`;
+  --client-id <id>     with --user: the local app client that allows USER_PASSWORD_AUTH (default local-script)`;
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
   try {
@@ -54,7 +55,7 @@ export async function connect(
   if (values.user) {
     const password = values.password ?? env.STEPGATE_PASSWORD;
     if (!password) throw new CliError('--user needs --password (or STEPGATE_PASSWORD)', 2);
-    return { url, token: await signIn(url, values['client-id'] ?? 'local-web', values.user, password) };
+    return { url, token: await signIn(url, values['client-id'] ?? 'local-script', values.user, password) };
   }
   throw new CliError(
     'not signed in: pass --token (or set STEPGATE_TOKEN), or --user/--password for the local runtime',

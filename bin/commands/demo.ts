@@ -18,11 +18,12 @@ import { request, stackUrl, URL_HELP } from './stack';
  * `npm run demo` (`stepgate demo`): the main story against a running `npm start`, each step printed as it happens,
  * every answer checked. It creates the history it relies on, so it tells the same story on a fresh stack.
  *
- * Users sign in with USER_PASSWORD_AUTH, which only a script client may offer.
- * TODO(local-script): this becomes 'local-script' when the local runtime has that client; `local-web` then stops
- * allowing USER_PASSWORD_AUTH, as the deployed web client does.
+ * The demo stands in for an app whose user is already signed in: it gets her tokens with USER_PASSWORD_AUTH on the
+ * local-only script client (the web client, like the deployed one, signs in only through SRP and the sign-in
+ * decision), then runs the step-up on the web client as a real app would.
  */
-export const SCRIPT_CLIENT_ID = 'local-web';
+export const SCRIPT_CLIENT_ID = 'local-script';
+const WEB_CLIENT_ID = 'local-web';
 
 const USAGE = `usage: stepgate demo [--url <url>]      (what \`npm run demo\` runs, against a running \`npm start\`)
 
@@ -225,17 +226,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const started = await cognito.send(
       new InitiateAuthCommand({
         AuthFlow: 'CUSTOM_AUTH',
-        ClientId: SCRIPT_CLIENT_ID,
+        ClientId: WEB_CLIENT_ID,
         AuthParameters: { USERNAME: alice.username },
       }),
     );
     expectThat(started.ChallengeParameters?.step === 'context', 'custom auth did not start with the context round');
-    print(`   InitiateAuth CUSTOM_AUTH → ${started.ChallengeName} step "context"`);
+    print(`   InitiateAuth CUSTOM_AUTH (client ${WEB_CLIENT_ID}) → ${started.ChallengeName} step "context"`);
     const respond = (session: string | undefined, answer: string) =>
       cognito.send(
         new RespondToAuthChallengeCommand({
           ChallengeName: 'CUSTOM_CHALLENGE',
-          ClientId: SCRIPT_CLIENT_ID,
+          ClientId: WEB_CLIENT_ID,
           Session: session,
           ChallengeResponses: { USERNAME: alice.username, ANSWER: answer },
           ClientMetadata: metadata,

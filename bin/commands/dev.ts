@@ -37,7 +37,10 @@ export const devCommand: Command = {
     console.log(`  health           ${url}/health`);
     console.log(`  token endpoint   ${url}/oauth2/token   (client ${context.identities.appClient.clientId})`);
     console.log(`  JWKS             ${url}/.well-known/jwks.json`);
-    console.log(`  Cognito (local)  ${url}/   (AWS SDK endpoint)`);
+    const { webClient, scriptClient } = context.identities;
+    console.log(
+      `  Cognito (local)  ${url}/   (AWS SDK endpoint; ${webClient.clientId}: custom auth with SRP, ${scriptClient.clientId}: password, local only)`,
+    );
     console.log(`  outbox           ${url}/local/outbox?to=alice@example.com`);
     console.log(`  tables           ${context.tables.risk}, ${context.tables.audit}, ${context.tables.policy}`);
     console.log('stepgate ready');

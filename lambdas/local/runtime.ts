@@ -87,12 +87,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
     const context: LocalContext = { dynamo, dynamoEndpoint: endpoint, tables, issuer, identities, baseUrl, now, env };
     const wiring = await buildLocalHandlers(context);
-    const verifier = (audience: string) =>
-      new JoseTokenVerifier({ issuer: issuer.issuer, audiences: [audience], jwks: issuer.jwks(), now });
+    const verifier = (...audiences: string[]) =>
+      new JoseTokenVerifier({ issuer: issuer.issuer, audiences, jwks: issuer.jwks(), now });
     const gateway = new HttpGateway({
       routes: API_ROUTES,
       handlers: wiring.handlers,
-      authorizers: { app: verifier(identities.appClient.clientId), user: verifier(identities.webClient.clientId) },
+      // local-script tokens count as the web client's here: that client exists so scripts can call these routes.
+      authorizers: {
+        app: verifier(identities.appClient.clientId),
+        user: verifier(identities.webClient.clientId, identities.scriptClient.clientId),
+      },
     });
     const services: LocalService[] = wiring.services;
     let openApi: Record<string, unknown> | undefined;

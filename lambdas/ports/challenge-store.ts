@@ -135,3 +135,50 @@ export interface TotpStore {
   /** Records an accepted time step; false when that step (or a later one) was already used: a replay. */
   useTimeStep(userId: string, timeStep: number): Promise<boolean>;
 }
+
+/**
+ * Define Auth Challenge's record that it let one session through: the only evidence pre token generation and post
+ * authentication have of what the session proved (Cognito gives them no session). Keyed by what the finished
+ * session's ClientMetadata names: the sign-in decision (`sign_in`, its decision id) or the step-up (`step_up`, its
+ * step-up id).
+ */
+export interface SessionApproval {
+  readonly kind: 'sign_in' | 'step_up';
+  /** The decision id (sign_in) or step-up id (step_up). */
+  readonly id: string;
+  /** The Cognito username the session ran for. */
+  readonly userName: string;
+  /** The session started with SRP_A ✓ then PASSWORD_VERIFIER ✓. */
+  readonly passwordVerified: boolean;
+  /** The step-up the session passed, when it passed one. */
+  readonly stepUpId?: string;
+  readonly approvedAt: number;
+  /** When pre token generation turned this approval into tokens (once). */
+  readonly tokensIssuedAt?: number;
+}
+
+export interface SessionApprovalStore {
+  /**
+   * Records the approval; idempotent for Cognito's retries. False when tokens were already issued under this key
+   * (the same decision or step-up used by a second session), which the caller must refuse.
+   */
+  approve(approval: SessionApproval): Promise<boolean>;
+  /**
+   * Marks the approval as turned into tokens, once, while it is fresh and belongs to `userName`. Undefined when any
+   * of that does not hold.
+   */
+  claimForTokens(input: {
+    readonly kind: SessionApproval['kind'];
+    readonly id: string;
+    readonly userName: string;
+    readonly now: number;
+    readonly maxAgeMs: number;
+  }): Promise<SessionApproval | undefined>;
+  /** The approval while it is fresh, whether or not tokens were issued yet (post authentication may run first). */
+  findApproval(input: {
+    readonly kind: SessionApproval['kind'];
+    readonly id: string;
+    readonly now: number;
+    readonly maxAgeMs: number;
+  }): Promise<SessionApproval | undefined>;
+}

@@ -674,11 +674,12 @@ describe('bad input through the local runtime', () => {
     });
 
     it('does not take a username smuggled through a prototype key', async () => {
-      // If parameters were copied with [[Set]] semantics, USERNAME would be read from the smuggled prototype.
+      // If parameters were copied with [[Set]] semantics, USERNAME would be read from the smuggled prototype. The
+      // password cases use local-script, the client that allows USER_PASSWORD_AUTH, so the parser is what is tested.
       for (const text of [
         '{"AuthFlow":"CUSTOM_AUTH","ClientId":"local-web","AuthParameters":{"__proto__":{"USERNAME":"admin@example.com"}}}',
-        '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"local-web","AuthParameters":{"USERNAME":"admin@example.com","__proto__":{"PASSWORD":"Admin-Local-1!"}}}',
-        '{"__proto__":{"AuthFlow":"USER_PASSWORD_AUTH"},"ClientId":"local-web","AuthParameters":{"USERNAME":"admin@example.com","PASSWORD":"Admin-Local-1!"}}',
+        '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"local-script","AuthParameters":{"USERNAME":"admin@example.com","__proto__":{"PASSWORD":"Admin-Local-1!"}}}',
+        '{"__proto__":{"AuthFlow":"USER_PASSWORD_AUTH"},"ClientId":"local-script","AuthParameters":{"USERNAME":"admin@example.com","PASSWORD":"Admin-Local-1!"}}',
       ]) {
         const answer = await cognito('InitiateAuth', text);
         expectCognitoError(answer);

@@ -28,6 +28,8 @@ import type {
   ChallengeStore,
   GrantInput,
   LearningResult,
+  SessionApproval,
+  SessionApprovalStore,
   StepUpGrantStore,
   StepUpRecord,
   StoredChallenge,
@@ -54,6 +56,8 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 const CHALLENGE_RETENTION_SECONDS = 24 * 3600;
 const VELOCITY_TTL_SECONDS = 3 * 3600;
 const GLOBAL_COUNT_TTL_SECONDS = 400 * 86_400;
+/** Approvals are read within seconds of being written; kept a little longer for investigations. */
+const APPROVAL_RETENTION_SECONDS = 3600;
 /** Rounds of the two-step budget update before giving up (each round loses only to a concurrent writer). */
 const BUDGET_UPDATE_ROUNDS = 4;
 
@@ -173,7 +177,22 @@ function live(item: Item | undefined, now: number): Item | undefined {
  * The step-up ceremony's state in the risk table. Every limit of challenge-policy.ts is a DynamoDB condition here,
  * evaluated by DynamoDB at write time, so no read-then-write race can exceed it.
  */
-export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore, TotpStore {
+function approvalFromItem(item: Item): SessionApproval | undefined {
+  const raw = unmarshall(item) as Record<string, unknown>;
+  if ((raw.kind !== 'sign_in' && raw.kind !== 'step_up') || typeof raw.id !== 'string') return undefined;
+  if (typeof raw.userName !== 'string' || typeof raw.approvedAt !== 'number') return undefined;
+  return {
+    kind: raw.kind,
+    id: raw.id,
+    userName: raw.userName,
+    passwordVerified: raw.passwordVerified === true,
+    approvedAt: raw.approvedAt,
+    ...(typeof raw.stepUpId === 'string' ? { stepUpId: raw.stepUpId } : {}),
+    ...(typeof raw.tokensIssuedAt === 'number' ? { tokensIssuedAt: raw.tokensIssuedAt } : {}),
+  };
+}
+
+export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore, TotpStore, SessionApprovalStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tables: Pick<TableNames, 'risk'>,
@@ -640,6 +659,64 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
       this.options.audit,
     );
     return result.ok;
+  }
+
+  // ---- session approvals -----------------------------------------------------------------------------------
+
+  async approve(approval: SessionApproval): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...k(stepUpKeys.approval(approval.kind, approval.id)),
+            kind: s(approval.kind),
+            id: s(approval.id),
+            userName: s(approval.userName),
+            passwordVerified: { BOOL: approval.passwordVerified },
+            approvedAt: n(approval.approvedAt),
+            ...(approval.stepUpId !== undefined ? { stepUpId: s(approval.stepUpId) } : {}),
+            expiresAt: n(seconds(approval.approvedAt) + APPROVAL_RETENTION_SECONDS),
+          },
+          // A retry rewrites its own approval; once tokens were issued under this key, nothing replaces it.
+          ConditionExpression: 'attribute_not_exists(tokensIssuedAt)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async claimForTokens(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    userName: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    const out = await this.conditionalUpdate({
+      key: stepUpKeys.approval(input.kind, input.id),
+      update: 'SET tokensIssuedAt = :now',
+      condition:
+        'attribute_exists(pk) AND attribute_not_exists(tokensIssuedAt) AND userName = :user AND approvedAt >= :fresh AND approvedAt <= :now',
+      values: { ':now': n(input.now), ':user': s(input.userName), ':fresh': n(input.now - input.maxAgeMs) },
+    });
+    return out ? approvalFromItem(out) : undefined;
+  }
+
+  async findApproval(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    const item = live(await this.get(stepUpKeys.approval(input.kind, input.id)), input.now);
+    const approval = item ? approvalFromItem(item) : undefined;
+    if (!approval || approval.approvedAt < input.now - input.maxAgeMs || approval.approvedAt > input.now)
+      return undefined;
+    return approval;
   }
 
   async useTimeStep(userId: string, timeStep: number): Promise<boolean> {

@@ -78,11 +78,10 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect([undefined, AUDIT_APPEND]).toContainEqual(a.audit);
   });
 
-  it('define needs no table at all; verify counts tries in a conditional transaction', () => {
+  it('define only writes its session approvals; verify counts tries in a conditional transaction', () => {
     const define = access('define-auth-challenge');
-    expect(Object.keys(define).filter((k) => ['risk', 'audit', 'policy'].includes(k.split('/')[0] ?? ''))).toEqual([]);
-    // Only what reading the secret needs.
-    expect(define.key).toEqual(['kms:Decrypt']);
+    expect(define.risk).toEqual(ddb('PutItem'));
+    expect(define.audit).toBeUndefined();
     expect(access('verify-auth-challenge').risk).toEqual(ddb('GetItem', 'UpdateItem', 'ConditionCheckItem'));
   });
 

@@ -265,6 +265,55 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     });
   });
 
+  describe('session approvals', () => {
+    const approval = (id: string, o: { passwordVerified?: boolean; approvedAt?: number } = {}) => ({
+      kind: 'sign_in' as const,
+      id,
+      userName: ALICE,
+      passwordVerified: o.passwordVerified ?? true,
+      stepUpId: 'su-x',
+      approvedAt: o.approvedAt ?? T0,
+    });
+    const claim = (id: string, o: { userName?: string; now?: number } = {}) =>
+      store.claimForTokens({
+        kind: 'sign_in',
+        id,
+        userName: o.userName ?? ALICE,
+        now: o.now ?? T0 + 1000,
+        maxAgeMs: 60_000,
+      });
+
+    it('turns an approval into tokens once, for its user, while fresh; never again approves the same key', async () => {
+      const id = uid('dec');
+      expect(await claim(id)).toBeUndefined();
+      expect(await store.approve(approval(id))).toBe(true);
+      expect(await store.approve(approval(id))).toBe(true); // a retried Define
+      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 1000, maxAgeMs: 60_000 })).toMatchObject({
+        userName: ALICE,
+        passwordVerified: true,
+        stepUpId: 'su-x',
+      });
+      expect(await claim(id, { userName: 'bob@example.com' })).toBeUndefined();
+      expect(await claim(id, { now: T0 + 61_000 })).toBeUndefined();
+      expect(await claim(id)).toMatchObject({ tokensIssuedAt: T0 + 1000 });
+      expect(await claim(id)).toBeUndefined();
+      // A second session under the same decision: refused, and the spent approval stays as it was.
+      expect(await store.approve(approval(id, { passwordVerified: false, approvedAt: T0 + 2000 }))).toBe(false);
+      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 2000, maxAgeMs: 60_000 })).toMatchObject({
+        passwordVerified: true,
+        approvedAt: T0,
+      });
+      expect(await store.findApproval({ kind: 'step_up', id, now: T0 + 2000, maxAgeMs: 60_000 })).toBeUndefined();
+    });
+
+    it('race: of 10 parallel token claims on one approval, exactly one wins', async () => {
+      const id = uid('dec');
+      await store.approve(approval(id));
+      const results = await Promise.all(Array.from({ length: 10 }, () => claim(id)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
   describe('TOTP enrolments', () => {
     const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 

@@ -35,6 +35,8 @@ import type {
   ChallengeStore,
   GrantInput,
   LearningResult,
+  SessionApproval,
+  SessionApprovalStore,
   StepUpGrantStore,
   StepUpRecord,
   StoredChallenge,
@@ -175,6 +177,12 @@ export function postAuthEvent(o: EventOptions = {}): PostAuthenticationTriggerEv
   return event;
 }
 
+/** Cognito's own password check, passed: how a sign-in session starts. */
+export const PASSWORD_PROVEN: readonly SessionEntry[] = [
+  { challengeName: 'SRP_A', challengeResult: true },
+  { challengeName: 'PASSWORD_VERIFIER', challengeResult: true },
+];
+
 export const CONTEXT_OK: SessionEntry = {
   challengeName: 'CUSTOM_CHALLENGE',
   challengeResult: true,
@@ -223,8 +231,9 @@ export function pendingStepUp(overrides: Partial<StepUpRecord> = {}): StepUpReco
 }
 
 /** The DynamoDB adapter's semantics, in memory: same conditions, evaluated with the core's reference functions. */
-export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, TotpStore {
+export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, TotpStore, SessionApprovalStore {
   readonly challenges = new Map<string, StoredChallenge>();
+  readonly approvals = new Map<string, SessionApproval>();
   readonly budgets = new Map<string, UserFailureBudgetState>();
   readonly stepUps = new Map<string, StepUpRecord>();
   readonly totps = new Map<string, TotpEnrollment>();
@@ -345,6 +354,50 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Totp
     const next = { ...s, claimsIssuedAt: input.now };
     this.stepUps.set(s.stepUpId, next);
     return { ...next };
+  }
+
+  async approve(approval: SessionApproval): Promise<boolean> {
+    this.touch('approve');
+    const key = `${approval.kind}#${approval.id}`;
+    if (this.approvals.get(key)?.tokensIssuedAt !== undefined) return false;
+    this.approvals.set(key, { ...approval });
+    return true;
+  }
+
+  async claimForTokens(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    userName: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    this.touch('claimForTokens');
+    const key = `${input.kind}#${input.id}`;
+    const a = this.approvals.get(key);
+    if (
+      !a ||
+      a.tokensIssuedAt !== undefined ||
+      a.userName !== input.userName ||
+      a.approvedAt < input.now - input.maxAgeMs ||
+      a.approvedAt > input.now
+    ) {
+      return undefined;
+    }
+    const next = { ...a, tokensIssuedAt: input.now };
+    this.approvals.set(key, next);
+    return { ...next };
+  }
+
+  async findApproval(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    this.touch('findApproval');
+    const a = this.approvals.get(`${input.kind}#${input.id}`);
+    if (!a || a.approvedAt < input.now - input.maxAgeMs || a.approvedAt > input.now) return undefined;
+    return { ...a };
   }
 
   async loadProfile(subjectId: string): Promise<{ profile?: UserProfile; revision: number }> {
@@ -532,7 +585,6 @@ export async function triggerHarness(options: { code?: string } = {}) {
   const binding = new StepUpBindingResolver({
     stepUps: store,
     challenges: store,
-    totp: store,
     accessTokens: pool.accessTokens,
     decisionTokens,
   });
@@ -550,7 +602,13 @@ export async function triggerHarness(options: { code?: string } = {}) {
     sleeps,
     verifications,
     binding,
-    define: buildDefineAuthChallengeHandler({ clock, decisionTokens, log: quiet }),
+    define: buildDefineAuthChallengeHandler({
+      clock,
+      decisionTokens,
+      accessTokens: pool.accessTokens,
+      approvals: store,
+      log: quiet,
+    }),
     create: buildCreateAuthChallengeHandler({
       ...common,
       challenges: store,
@@ -574,8 +632,8 @@ export async function triggerHarness(options: { code?: string } = {}) {
       pepper: async () => PEPPER,
       onVerification: (outcome) => verifications.push(outcome),
     }),
-    preToken: buildPreTokenGenerationHandler({ clock, stepUps: store, decisionTokens, log: quiet }),
-    postAuth: buildPostAuthenticationHandler({ ...common, stepUps: store, decisionTokens }),
+    preToken: buildPreTokenGenerationHandler({ clock, stepUps: store, approvals: store, decisionTokens, log: quiet }),
+    postAuth: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
   };
 }
 
