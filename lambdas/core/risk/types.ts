@@ -89,6 +89,12 @@ export interface VelocityCounts {
   ipDistinctUsers: number;
   userFailedStepUps: number;
   userFailedSignIns: number;
+  /**
+   * The same two address counts for the client's IPv6 /64 (`velocityNetwork`), beside the exact address's: one
+   * subscriber picks any address of its /64. Absent for IPv4 and in decisions recorded before they were counted.
+   */
+  networkRequests?: number;
+  networkDistinctUsers?: number;
 }
 
 /**
