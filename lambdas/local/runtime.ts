@@ -16,6 +16,8 @@ import { localIdentities, type LocalIdentities } from './local-identities';
 import { LocalIssuer } from './local-issuer';
 import { handleTokenRequest } from './token-endpoint';
 import { buildLocalHandlers, type LocalService } from './local-wiring';
+import { localAppSecrets } from './local-app-secrets';
+import type { AppSecretsSource } from '../ports/app-secrets';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -37,6 +39,8 @@ export interface LocalContext {
   readonly baseUrl: string;
   readonly now: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The application secret: per process, or kept in the data directory when the data is (local-app-secrets.ts). */
+  readonly secrets: AppSecretsSource;
 }
 
 export interface LocalRuntime {
@@ -81,7 +85,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
-    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env };
+    const secrets = localAppSecrets(options.dataDir);
+    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env, secrets };
     const wiring = await buildLocalHandlers(context);
     const verifier = (audience: string) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences: [audience], jwks: issuer.jwks(), now });

@@ -77,6 +77,11 @@ export interface UserProfile {
   unverified: ProfileMaps;
   /** Last trusted event whose location was known: the origin of the impossible-travel check. */
   lastTrusted?: { at: number; lat?: number; lon?: number; country?: string; city?: string };
+  /**
+   * Set while the privacy setting keeps the profile's identifiers as pseudonyms; a context with raw identifiers
+   * (a step-up asked for before the setting was switched on) is then not learned into it.
+   */
+  pseudonymous?: true;
 }
 
 /**
