@@ -32,12 +32,20 @@ export interface Device {
   uaKey?: string;
 }
 
-/** A request after the geo and device ports. */
+/**
+ * A request after the geo and device ports. With the policy's `privacy.hashIdentifiers` on, the identifiers (`ip`,
+ * `deviceId`, `geo.prefix`, `device.uaKey`) are keyed pseudonyms (`pseudonyms.ts`) and the coarse attributes stay.
+ */
 export interface RequestFeatures {
   ip: string;
   deviceId?: string;
   geo: Geo;
   device: Device;
+  /**
+   * Pseudonymized features only, which keep no address: the canonical allow/deny-list entries of the deciding
+   * policy that contained it, so that a replay matches lists as the decision did.
+   */
+  lists?: string[];
 }
 
 export interface Sighting {
@@ -147,6 +155,11 @@ export interface EvaluationInput {
   /** Threat-feed knowledge about the IP (the RBA dataset's "Is Attack IP", or a live feed). */
   threat?: { attackIp?: boolean };
   policy: Policy;
+  /**
+   * The client's address when `features.ip` is a pseudonym: allow and deny lists are matched against it. Only for
+   * the live decision (and its shadow score); never stored, so a replay matches lists by `features.lists`.
+   */
+  address?: string;
 }
 
 /** One signal's contribution; `points` of all reasons add up to `rawScore`. */
