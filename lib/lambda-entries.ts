@@ -39,9 +39,9 @@ export type EnvVarName = (typeof ENV)[keyof typeof ENV];
 /**
  * The JSON keys of the application secret. Each is 32 random bytes, base64url, generated in AWS at first deploy and
  * never rotated by the stack: rotating decisionTokenKey voids outstanding decision tokens, otpPepper voids pending
- * codes, and auditSalt changes how subjects are pseudonymised in the audit trail.
+ * codes, and pseudonymKey changes every identifier pseudonym (profiles keyed by pseudonyms then look new).
  */
-export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'auditSalt'] as const;
+export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey'] as const;
 export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
 
 /**

@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
-import { parseIp } from '../core/net/ip';
+import { parseIp, type IpAddress } from '../core/net/ip';
+import { listEntriesContaining } from '../core/policy/compiled-policy';
+import { contextKeysFor } from '../core/risk/context-keys';
 import { evaluate } from '../core/risk/engine';
 import { failClosed, type FailClosedCause } from '../core/risk/fail-closed';
 import { learn } from '../core/risk/learning';
-import type { Evaluation, GrantInfo, RequestFeatures } from '../core/risk/types';
+import { hasPseudonyms, pseudonymizeProfile, reidentifyProfile } from '../core/risk/pseudonyms';
+import type { Evaluation, GrantInfo, RequestFeatures, UserProfile } from '../core/risk/types';
 import { wwwAuthenticate } from '../core/risk/www-authenticate';
 import type { Clock } from '../ports/clock';
 import type {
@@ -20,11 +22,13 @@ import type { DeviceParser } from '../ports/device-parser';
 import type { GeoLocator } from '../ports/geo-locator';
 import type { PolicyRecord } from '../ports/policy-store';
 import type { ShadowCandidate } from '../ports/policy-admin-store';
+import type { Pseudonymizer } from '../ports/pseudonymizer';
 import { replayInputOf } from '../core/simulation/replay-input';
 import { ConflictError, InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf } from './http/caller';
 import { httpHandler, json, type HttpLambda } from './http/http-handler';
 import type { PolicyCache } from './policy-cache';
+import { requestIdentifiers, type RequestIdentifiers } from './request-identifiers';
 
 /** How long a pending step-up can be completed. The grant's own validity is the action level's max age. */
 export const STEP_UP_TTL_MS = 10 * 60_000;
@@ -95,6 +99,11 @@ export interface DecideDependencies {
   readonly device: DeviceParser;
   readonly clock: Clock;
   readonly newId: () => string;
+  /**
+   * Keyed pseudonyms of identifiers (from the application secret): for the velocity counters and idempotency
+   * digests always, for everything stored when the policy's `privacy.hashIdentifiers` is on.
+   */
+  readonly pseudonymizer: () => Promise<Pseudonymizer>;
   /** Signs the short-lived sign-in decision token that the Cognito triggers verify (auth.sign_in only). */
   readonly signDecisionToken?: (claims: {
     sub: string;
@@ -108,10 +117,6 @@ export interface DecideDependencies {
   readonly shadow?: ShadowScorer;
   readonly onDecision?: (decision: Evaluation['decision'], failedClosed: boolean) => void;
   readonly logError?: (summary: Record<string, unknown>) => void;
-}
-
-function bodyHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
 }
 
 function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo | undefined {
@@ -136,6 +141,7 @@ function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo 
  */
 export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
   const logError = deps.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const identifiersOf = requestIdentifiers();
 
   const decideRoute = httpHandler({ body: decisionBody, logError }, async ({ body, event }) => {
     const caller = callerOf(event);
@@ -152,25 +158,42 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       now = t;
     }
-    const features: RequestFeatures = {
+    const raw: RequestFeatures = {
       ip: body.context.ip,
       ...(body.context.deviceId ? { deviceId: body.context.deviceId } : {}),
       geo: deps.geo.locate(body.context.ip),
       device: deps.device.parse(body.context.userAgent),
     };
+    // The body schema accepts only addresses that parse.
+    const address = parseIp(body.context.ip)!;
+    let ids: RequestIdentifiers;
+    try {
+      ids = identifiersOf(await deps.pseudonymizer());
+    } catch (error) {
+      return failClosedResponse(body, error);
+    }
+    const { velocityKeys, pseudonymous } = ids.identify(raw, address);
     const idempotencyKey = body.requestId ? `${clientId}#${body.requestId}` : undefined;
-    const hash = bodyHash(body);
+    // Keyed: the body holds the raw address, device id and user agent, and an unkeyed hash of it would be reversed
+    // by enumerating addresses and common user agents.
+    const hash = ids.bodyDigest(JSON.stringify(body));
 
     // The first read counts this request in the velocity windows; retries reuse those counts (a retry is not a
     // new request, and its own read would see this request's increment).
     let velocity: DecisionState['velocity'] | undefined;
     for (let attempt = 0; ; attempt++) {
       const cached = deps.policyCache.fresh(serverNow);
+      // Which form the records are in depends on the policy; when it rides along in this very read, the population
+      // counters of both forms are read (the coarse levels are shared, so only the identifier levels double).
+      const readHashed = cached?.policy.privacy.hashIdentifiers;
+      const readForm = readHashed === false ? raw : pseudonymous;
       let state: DecisionState;
       try {
         state = await deps.store.load({
           userId: body.userId,
-          features,
+          features: readForm,
+          ...(readHashed === undefined ? { alternativeFeatures: raw } : {}),
+          velocityKeys,
           ...(body.stepUpId ? { stepUpId: body.stepUpId } : {}),
           ...(idempotencyKey ? { idempotencyKey } : {}),
           includePolicy: cached === undefined,
@@ -192,17 +215,29 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       if (!policyRecord.policy.actions[body.action]) throw new UnknownActionError(body.action);
 
+      const hashed = policyRecord.policy.privacy.hashIdentifiers;
+      // What is evaluated is what is stored: pseudonyms (with the list entries the address matched, for replays)
+      // when the privacy setting is on, the raw request otherwise.
+      const lists = hashed ? listEntriesContaining(policyRecord.policy, address) : [];
+      const features: RequestFeatures = hashed ? { ...pseudonymous, ...(lists.length > 0 ? { lists } : {}) } : raw;
+      const global = hashed || readHashed === false ? state.global : (state.globalAlternative ?? state.global);
+      const converted = state.profile
+        ? convertProfile(state.profile, hashed, ids, raw, pseudonymous, address)
+        : undefined;
+      const profile = converted ?? state.profile;
       const grant = attempt < 2 ? grantFrom(state.stepUp, body.userId) : undefined;
       const input = {
         userId: body.userId,
         action: body.action,
         now,
         features,
-        ...(state.profile ? { profile: state.profile } : {}),
+        ...(profile ? { profile } : {}),
         velocity,
-        global: state.global,
+        global,
         ...(grant ? { grant } : {}),
         policy: policyRecord.policy,
+        // Lists are matched against the address itself; it is not part of anything stored.
+        ...(hashed ? { address: body.context.ip } : {}),
       };
       const evaluation = evaluate(input);
       const decisionId = deps.newId();
@@ -229,7 +264,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
           createdAt: serverNow,
           expiresAt,
           consumed: false,
-          ...(body.context.deviceId ? { deviceId: body.context.deviceId } : {}),
+          ...(features.deviceId ? { deviceId: features.deviceId } : {}),
           ...(body.sessionId ? { sessionId: body.sessionId } : {}),
           features,
           revision: 0,
@@ -255,6 +290,8 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         });
       }
       const shadow = deps.shadow?.score(input);
+      const learned = evaluation.teaches ? learn(profile, features, now, 'trusted') : undefined;
+      const nextProfile = learned && hashed ? { ...learned, pseudonymous: true as const } : (learned ?? converted);
       const write: DecisionWrite = {
         record: {
           decisionId,
@@ -274,13 +311,8 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         },
         response,
         ...(idempotencyKey ? { idempotencyKey, bodyHash: hash } : {}),
-        ...(evaluation.teaches
-          ? {
-              profile: {
-                next: learn(state.profile, features, now, 'trusted'),
-                expectedRevision: state.profileRevision,
-              },
-            }
+        ...(nextProfile
+          ? { profile: { next: nextProfile, expectedRevision: state.profileRevision, learned: learned !== undefined } }
           : {}),
         ...(newStepUp ? { newStepUp } : {}),
         ...(evaluation.grantRedeemed &&
@@ -309,6 +341,24 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       return json(200, response);
     }
   });
+
+  /**
+   * A profile written under the other privacy setting, in this one's form (undefined when it already is): switched
+   * on, every raw identifier becomes its pseudonym; switched off, this request's own pseudonyms get their raw keys
+   * back. The conversion is written with the decision, learning or not.
+   */
+  function convertProfile(
+    profile: UserProfile,
+    hashed: boolean,
+    ids: RequestIdentifiers,
+    raw: RequestFeatures,
+    pseudonymous: RequestFeatures,
+    address: IpAddress,
+  ): UserProfile | undefined {
+    if (hashed) return pseudonymizeProfile(profile, (kind, key) => ids.pseudonym(kind, key));
+    if (profile.pseudonymous !== true && !hasPseudonyms(profile)) return undefined;
+    return reidentifyProfile(profile, contextKeysFor(raw, address), contextKeysFor(pseudonymous, undefined));
+  }
 
   function failClosedResponse(
     body: DecisionRequestBody,

@@ -32,11 +32,12 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     reason: 'default policy seeded by the local runtime',
   });
   // Local Cognito (emulator running the real step-up triggers) + code outbox; it owns the decision-token key.
-  const cognito = createLocalCognito(ctx);
+  const cognito = createLocalCognito(ctx, { secrets: ctx.secrets });
   const decide = composeDecide({
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
+    secrets: ctx.secrets,
     signDecisionToken: cognito.signDecisionToken,
     shadow: new CachedShadowScorer(),
     auditLog: new DynamoDbAuditLog({

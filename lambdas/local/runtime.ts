@@ -18,6 +18,8 @@ import { handleTokenRequest } from './token-endpoint';
 import { buildLocalHandlers, type LocalService } from './local-wiring';
 import { buildOpenApiDocument } from '../handlers/openapi/openapi-document';
 import { LOCAL_INFO_PATH, localInfo } from './local-info';
+import { localAppSecrets } from './local-app-secrets';
+import type { AppSecretsSource } from '../ports/app-secrets';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -41,6 +43,8 @@ export interface LocalContext {
   readonly baseUrl: string;
   readonly now: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The application secret: per process, or kept in the data directory when the data is (local-app-secrets.ts). */
+  readonly secrets: AppSecretsSource;
 }
 
 export interface LocalRuntime {
@@ -85,7 +89,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
-    const context: LocalContext = { dynamo, dynamoEndpoint: endpoint, tables, issuer, identities, baseUrl, now, env };
+    const secrets = localAppSecrets(options.dataDir);
+    const context: LocalContext = {
+      dynamo,
+      dynamoEndpoint: endpoint,
+      tables,
+      issuer,
+      identities,
+      baseUrl,
+      now,
+      env,
+      secrets,
+    };
     const wiring = await buildLocalHandlers(context);
     const verifier = (...audiences: string[]) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences, jwks: issuer.jwks(), now });

@@ -1,8 +1,11 @@
-/** Process-wide secrets: HMAC key of sign-in decision tokens, pepper of one-time-code hashes, audit pseudonym salt. */
+/**
+ * Process-wide secrets: HMAC key of sign-in decision tokens, pepper of one-time-code hashes, and the key of the
+ * identifier pseudonyms (`privacy.hashIdentifiers`, and the velocity counters' subjects at all times).
+ */
 export interface AppSecrets {
   readonly decisionTokenKey: Uint8Array;
   readonly otpPepper: string;
-  readonly auditSalt: string;
+  readonly pseudonymKey: string;
 }
 
 export interface AppSecretsSource {

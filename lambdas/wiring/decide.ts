@@ -29,6 +29,7 @@ const { handler: decide } = composeDecide({
   // Scores each decision under the shadow candidate too, when an admin has started one.
   shadow: new CachedShadowScorer(),
   clock: Date.now,
+  secrets,
   signDecisionToken: decisionTokenSigner({ secrets, issuer: decisionTokenIssuer(requiredEnv('STAGE')) }),
   onDecision: (decision, failedClosed) => {
     const single = metrics.singleMetric();

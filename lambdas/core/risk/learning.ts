@@ -128,6 +128,7 @@ export function learn(
     trustedEvents: base.trustedEvents + (how === 'trusted' ? 1 : 0),
     trusted,
     unverified,
+    ...(base.pseudonymous ? { pseudonymous: true } : {}),
   };
   let lastTrusted = base.lastTrusted;
   const { geo } = features;

@@ -25,8 +25,9 @@ export const REASON_CODES = {
   'ip.allowlisted': 'The IP is on the policy allow list (negative points; never overrides the deny list).',
   'ip.attack_reputation': 'A threat feed lists the IP as an attack source.',
   'velocity.user_burst': 'Many requests by this user in the last minute.',
-  'velocity.ip_burst': 'Many requests from this IP in the last minute.',
-  'velocity.ip_many_users': 'Many distinct users from this IP in the last 10 minutes (credential stuffing).',
+  'velocity.ip_burst': 'Many requests from this IP (or, for IPv6, its /64) in the last minute.',
+  'velocity.ip_many_users':
+    'Many distinct users from this IP (or, for IPv6, its /64) in the last 10 minutes (credential stuffing).',
   'velocity.failed_step_ups': 'Several failed step-up challenges for this user in the last hour.',
   'velocity.failed_sign_ins': 'Several failed sign-ins for this user in the last hour.',
   'user.new': 'The user has fewer trusted sessions than the policy new-user threshold.',

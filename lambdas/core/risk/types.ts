@@ -37,12 +37,20 @@ export interface Device {
   uaKey?: string;
 }
 
-/** A request after the geo and device ports. */
+/**
+ * A request after the geo and device ports. With the policy's `privacy.hashIdentifiers` on, the identifiers (`ip`,
+ * `deviceId`, `geo.prefix`, `device.uaKey`) are keyed pseudonyms (`pseudonyms.ts`) and the coarse attributes stay.
+ */
 export interface RequestFeatures {
   ip: string;
   deviceId?: string;
   geo: Geo;
   device: Device;
+  /**
+   * Pseudonymized features only, which keep no address: the canonical allow/deny-list entries of the deciding
+   * policy that contained it, so that a replay matches lists as the decision did.
+   */
+  lists?: string[];
 }
 
 export interface Sighting {
@@ -82,6 +90,11 @@ export interface UserProfile {
   unverified: ProfileMaps;
   /** Last trusted event whose location was known: the origin of the impossible-travel check. */
   lastTrusted?: { at: number; lat?: number; lon?: number; country?: string; city?: string };
+  /**
+   * Set while the privacy setting keeps the profile's identifiers as pseudonyms; a context with raw identifiers
+   * (a step-up asked for before the setting was switched on) is then not learned into it.
+   */
+  pseudonymous?: true;
 }
 
 /**
@@ -94,6 +107,12 @@ export interface VelocityCounts {
   ipDistinctUsers: number;
   userFailedStepUps: number;
   userFailedSignIns: number;
+  /**
+   * The same two address counts for the client's IPv6 /64 (`velocityNetwork`), beside the exact address's: one
+   * subscriber picks any address of its /64. Absent for IPv4 and in decisions recorded before they were counted.
+   */
+  networkRequests?: number;
+  networkDistinctUsers?: number;
 }
 
 /**
@@ -141,6 +160,11 @@ export interface EvaluationInput {
   /** Threat-feed knowledge about the IP (the RBA dataset's "Is Attack IP", or a live feed). */
   threat?: { attackIp?: boolean };
   policy: Policy;
+  /**
+   * The client's address when `features.ip` is a pseudonym: allow and deny lists are matched against it. Only for
+   * the live decision (and its shadow score); never stored, so a replay matches lists by `features.lists`.
+   */
+  address?: string;
 }
 
 /** One signal's contribution; `points` of all reasons add up to `rawScore`. */

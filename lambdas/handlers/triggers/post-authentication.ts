@@ -1,5 +1,6 @@
 import type { PostAuthenticationTriggerEvent } from 'aws-lambda';
 import { learn } from '../../core/risk/learning';
+import { isPseudonym } from '../../core/risk/pseudonyms';
 import type { AuditLog } from '../../ports/audit-log';
 import type { LearningResult, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
@@ -79,12 +80,21 @@ export class PostAuthenticationService {
       return;
     }
 
-    let result: LearningResult = 'already_learned';
+    let result: LearningResult | 'raw_context_not_learned' = 'already_learned';
+    // The step-up stored its context in the form the privacy setting had when it was asked for.
+    const pseudonymous = isPseudonym(stepUp.features.ip);
     if (stepUp.learnedAt === undefined) {
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const { profile, revision } = await this.deps.stepUps.loadProfile(stepUp.userId);
+        // A step-up asked for before the privacy setting was switched on must not write its raw identifiers into a
+        // profile that decisions have since pseudonymized; the user simply proves this context again later.
+        if (profile?.pseudonymous === true && !pseudonymous) {
+          result = 'raw_context_not_learned';
+          break;
+        }
         // The context was observed when the step-up was asked for, so it is learned at that time.
-        const next = learn(profile, stepUp.features, stepUp.createdAt, 'trusted');
+        const learned = learn(profile, stepUp.features, stepUp.createdAt, 'trusted');
+        const next = pseudonymous ? { ...learned, pseudonymous: true as const } : learned;
         result = await this.deps.stepUps.commitLearning({ stepUp, next, expectedRevision: revision, now });
         if (result !== 'profile_changed') break;
       }

@@ -151,7 +151,13 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       await Promise.all(Array.from({ length: 15 }, (_, i) => store.recordFailure(user, subject, T0 + i)));
       expect((await store.failureBudget(user)).failures).toBe(15);
       const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
-      const state = await decisions.load({ userId: subject, features: FEATURES, includePolicy: false, now: T0 + 1000 });
+      const state = await decisions.load({
+        userId: subject,
+        features: FEATURES,
+        velocityKeys: { ip: 'h.ip.AAAAAAAAAAAAAAAAAAAAAA' },
+        includePolicy: false,
+        now: T0 + 1000,
+      });
       expect(state.velocity.userFailedStepUps).toBeGreaterThanOrEqual(15);
     });
   });
@@ -198,6 +204,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       const state = await decisions.load({
         userId: ALICE,
         features: FEATURES,
+        velocityKeys: { ip: 'h.ip.AAAAAAAAAAAAAAAAAAAAAA' },
         stepUpId: stepUp.stepUpId,
         includePolicy: false,
         now: T0 + 2000,

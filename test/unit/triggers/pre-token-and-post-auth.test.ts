@@ -1,7 +1,11 @@
 import type { PostAuthenticationTriggerEvent, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import postAuthSample from '../../fixtures/cognito/aws-lambda-go-postauthentication.json';
 import preTokenSample from '../../fixtures/cognito/aws-lambda-go-pretokengen-v2.json';
+import { HmacPseudonymizer } from '../../../lambdas/adapters/hmac-pseudonymizer';
+import { parseIp } from '../../../lambdas/core/net/ip';
 import { contextKeys } from '../../../lambdas/core/risk/context-keys';
+import { emptyProfile } from '../../../lambdas/core/risk/profile';
+import { RequestIdentifiers } from '../../../lambdas/handlers/request-identifiers';
 import { buildPreTokenGenerationHandler } from '../../../lambdas/handlers/triggers/pre-token-generation';
 import { STEP_UP_CLAIMS } from '../../../lambdas/handlers/triggers/trigger-support';
 import type { SessionApproval } from '../../../lambdas/ports/challenge-store';
@@ -193,6 +197,28 @@ describe('Pre token generation and Post authentication triggers', () => {
       await h.postAuth(postAuthEvent({ clientMetadata: metadata }));
       expect(h.store.profiles.size).toBe(0);
       expect(h.audit.events).toHaveLength(0);
+    });
+
+    it('never writes a raw context into a profile kept as pseudonyms (a step-up asked for before the switch)', async () => {
+      const pseudonymous = { ...emptyProfile(T0), pseudonymous: true as const };
+      h.store.profiles.set(ALICE.userName, { profile: pseudonymous, revision: 3 });
+      await approve();
+      await h.postAuth(postAuthEvent({ clientMetadata: metadata }));
+      expect(h.store.profiles.get(ALICE.userName)).toEqual({ profile: pseudonymous, revision: 3 });
+      // The grant is still recorded.
+      expect(h.audit.events.map((e) => e.eventId)).toEqual(['grant:su-1:issued']);
+    });
+
+    it('learns a pseudonymized context, and marks the profile as kept in pseudonyms', async () => {
+      const ids = new RequestIdentifiers(new HmacPseudonymizer('post-auth-test-key-0123456789'));
+      const features = ids.identify(FEATURES, parseIp(FEATURES.ip)!).pseudonymous;
+      h.store.stepUps.set('su-h', { ...h.store.stepUps.get('su-1')!, stepUpId: 'su-h', features });
+      await approve({ id: 'su-h', stepUpId: 'su-h' });
+      await h.postAuth(postAuthEvent({ clientMetadata: { ...metadata, stepUpId: 'su-h' } }));
+      const profile = h.store.profiles.get(ALICE.userName)?.profile;
+      expect(profile?.pseudonymous).toBe(true);
+      expect(Object.keys(profile!.trusted.ips)).toEqual([features.ip]);
+      expect(features.ip).toMatch(/^h\.ip\./);
     });
 
     it('passes the sample event through unchanged and never throws (a throw would fail the sign-in)', async () => {
