@@ -1,6 +1,7 @@
 import type { Command } from '../cli';
 import { runtimeOptionsFromEnv, startLocalRuntime } from '../../lambdas/local/runtime';
 import { JavaMissingError, PortInUseError } from '../../lambdas/local/dynamodb-local';
+import { localCheckpointDir } from '../../lambdas/local/local-checkpoints';
 
 export const devCommand: Command = {
   summary: 'run stepgate locally: DynamoDB Local, tables, seeds, HTTP API and local Cognito on 127.0.0.1:$PORT',
@@ -24,6 +25,9 @@ export const devCommand: Command = {
     console.log(`  Cognito (local)  ${url}/   (AWS SDK endpoint)`);
     console.log(`  outbox           ${url}/local/outbox?to=alice@example.com`);
     console.log(`  tables           ${context.tables.risk}, ${context.tables.audit}, ${context.tables.policy}`);
+    console.log(
+      `  audit anchor     ${localCheckpointDir(context.anchorDir, context.tables.audit)}   (signed checkpoints)`,
+    );
     console.log('stepgate ready');
     await new Promise<void>((resolve) => {
       const stop = () => {

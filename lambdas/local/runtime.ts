@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { API_ROUTES } from '../handlers/api-routes';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
@@ -16,6 +19,10 @@ import { localIdentities, type LocalIdentities } from './local-identities';
 import { LocalIssuer } from './local-issuer';
 import { handleTokenRequest } from './token-endpoint';
 import { buildLocalHandlers, type LocalService } from './local-wiring';
+import { localAnchorDir, localCheckpointDir } from './local-checkpoints';
+
+/** How often the local runtime checkpoints the audit trail (when a chain moved), unless configured. */
+const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -26,6 +33,13 @@ export interface LocalRuntimeOptions {
   readonly tablePrefix?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
+  /**
+   * Where the local checkpoint key and checkpoint files live. Default: a temporary folder removed on stop (tests);
+   * `npm start` uses STEPGATE_DATA_DIR or `.stepgate/`.
+   */
+  readonly anchorDir?: string;
+  /** Seconds between automatic checkpoints (0: only on demand). */
+  readonly checkpointIntervalSeconds?: number;
 }
 
 /** Everything the local wiring needs to build the real handlers with local adapters. */
@@ -37,6 +51,8 @@ export interface LocalContext {
   readonly baseUrl: string;
   readonly now: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The local checkpoint key and checkpoint files (see local-checkpoints.ts). */
+  readonly anchorDir: string;
 }
 
 export interface LocalRuntime {
@@ -55,10 +71,16 @@ export function runtimeOptionsFromEnv(env: Readonly<Record<string, string | unde
       throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
     return n;
   };
+  const interval = env.STEPGATE_CHECKPOINT_INTERVAL_SECONDS;
+  if (interval !== undefined && interval !== '' && !/^\d{1,7}$/.test(interval)) {
+    throw new Error(`STEPGATE_CHECKPOINT_INTERVAL_SECONDS must be a whole number of seconds, got "${interval}"`);
+  }
   return {
     port: port('PORT', 3000),
     dynamoPort: port('STEPGATE_DYNAMODB_PORT', 8000),
     ...(env.STEPGATE_DATA_DIR ? { dataDir: env.STEPGATE_DATA_DIR } : {}),
+    anchorDir: localAnchorDir(env),
+    ...(interval ? { checkpointIntervalSeconds: Number(interval) } : {}),
     env,
   };
 }
@@ -67,6 +89,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const env = options.env ?? {};
   const now = options.now ?? Date.now;
   if (!(await portIsFree(options.port))) throw new PortInUseError(options.port, 'PORT');
+  const temporaryAnchorDir = options.anchorDir ? undefined : await mkdtemp(path.join(tmpdir(), 'stepgate-anchor-'));
+  const anchorDir = options.anchorDir ?? temporaryAnchorDir!;
   let ddb: DynamoDbLocalHandle | undefined;
   const endpoint =
     options.dynamoEndpoint ??
@@ -77,12 +101,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const dynamo = new DynamoDBClient(localClientConfig(endpoint));
   try {
     const tables = tableNamesFor(options.tablePrefix ?? 'stepgate-local');
+    if (!options.dataDir && !options.dynamoEndpoint) {
+      // The tables are in memory and start empty: checkpoints of a previous run anchor a trail that is gone.
+      await rm(localCheckpointDir(anchorDir, tables.audit), { recursive: true, force: true });
+    }
     await bootstrapTables(dynamo, tables);
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
-    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env };
+    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env, anchorDir };
     const wiring = await buildLocalHandlers(context);
+    wiring.checkpoints.start((options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS) * 1000);
     const verifier = (audience: string) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences: [audience], jwks: issuer.jwks(), now });
     const gateway = new HttpGateway({
@@ -122,8 +151,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await wiring.checkpoints.stop();
           dynamo.destroy();
           await ddb?.stop();
+          if (temporaryAnchorDir) await rm(temporaryAnchorDir, { recursive: true, force: true });
         })();
         return stopping;
       },
@@ -131,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   } catch (error) {
     dynamo.destroy();
     await ddb?.stop();
+    if (temporaryAnchorDir) await rm(temporaryAnchorDir, { recursive: true, force: true });
     throw error;
   }
 }

@@ -1,8 +1,12 @@
-/** Process-wide secrets: HMAC key of sign-in decision tokens, pepper of one-time-code hashes, audit pseudonym salt. */
+/**
+ * Process-wide secrets: HMAC key of sign-in decision tokens, pepper of one-time-code hashes, audit pseudonym salt,
+ * and the HMAC key that signs page cursors of the admin and audit APIs.
+ */
 export interface AppSecrets {
   readonly decisionTokenKey: Uint8Array;
   readonly otpPepper: string;
   readonly auditSalt: string;
+  readonly cursorKey: Uint8Array;
 }
 
 export interface AppSecretsSource {

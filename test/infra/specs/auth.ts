@@ -103,7 +103,7 @@ describe.each(['dev', 'prod'] as const)('Cognito step-up auth (%s)', (stage) => 
     });
     t.hasResourceProperties('Custom::StepgateAppSecretSeed', {
       SecretArn: { Ref: secret },
-      Keys: ['decisionTokenKey', 'otpPepper', 'auditSalt'],
+      Keys: ['decisionTokenKey', 'otpPepper', 'auditSalt', 'cursorKey'],
     });
   });
 });
