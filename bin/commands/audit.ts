@@ -21,7 +21,7 @@ import { FileCheckpointStore } from '../../lambdas/adapters/file-checkpoint-stor
 import { KmsCheckpointSigner } from '../../lambdas/adapters/kms-checkpoint-signer';
 import { S3CheckpointStore } from '../../lambdas/adapters/s3-checkpoint-store';
 import { composeCheckpoints, type CheckpointAnchoring } from '../../lambdas/composition/audit';
-import type { AuditCheckpoints } from '../../lambdas/handlers/audit-checkpoints';
+import { verifyTrail, type AuditCheckpoints } from '../../lambdas/handlers/audit-checkpoints';
 import { CheckpointTakenError } from '../../lambdas/ports/checkpoint';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
 
@@ -279,7 +279,8 @@ async function report(args: string[], conn: Connection): Promise<number> {
   await recordCliRead(conn, 'audit.report', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
   const events: AuditEvent[] = [];
   for await (const record of allRecords(reader, { from, to })) events.push(record.event);
-  const verification = await reader.verifyAll(Date.now());
+  const anchor = await anchoring(conn, false);
+  const verification = await verifyTrail(reader, anchor ? checkpointsOf(conn, reader, anchor) : undefined, Date.now());
   const summary = summarizeEvidence(
     { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     events,
