@@ -28,6 +28,12 @@ export const ENV = {
   secretsArn: 'SECRETS_ARN',
   /** Verified SES sender for one-time codes. */
   sesFromAddress: 'SES_FROM_ADDRESS',
+  /** S3 bucket (Object Lock, compliance mode) holding the audit trail's signed checkpoints. */
+  checkpointBucket: 'CHECKPOINT_BUCKET',
+  /** ARN of the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs checkpoints. */
+  checkpointKeyArn: 'CHECKPOINT_KEY_ARN',
+  /** Days each checkpoint object stays locked (at least the audit retention). */
+  checkpointRetentionDays: 'CHECKPOINT_RETENTION_DAYS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** `dev` | `prod`. */
@@ -39,9 +45,11 @@ export type EnvVarName = (typeof ENV)[keyof typeof ENV];
 /**
  * The JSON keys of the application secret. Each is 32 random bytes, base64url, generated in AWS at first deploy and
  * never rotated by the stack: rotating decisionTokenKey voids outstanding decision tokens, otpPepper voids pending
- * codes, and pseudonymKey changes every identifier pseudonym (profiles keyed by pseudonyms then look new).
+ * codes, pseudonymKey changes every identifier pseudonym (profiles keyed by pseudonyms then look new), and cursorKey
+ * (which signs page cursors of the admin and audit APIs) voids the cursors of listings in progress. A key added to
+ * this list is added to an existing secret on the next deploy; the keys already there are kept.
  */
-export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey'] as const;
+export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'] as const;
 export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
 
 /**
@@ -81,6 +89,7 @@ export type LambdaName =
   | 'decide'
   | 'admin'
   | 'audit'
+  | 'audit-checkpoint'
   | 'totp'
   | 'define-auth-challenge'
   | 'create-auth-challenge'
@@ -146,7 +155,7 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   admin: {
     entry: 'lambdas/wiring/admin.ts',
     description: 'Policy versions, approvals, simulate/shadow, per-user history and feedback labels.',
-    env: [...COMMON_ENV, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
     tables: {
       // Versions are immutable and the active pointer moves in a conditional transaction: no DeleteItem.
       policy: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
@@ -155,7 +164,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
       risk: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], indexes: ['byUser', 'byTime'] },
       audit: AUDIT_APPEND,
     },
-    readsSecret: false,
+    // cursorKey signs the page cursors of history, events, simulate and shadow reports.
+    readsSecret: true,
     // Simulate replays recorded events, which carry their resolved geo; set to true if the wiring imports the locator.
     geoip: false,
     memoryMb: 1024,
@@ -163,17 +173,39 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   audit: {
     entry: 'lambdas/wiring/audit.ts',
-    description: 'Audit export and chain verification for risk-auditors.',
-    env: [...COMMON_ENV, ENV.auditTable, ...API_IDENTITY_ENV],
+    description: 'Audit export and chain verification (against the latest signed checkpoint) for risk-auditors.',
+    env: [
+      ...COMMON_ENV,
+      ENV.secretsArn,
+      ENV.auditTable,
+      ENV.checkpointBucket,
+      ENV.checkpointKeyArn,
+      ENV.checkpointRetentionDays,
+      ...API_IDENTITY_ENV,
+    ],
     tables: {
       // Reading is by Query only (chains, registry, time or subject index); reads of personal data are audited too.
       audit: { actions: ['Query', 'PutItem'], indexes: ['byTime', 'bySubject'] },
     },
-    readsSecret: false,
+    // cursorKey signs export cursors. Checkpoints: s3:ListBucket/GetObject and kms:GetPublicKey (AuditAnchoring).
+    readsSecret: true,
     geoip: false,
     memoryMb: 1024,
     // HTTP APIs cut integrations at 30 s; verify pages through the chains within that.
     timeoutSeconds: 29,
+  },
+  'audit-checkpoint': {
+    entry: 'lambdas/wiring/audit-checkpoint.ts',
+    description: 'Scheduled: signs a checkpoint of every audit chain head (KMS) into the Object Lock bucket.',
+    env: [...COMMON_ENV, ENV.auditTable, ENV.checkpointBucket, ENV.checkpointKeyArn, ENV.checkpointRetentionDays],
+    tables: {
+      // Registry, heads and the records appended since the last checkpoint, by Query; it writes nothing here.
+      audit: { actions: ['Query'] },
+    },
+    readsSecret: false,
+    geoip: false,
+    memoryMb: 512,
+    timeoutSeconds: 300,
   },
   totp: {
     entry: 'lambdas/wiring/totp.ts',
@@ -235,6 +267,9 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     ...TRIGGER_DEFAULTS,
   },
 };
+
+/** Functions run on a schedule (EventBridge), not behind the API or Cognito. */
+export const SCHEDULED_LAMBDAS = ['audit-checkpoint'] as const satisfies readonly LambdaName[];
 
 /** The functions behind the HTTP API (FunctionName in lambdas/handlers/api-routes.ts) and the Cognito triggers. */
 export const API_LAMBDAS = ['decide', 'admin', 'audit', 'totp'] as const satisfies readonly (FunctionName &

@@ -44,6 +44,10 @@ export interface StageConfig {
   /** Optional SNS topic ARN that alarms notify. */
   readonly alarmTopicArn?: string;
   /** API throttling (default stage, all routes). */
+  /** Days each audit checkpoint is locked (Object Lock, compliance mode): at least the audit retention. */
+  readonly checkpointRetentionDays: number;
+  /** Minutes between audit checkpoints. */
+  readonly checkpointEveryMinutes: number;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
   /** Sender of one-time codes; must be verified in SES (identity below). */
@@ -98,6 +102,9 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}): S
           api5xxPer5Min: 25,
           triggerP99LatencyMs: 3500,
         },
+    // The policy's default audit retention (retention.auditDays); raise both together.
+    checkpointRetentionDays: 400,
+    checkpointEveryMinutes: 15,
     apiRateLimit: prod ? 500 : 50,
     apiBurstLimit: prod ? 1000 : 100,
     sesFromAddress: overrides.sesFromAddress ?? PLACEHOLDER_SES_FROM_ADDRESS,

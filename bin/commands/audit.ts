@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CliError, type Command } from '../cli';
 import { parseAuditRange, InvalidAuditQueryError, MAX_EXPORT_LIMIT } from '../../lambdas/core/audit/audit-query';
 import type { AuditEvent } from '../../lambdas/core/audit/audit-event';
@@ -11,11 +13,24 @@ import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit
 import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
+import { localAnchorDir, localAnchoring, localCheckpointDir } from '../../lambdas/local/local-checkpoints';
+import { anchorsOf, CheckpointInvalidError } from '../../lambdas/core/audit/checkpoint';
+import type { ChainBreak } from '../../lambdas/core/audit/hash-chain';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
+import { FileCheckpointStore } from '../../lambdas/adapters/file-checkpoint-store';
+import { KmsCheckpointSigner } from '../../lambdas/adapters/kms-checkpoint-signer';
+import { S3CheckpointStore } from '../../lambdas/adapters/s3-checkpoint-store';
+import { composeCheckpoints, type CheckpointAnchoring } from '../../lambdas/composition/audit';
+import { verifyTrail, type AuditCheckpoints } from '../../lambdas/handlers/audit-checkpoints';
+import { CheckpointTakenError } from '../../lambdas/ports/checkpoint';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
 import { localInfo, stackUrl, URL_HELP } from './stack';
 
 const USAGE = `usage:
-  stepgate audit verify [--json]                                   recompute every chain; exit 1 on any break
+  stepgate audit verify [--json] [--all-checkpoints]              recompute every chain against the latest signed
+                                                                   checkpoint; exit 1 on any break
+  stepgate audit checkpoint [--json]                               sign and store a checkpoint of every chain head;
+                                                                   exit 1 if a chain no longer extends the last one
   stepgate audit export --from <date> --to <date> [--subject <id>] [--out <file>]
                                                                    records as JSON lines (stdout by default)
   stepgate audit report --from <date> --to <date> [--html <file>]  SOC 2 evidence summary
@@ -28,18 +43,24 @@ environment (to read another table, e.g. in AWS):
                               region and credentials
   STEPGATE_TABLE_PREFIX       table name prefix (with STEPGATE_DYNAMODB_ENDPOINT; default stepgate-local); the
                               audit table is <prefix>-audit
-  STEPGATE_AUDIT_TABLE        audit table name, overriding the prefix`;
+  STEPGATE_AUDIT_TABLE        audit table name, overriding the prefix
+  STEPGATE_DATA_DIR           local runtime data folder (default .stepgate): local checkpoints and their key
+  STEPGATE_CHECKPOINT_BUCKET  with "aws": the checkpoint bucket (stack output CheckpointBucket)
+  STEPGATE_CHECKPOINT_KEY_ID  with "aws": the checkpoint signing key (stack output CheckpointKeyArn)
+--all-checkpoints checks every checkpoint's signature and link back to the first (default: the latest two).`;
 
-const SUBCOMMANDS = ['verify', 'export', 'report'] as const;
+const SUBCOMMANDS = ['verify', 'checkpoint', 'export', 'report'] as const;
 
 export interface AuditTableConnection {
   readonly client: DynamoDBClient;
   readonly table: string;
   readonly endpoint: string;
+  readonly env: NodeJS.ProcessEnv;
 }
 
 const OPTIONS = {
-  verify: { json: { type: 'boolean' } },
+  verify: { json: { type: 'boolean' }, 'all-checkpoints': { type: 'boolean' } },
+  checkpoint: { json: { type: 'boolean' } },
   export: { from: { type: 'string' }, to: { type: 'string' }, subject: { type: 'string' }, out: { type: 'string' } },
   report: { from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' } },
 } as const satisfies Record<(typeof SUBCOMMANDS)[number], NonNullable<ParseArgsConfig['options']>>;
@@ -63,7 +84,40 @@ export async function connectAuditTable(
   }
   table ||= tableNamesFor('stepgate-local').audit;
   const client = endpoint === 'aws' ? new DynamoDBClient({}) : new DynamoDBClient(localClientConfig(endpoint));
-  return { client, table, endpoint };
+  return { client, table, endpoint, env };
+}
+
+/**
+ * Where this trail's checkpoints are: S3 + KMS for "aws" (both named by the environment; absent means none), the
+ * local runtime's folder otherwise. `forWriting` creates the local key if there is none yet.
+ */
+async function anchoring(conn: AuditTableConnection, forWriting: boolean): Promise<CheckpointAnchoring | undefined> {
+  if (conn.endpoint === 'aws') {
+    const bucket = conn.env.STEPGATE_CHECKPOINT_BUCKET;
+    const keyId = conn.env.STEPGATE_CHECKPOINT_KEY_ID;
+    if (!bucket || !keyId) {
+      if (forWriting) {
+        throw new CliError('set STEPGATE_CHECKPOINT_BUCKET and STEPGATE_CHECKPOINT_KEY_ID (the stack outputs)', 2);
+      }
+      return undefined;
+    }
+    return {
+      store: new S3CheckpointStore(new S3Client({}), bucket, `${conn.table}/`),
+      signer: new KmsCheckpointSigner(new KMSClient({}), keyId),
+      retentionDays: Number(conn.env.STEPGATE_CHECKPOINT_RETENTION_DAYS || DEFAULT_AUDIT_RETENTION_DAYS),
+    };
+  }
+  const dir = localAnchorDir(conn.env);
+  if (!forWriting && !(await new FileCheckpointStore(localCheckpointDir(dir, conn.table)).latest())) return undefined;
+  return localAnchoring(dir, conn.table);
+}
+
+function checkpointsOf(
+  conn: AuditTableConnection,
+  reader: DynamoDbAuditReader,
+  anchor: CheckpointAnchoring,
+): AuditCheckpoints {
+  return composeCheckpoints({ tables: { audit: conn.table }, clock: Date.now, reader }, anchor);
 }
 
 /** Turns the two failures a person at the terminal can fix into one clear line each. */
@@ -138,10 +192,28 @@ async function verify(args: string[], conn: AuditTableConnection): Promise<numbe
   const values = parse(args, OPTIONS.verify);
   const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
   const now = Date.now();
+  const anchor = await anchoring(conn, false);
+  const checkpoints = anchor ? checkpointsOf(conn, reader, anchor) : undefined;
+  const {
+    latest,
+    location,
+    breaks: checkpointBreaks,
+  } = checkpoints
+    ? await checkpoints.latest(values['all-checkpoints'] ? Number.POSITIVE_INFINITY : 2)
+    : { latest: undefined, location: undefined, breaks: [] };
+  const anchors = latest ? anchorsOf(latest.checkpoint) : undefined;
+  if (!values.json) {
+    console.log(
+      latest
+        ? `anchor: checkpoint ${latest.checkpoint.seq} of ${latest.checkpoint.at} (${latest.checkpoint.chains.length} chains, ${latest.checkpoint.records} records) at ${location}`
+        : `anchor: none (no signed checkpoint${anchor ? ' that verifies' : ''} at ${anchor ? anchor.store.location : 'any configured store'}): a consistent rewrite of a chain's tail and head, or a chain deleted with its registry entry, would go unnoticed`,
+    );
+    for (const b of checkpointBreaks) console.log(`checkpoint ${b.seq}  bad_checkpoint (signature, format or link)`);
+  }
   let chains = 0;
   let records = 0;
-  const breaks = [];
-  for await (const chain of reader.verifyEach(now)) {
+  const breaks: ChainBreak[] = [...checkpointBreaks];
+  for await (const chain of reader.verifyEach(now, anchors)) {
     chains += 1;
     records += chain.records;
     breaks.push(...chain.breaks);
@@ -153,12 +225,48 @@ async function verify(args: string[], conn: AuditTableConnection): Promise<numbe
     }
   }
   const ok = breaks.length === 0;
-  if (values.json) console.log(JSON.stringify({ ok, chains, records, breaks }, null, 2));
+  const anchorSummary = latest
+    ? {
+        checkpoint: latest.checkpoint.seq,
+        at: latest.checkpoint.at,
+        chains: latest.checkpoint.chains.length,
+        records: latest.checkpoint.records,
+        location: location ?? '',
+      }
+    : null;
+  if (values.json) console.log(JSON.stringify({ ok, chains, records, breaks, anchor: anchorSummary }, null, 2));
   else
     console.log(
-      `audit trail ${ok ? 'VERIFIED' : 'BROKEN'}: ${chains} chains, ${records} records, ${breaks.length} breaks`,
+      `audit trail ${ok ? 'VERIFIED' : 'BROKEN'}: ${chains} chains, ${records} records, ${breaks.length} breaks` +
+        (latest ? `, against checkpoint ${latest.checkpoint.seq}` : ', unanchored'),
     );
   return ok ? 0 : 1;
+}
+
+async function checkpoint(args: string[], conn: AuditTableConnection): Promise<number> {
+  const values = parse(args, OPTIONS.checkpoint);
+  const reader = new DynamoDbAuditReader({ client: conn.client, tableName: conn.table });
+  const checkpoints = checkpointsOf(conn, reader, (await anchoring(conn, true))!);
+  let written;
+  try {
+    written = (await checkpoints.write(Date.now()))!;
+  } catch (error) {
+    if (error instanceof CheckpointTakenError) throw new CliError(`${error.message}; run it again`);
+    if (error instanceof CheckpointInvalidError) throw new CliError(error.message);
+    throw error;
+  }
+  if (values.json) console.log(JSON.stringify(written, null, 2));
+  else {
+    console.log(
+      `checkpoint ${written.seq} of ${written.at}: ${written.chains} chains, ${written.records} records, signed and stored in ${written.location}`,
+    );
+    if (written.flagged.length > 0) {
+      console.log(
+        `${written.flagged.length} chains no longer extend the previous checkpoint and keep its anchor: ${written.flagged.join(', ')} (run stepgate audit verify)`,
+      );
+    }
+  }
+  return written.flagged.length === 0 ? 0 : 1;
 }
 
 async function exportJsonLines(args: string[], conn: AuditTableConnection): Promise<number> {
@@ -196,7 +304,8 @@ async function report(args: string[], conn: AuditTableConnection): Promise<numbe
   await recordCliRead(conn, 'audit.report', { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
   const events: AuditEvent[] = [];
   for await (const record of allRecords(reader, { from, to })) events.push(record.event);
-  const verification = await reader.verifyAll(Date.now());
+  const anchor = await anchoring(conn, false);
+  const verification = await verifyTrail(reader, anchor ? checkpointsOf(conn, reader, anchor) : undefined, Date.now());
   const summary = summarizeEvidence(
     { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     events,
@@ -226,7 +335,7 @@ export const auditCommand: Command = {
   subcommands: SUBCOMMANDS,
   async run(args) {
     const [sub, ...rest] = args;
-    const run = { verify, export: exportJsonLines, report }[sub ?? ''];
+    const run = { verify, checkpoint, export: exportJsonLines, report }[sub ?? ''];
     if (!run) {
       if (sub === undefined) {
         console.log(USAGE);

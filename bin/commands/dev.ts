@@ -1,6 +1,7 @@
 import { CliError, type Command } from '../cli';
 import { runtimeOptionsFromEnv, startLocalRuntime } from '../../lambdas/local/runtime';
 import { JavaMissingError, PortInUseError } from '../../lambdas/local/dynamodb-local';
+import { localCheckpointDir } from '../../lambdas/local/local-checkpoints';
 
 const USAGE = `usage: stepgate dev          (what \`npm start\` runs)
 
@@ -43,6 +44,9 @@ export const devCommand: Command = {
     );
     console.log(`  outbox           ${url}/local/outbox?to=alice@example.com`);
     console.log(`  tables           ${context.tables.risk}, ${context.tables.audit}, ${context.tables.policy}`);
+    console.log(
+      `  audit anchor     ${localCheckpointDir(context.anchorDir, context.tables.audit)}   (signed checkpoints)`,
+    );
     console.log('stepgate ready');
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -1,7 +1,10 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppSecrets, AppSecretsSource } from '../ports/app-secrets';
 
-/** Reads the application secret (JSON `{ decisionTokenKey, otpPepper, pseudonymKey }`) once per Lambda instance. */
+/**
+ * Reads the application secret (JSON `{ decisionTokenKey, otpPepper, pseudonymKey, cursorKey }`) once per Lambda
+ * instance.
+ */
 export class SecretsManagerAppSecrets implements AppSecretsSource {
   private pending: Promise<AppSecrets> | undefined;
 
@@ -32,6 +35,7 @@ export class SecretsManagerAppSecrets implements AppSecretsSource {
       decisionTokenKey: Buffer.from(field('decisionTokenKey'), 'base64url'),
       otpPepper: field('otpPepper'),
       pseudonymKey: field('pseudonymKey'),
+      cursorKey: Buffer.from(field('cursorKey'), 'base64url'),
     };
   }
 }
@@ -45,6 +49,7 @@ export class EphemeralAppSecrets implements AppSecretsSource {
       decisionTokenKey: random(32),
       otpPepper: random(32).toString('base64url'),
       pseudonymKey: random(32).toString('base64url'),
+      cursorKey: random(32),
     };
   }
 

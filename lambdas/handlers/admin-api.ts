@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
 import { diffPolicies, type PolicyChange } from '../core/policy/policy-diff';
 import { parsePolicy, type Policy } from '../core/policy/policy-schema';
+import { SignedCursorCodec, type CursorCodec } from '../core/paging/signed-cursor';
 import { toReplayEventJson } from '../core/simulation/replay-event-json';
 import { ComparisonTally, Simulation, type SimulationReport } from '../core/simulation/simulation';
 import type { Clock } from '../ports/clock';
@@ -79,6 +80,11 @@ export interface AdminDependencies {
   readonly newId: () => string;
   /** In force while the table holds no policy (version 0), as in the decide path. */
   readonly fallbackPolicy: PolicyRecord;
+  /**
+   * Signs the cursors of chunked reads (the same codec the store signs its own with). Every instance serving one
+   * API must share its key; the default, a random key per instance, suits a single process.
+   */
+  readonly cursors?: CursorCodec;
   /** Events replayed per simulate/report call before it answers with a cursor (default 20,000). */
   readonly replayChunkEvents?: number;
   /** Wall-clock budget per simulate/report call in ms (default 20,000; the HTTP API cuts at 30 s). */
@@ -193,20 +199,30 @@ function windowOf(fromText: string | undefined, toText: string | undefined, now:
  * Cursors of chunked reads (simulate, shadow report, export) carry their window, so that continuing is "send the
  * cursor back" and a default window ("the last 7 days") cannot drift between calls.
  */
-function wrapCursor(window: TimeWindow, inner: string | undefined): string | undefined {
+const CHUNK_CURSOR = 'admin.chunk';
+
+async function wrapCursor(
+  cursors: CursorCodec,
+  window: TimeWindow,
+  inner: string | undefined,
+): Promise<string | undefined> {
   if (inner === undefined) return undefined;
-  return Buffer.from(JSON.stringify({ f: window.from, t: window.to, c: inner })).toString('base64url');
+  return cursors.seal(CHUNK_CURSOR, { f: window.from, t: window.to, c: inner });
 }
 
-function unwrapCursor(cursor: string | undefined): { window: TimeWindow; inner: string } | undefined {
+async function unwrapCursor(
+  cursors: CursorCodec,
+  cursor: string | undefined,
+): Promise<{ window: TimeWindow; inner: string } | undefined> {
   if (cursor === undefined) return undefined;
   let parsed: { f?: unknown; t?: unknown; c?: unknown } = {};
   try {
-    parsed = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof parsed | null) ?? {};
-  } catch {
+    parsed = ((await cursors.open(CHUNK_CURSOR, cursor)) as typeof parsed | null) ?? {};
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
     // reported below
   }
-  const { f, t, c } = parsed;
+  const { f, t, c } = parsed ?? {};
   if (
     typeof f !== 'number' ||
     typeof t !== 'number' ||
@@ -297,6 +313,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
   const budgetMs = deps.replayBudgetMs ?? 20_000;
   const elapsed = deps.elapsed ?? (() => performance.now());
   const nowIso = () => new Date(deps.clock()).toISOString();
+  const cursors = deps.cursors ?? new SignedCursorCodec(randomBytes(32));
 
   async function active(): Promise<PolicyRecord> {
     return (await deps.policies.getActive()) ?? deps.fallbackPolicy;
@@ -614,16 +631,16 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     return { ...(next ? { cursor: next } : {}), position, processed };
   }
 
-  function chunkAnswer(
+  async function chunkAnswer(
     report: SimulationReport,
     window: TimeWindow,
     chunk: { cursor?: string; position: number },
     run?: ShadowRunView,
-  ): HttpResult {
+  ): Promise<HttpResult> {
     return json(200, {
       ...(run ? { run } : {}),
       complete: chunk.cursor === undefined,
-      ...(chunk.cursor ? { cursor: wrapCursor(window, chunk.cursor) } : {}),
+      ...(chunk.cursor ? { cursor: await wrapCursor(cursors, window, chunk.cursor) } : {}),
       progress: {
         from: new Date(window.from).toISOString(),
         to: new Date(window.to).toISOString(),
@@ -660,7 +677,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           if (!stored) throw new InvalidRequestError(`baseline: no version ${body.baseline}`, 'baseline');
           baseline = stored.policy;
         }
-        const continued = unwrapCursor(body.cursor);
+        const continued = await unwrapCursor(cursors, body.cursor);
         const window = continued?.window ?? windowOf(body.from, body.to, deps.clock());
         const simulation = new Simulation(candidate, {
           ...(baseline ? { baseline } : {}),
@@ -782,7 +799,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
       if (!run) throw new NotFoundError(runId ? 'no such shadow run' : 'no shadow run was ever started');
       const end = run.stoppedAt ? Date.parse(run.stoppedAt) : deps.clock();
       // Decisions are indexed by their own time, which a client may date up to 24 h back or 5 min ahead.
-      const continued = unwrapCursor(query(event, 'cursor'));
+      const continued = await unwrapCursor(cursors, query(event, 'cursor'));
       const window: TimeWindow = continued?.window ?? {
         from: Date.parse(run.startedAt) - EVENT_BACKDATE_MS,
         to: end + EVENT_FORWARD_MS + (POLICY_PROPAGATION_SECONDS + 1) * 1000,
@@ -832,7 +849,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     'GET /v1/admin/events',
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      const continued = unwrapCursor(query(event, 'cursor'));
+      const continued = await unwrapCursor(cursors, query(event, 'cursor'));
       const window = continued?.window ?? windowOf(query(event, 'from'), query(event, 'to'), deps.clock());
       const limit = intParam(event, 'limit', 1, 1000, 500)!;
       const cursor = continued?.inner;
@@ -848,7 +865,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
       });
       return json(200, {
         events: page.items.map(toReplayEventJson),
-        ...(page.cursor ? { cursor: wrapCursor(window, page.cursor) } : {}),
+        ...(page.cursor ? { cursor: await wrapCursor(cursors, window, page.cursor) } : {}),
         progress: {
           from: new Date(window.from).toISOString(),
           to: new Date(window.to).toISOString(),

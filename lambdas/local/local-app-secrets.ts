@@ -5,7 +5,7 @@ import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import type { AppSecrets, AppSecretsSource } from '../ports/app-secrets';
 
 /** The keys of the local application secret, as in the deployed Secrets Manager secret. */
-const KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey'] as const;
+const KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'] as const;
 export const LOCAL_SECRETS_FILE = 'stepgate-app-secrets.json';
 
 /**
@@ -39,6 +39,7 @@ export function localAppSecrets(dataDir: string | undefined): AppSecretsSource {
     decisionTokenKey: Buffer.from(text('decisionTokenKey'), 'base64url'),
     otpPepper: text('otpPepper'),
     pseudonymKey: text('pseudonymKey'),
+    cursorKey: Buffer.from(text('cursorKey'), 'base64url'),
   };
   return { get: () => Promise.resolve(secrets) };
 }

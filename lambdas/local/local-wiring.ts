@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import { composeDecide } from '../composition/decide';
@@ -9,6 +11,7 @@ import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import type { FunctionName } from '../handlers/api-routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';
+import { LocalCheckpointWriter, localAnchoring } from './local-checkpoints';
 import type { LocalContext } from './runtime';
 
 /** A non-Lambda endpoint of the local runtime (local Cognito, outbox): returns false when the path is not its own. */
@@ -19,6 +22,8 @@ export interface LocalService {
 export interface LocalWiring {
   readonly handlers: Partial<Record<FunctionName, HttpLambda>>;
   readonly services: LocalService[];
+  /** Writes the audit trail's signed checkpoints (timer and on demand). */
+  readonly checkpoints: LocalCheckpointWriter;
 }
 
 /** The local counterpart of lambdas/wiring/*: the same compositions, with local clients and adapters. */
@@ -51,6 +56,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
+    secrets: ctx.secrets,
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,
@@ -58,13 +64,23 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       writer: 'local-admin',
     }),
   });
+  const audit = composeAudit({
+    dynamo: ctx.dynamo,
+    tables: ctx.tables,
+    clock: ctx.now,
+    writer: 'local-audit',
+    secrets: ctx.secrets,
+    anchoring: await localAnchoring(ctx.anchorDir, ctx.tables.audit),
+  });
+  const checkpoints = new LocalCheckpointWriter(audit.checkpoints!, ctx.now);
   return {
     handlers: {
       decide: decide.handler,
       admin: admin.handler,
       totp: cognito.totpHandler,
-      audit: composeAudit({ dynamo: ctx.dynamo, tables: ctx.tables, clock: ctx.now, writer: 'local-audit' }).handler,
+      audit: audit.handler,
     },
-    services: [...cognito.services],
+    services: [...cognito.services, checkpoints],
+    checkpoints,
   };
 }

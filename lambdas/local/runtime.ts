@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { API_ROUTES } from '../handlers/api-routes';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
@@ -20,6 +23,10 @@ import { buildOpenApiDocument } from '../handlers/openapi/openapi-document';
 import { LOCAL_INFO_PATH, localInfo } from './local-info';
 import { localAppSecrets } from './local-app-secrets';
 import type { AppSecretsSource } from '../ports/app-secrets';
+import { localAnchorDir, localCheckpointDir } from './local-checkpoints';
+
+/** How often the local runtime checkpoints the audit trail (when a chain moved), unless configured. */
+const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -30,6 +37,13 @@ export interface LocalRuntimeOptions {
   readonly tablePrefix?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
+  /**
+   * Where the local checkpoint key and checkpoint files live. Default: a temporary folder removed on stop (tests);
+   * `npm start` uses STEPGATE_DATA_DIR or `.stepgate/`.
+   */
+  readonly anchorDir?: string;
+  /** Seconds between automatic checkpoints (0: only on demand). */
+  readonly checkpointIntervalSeconds?: number;
 }
 
 /** Everything the local wiring needs to build the real handlers with local adapters. */
@@ -45,6 +59,8 @@ export interface LocalContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The application secret: per process, or kept in the data directory when the data is (local-app-secrets.ts). */
   readonly secrets: AppSecretsSource;
+  /** The local checkpoint key and checkpoint files (see local-checkpoints.ts). */
+  readonly anchorDir: string;
 }
 
 export interface LocalRuntime {
@@ -63,10 +79,16 @@ export function runtimeOptionsFromEnv(env: Readonly<Record<string, string | unde
       throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
     return n;
   };
+  const interval = env.STEPGATE_CHECKPOINT_INTERVAL_SECONDS;
+  if (interval !== undefined && interval !== '' && !/^\d{1,7}$/.test(interval)) {
+    throw new Error(`STEPGATE_CHECKPOINT_INTERVAL_SECONDS must be a whole number of seconds, got "${interval}"`);
+  }
   return {
     port: port('PORT', 3000),
     dynamoPort: port('STEPGATE_DYNAMODB_PORT', 8000),
     ...(env.STEPGATE_DATA_DIR ? { dataDir: env.STEPGATE_DATA_DIR } : {}),
+    anchorDir: localAnchorDir(env),
+    ...(interval ? { checkpointIntervalSeconds: Number(interval) } : {}),
     env,
   };
 }
@@ -75,6 +97,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const env = options.env ?? {};
   const now = options.now ?? Date.now;
   if (!(await portIsFree(options.port))) throw new PortInUseError(options.port, 'PORT');
+  const temporaryAnchorDir = options.anchorDir ? undefined : await mkdtemp(path.join(tmpdir(), 'stepgate-anchor-'));
+  const anchorDir = options.anchorDir ?? temporaryAnchorDir!;
   let ddb: DynamoDbLocalHandle | undefined;
   const endpoint =
     options.dynamoEndpoint ??
@@ -85,6 +109,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const dynamo = new DynamoDBClient(localClientConfig(endpoint));
   try {
     const tables = tableNamesFor(options.tablePrefix ?? 'stepgate-local');
+    if (!options.dataDir && !options.dynamoEndpoint) {
+      // The tables are in memory and start empty: checkpoints of a previous run anchor a trail that is gone.
+      await rm(localCheckpointDir(anchorDir, tables.audit), { recursive: true, force: true });
+    }
     await bootstrapTables(dynamo, tables);
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
@@ -100,8 +128,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       now,
       env,
       secrets,
+      anchorDir,
     };
     const wiring = await buildLocalHandlers(context);
+    wiring.checkpoints.start((options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS) * 1000);
     const verifier = (...audiences: string[]) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences, jwks: issuer.jwks(), now });
     const gateway = new HttpGateway({
@@ -151,8 +181,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await wiring.checkpoints.stop();
           dynamo.destroy();
           await ddb?.stop();
+          if (temporaryAnchorDir) await rm(temporaryAnchorDir, { recursive: true, force: true });
         })();
         return stopping;
       },
@@ -160,6 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   } catch (error) {
     dynamo.destroy();
     await ddb?.stop();
+    if (temporaryAnchorDir) await rm(temporaryAnchorDir, { recursive: true, force: true });
     throw error;
   }
 }

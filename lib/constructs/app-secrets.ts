@@ -21,7 +21,7 @@ export interface AppSecretsProps {
 }
 
 /**
- * The application secret (SECRETS_ARN): JSON `{ decisionTokenKey, otpPepper, pseudonymKey }`, every value random and
+ * The application secret (SECRETS_ARN): JSON `{ decisionTokenKey, otpPepper, pseudonymKey, cursorKey }`, every value random and
  * generated in AWS (never in the template), by a one-shot custom resource that only adds missing keys.
  */
 export class AppSecrets extends Construct {

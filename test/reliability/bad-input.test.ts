@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
@@ -593,6 +594,36 @@ describe('bad input through the local runtime', () => {
   });
 
   // The local Cognito emulator speaks Cognito's JSON protocol on the same port; its errors are `{"__type","message"}`.
+  it('answers undecodable Basic client credentials at the token endpoint with 400 invalid_request', async () => {
+    const post = (credentials: string) =>
+      send(`${runtime.url}/oauth2/token`, {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+    for (const credentials of [
+      'local-app:%E0%A4%A',
+      '%E0%A4%A:local-app-secret',
+      'local-app:%',
+      'local-app:%ZZ',
+      'no-colon-at-all',
+    ]) {
+      const answer = await post(credentials);
+      expect({ credentials, status: answer.status, error: answer.body?.error }).toEqual({
+        credentials,
+        status: 400,
+        error: 'invalid_request',
+      });
+      expect(answer.body.error_description).toMatch(/Basic credentials/);
+      expectNothingInternal(answer);
+    }
+    // Decodable but wrong is a failed authentication, as before; right still gets a token.
+    expect(await post('local-app:wrong-secret')).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+    expect((await post('local-app:local-app-secret')).status).toBe(200);
+  });
+
   describe('Cognito wire protocol (local emulator)', () => {
     const cognito = (operation: string, body: string | undefined) =>
       send(`${runtime.url}/`, {
@@ -742,6 +773,81 @@ describe('bad input through the local runtime', () => {
       expect(covered.length).toBeGreaterThan(0);
       console.info(`hostile bodies sent to: ${covered.map((r) => `${r.method} ${r.path}`).join(', ')}`);
       expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNamesBefore);
+    });
+
+    it('answers a forged or altered audit export cursor with 400 naming cursor, and writes nothing', async () => {
+      const token = await staffToken();
+      const get = (path: string) =>
+        send(`${runtime.url}${path}`, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+      const day = new Date(CLOCK).toISOString().slice(0, 10);
+      // A real second page exists (the decisions made above), so the route pages at all.
+      const first = await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1`);
+      expect(first.status).toBe(200);
+      const genuine = first.headers.get('x-next-cursor')!;
+      expect(genuine).toMatch(/^[A-Za-z0-9_-]+$/);
+      // What a client could build without the server's key: the cursor's state with another start key, in the
+      // plain base64url JSON a cursor used to be. `q` is the query's fingerprint, computed as the reader does.
+      const fromMs = Date.parse(`${day}T00:00:00.000Z`);
+      const fingerprint = (subject = '') =>
+        createHash('sha256')
+          .update(`${fromMs}|${fromMs + 86_400_000}|${subject}`)
+          .digest('base64url')
+          .slice(0, 16);
+      const plain = (state: unknown) => Buffer.from(JSON.stringify(state)).toString('base64url');
+      const keys: unknown[] = [
+        {},
+        { pk: { S: 'x' } },
+        { pk: { N: '1' }, sk: { S: 'SEQ#000000000001' } },
+        {
+          pk: { S: 'CHAIN#x' },
+          sk: { S: 'SEQ#000000000001' },
+          gsi1pk: { S: 'DAY#2020-01-01' },
+          gsi1sk: { S: '2020-01-01T00:00:00.000Z#x#000000000001' },
+        },
+      ];
+      const forged = [
+        ...keys.map((k) => ['', plain({ v: 1, q: fingerprint(), d: day, k })] as const),
+        ...keys.map((k) => ['fuzz@example.com', plain({ v: 1, q: fingerprint('fuzz@example.com'), k })] as const),
+        ['', `${genuine.slice(0, 8)}${genuine[8] === 'A' ? 'B' : 'A'}${genuine.slice(9)}`] as const,
+        ['', genuine.slice(0, -1)] as const,
+      ];
+      await expectNoWrites(async () => {
+        for (const [subject, cursor] of forged) {
+          const query = new URLSearchParams({ from: day, to: day, cursor, ...(subject ? { subject } : {}) });
+          const answer = await get(`/v1/admin/audit?${query.toString()}`);
+          expect({ cursor: cursor.slice(0, 60), status: answer.status }).toEqual({
+            cursor: cursor.slice(0, 60),
+            status: 400,
+          });
+          expectClientError(answer, { status: 400, field: 'cursor' });
+        }
+      });
+      const next = await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1&cursor=${genuine}`);
+      expect(next.status).toBe(200);
+    });
+
+    it('signs every paged admin route with one codec: a cursor opens only in the listing that made it', async () => {
+      const token = await staffToken();
+      const get = (path: string) =>
+        send(`${runtime.url}${path}`, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+      const day = new Date(CLOCK).toISOString().slice(0, 10);
+      const user = encodeURIComponent('fuzz@example.com');
+      const userPage = await get(`/v1/admin/users/${user}/events?limit=1`);
+      expect(userPage.status).toBe(200);
+      const userCursor = userPage.body.cursor as string;
+      const auditCursor = (await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1`)).headers.get('x-next-cursor')!;
+      expect(userCursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      await expectNoWrites(async () => {
+        for (const path of [
+          `/v1/admin/users/${user}/events?cursor=${auditCursor}`,
+          `/v1/admin/users/${encodeURIComponent('other@example.com')}/events?cursor=${userCursor}`,
+          `/v1/admin/events?cursor=${userCursor}`,
+          `/v1/admin/audit?from=${day}&cursor=${userCursor}`,
+        ]) {
+          expectClientError(await get(path), { status: 400, field: 'cursor' });
+        }
+      });
+      expect((await get(`/v1/admin/users/${user}/events?limit=1&cursor=${userCursor}`)).status).toBe(200);
     });
 
     it('answers hostile path parameters and query strings on GET routes without a 5xx', async () => {

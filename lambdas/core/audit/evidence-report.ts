@@ -34,6 +34,8 @@ export interface EvidenceSummary {
     readonly records: number;
     readonly breaks: number;
     readonly byKind: Readonly<Partial<Record<ChainBreakKind, number>>>;
+    /** `checkpoint N of <time>`, or `none`. */
+    readonly anchor: string;
   };
 }
 
@@ -55,6 +57,8 @@ export interface VerificationInput {
   readonly chains: number;
   readonly records: number;
   readonly breaks: readonly ChainBreak[];
+  /** The checkpoint verified against; null or absent: none (the trail was checked only against itself). */
+  readonly anchor?: { readonly checkpoint: number; readonly at: string } | null;
 }
 
 /** Step-up verification outcomes that mean the user proved it; every other outcome counts as failed. */
@@ -154,6 +158,9 @@ export function summarizeEvidence(
       records: verification.records,
       breaks: verification.breaks.length,
       byKind,
+      anchor: verification.anchor
+        ? `checkpoint ${verification.anchor.checkpoint} of ${verification.anchor.at}`
+        : 'none',
     },
   };
 }
@@ -180,7 +187,7 @@ function sections(s: EvidenceSummary): Section[] {
   return [
     {
       title: `Audit trail verification`,
-      headers: ['status', 'chains', 'records', 'breaks', 'by kind'],
+      headers: ['status', 'chains', 'records', 'breaks', 'by kind', 'signed anchor'],
       rows: [
         [
           v.ok ? 'VERIFIED' : 'BROKEN',
@@ -190,6 +197,7 @@ function sections(s: EvidenceSummary): Section[] {
           Object.entries(v.byKind)
             .map(([k, n]) => `${k}=${n}`)
             .join(' ') || '-',
+          v.anchor,
         ],
       ],
     },

@@ -120,7 +120,7 @@ describe.each(['dev', 'prod'] as const)('Cognito step-up auth (%s)', (stage) => 
     });
     t.hasResourceProperties('Custom::StepgateAppSecretSeed', {
       SecretArn: { Ref: secret },
-      Keys: ['decisionTokenKey', 'otpPepper', 'pseudonymKey'],
+      Keys: ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'],
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_ENTRIES, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
+import { LAMBDA_ENTRIES, SCHEDULED_LAMBDAS, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
 import type { StepgateFunction } from '../../../lib/constructs/stepgate-function';
 import {
   actionsOf,
@@ -17,10 +17,11 @@ const fns: Record<LambdaName, StepgateFunction> = {
   admin: s.stateless.admin.admin,
   audit: s.stateless.admin.audit,
   totp: s.stateless.stepUp.totp,
+  'audit-checkpoint': s.stateful.anchoring.writer,
   ...s.stateful.auth.triggers,
 };
 const templateOf = (name: LambdaName): Template =>
-  (TRIGGER_LAMBDAS as readonly string[]).includes(name) ? s.statefulTemplate : s.statelessTemplate;
+  [...TRIGGER_LAMBDAS, ...SCHEDULED_LAMBDAS].includes(name as never) ? s.statefulTemplate : s.statelessTemplate;
 const labels = {
   [logicalId(s.stateful.tables.risk)]: 'risk',
   [logicalId(s.stateful.tables.audit)]: 'audit',
@@ -127,8 +128,10 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
       );
       expect(a.secret).toEqual(spec.readsSecret ? ['secretsmanager:GetSecretValue'] : undefined);
     }
-    expect(access('admin').secret).toBeUndefined();
-    expect(access('audit').secret).toBeUndefined();
+    // Admin and audit read it for cursorKey (signed page cursors); the checkpoint writer needs no secret.
+    expect(access('admin').secret).toEqual(['secretsmanager:GetSecretValue']);
+    expect(access('audit').secret).toEqual(['secretsmanager:GetSecretValue']);
+    expect(access('audit-checkpoint').secret).toBeUndefined();
   });
 
   it('lets functions use the table key only through DynamoDB', () => {

@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '../../../lambdas/handlers/api-routes';
-import { API_LAMBDAS, ENV, LAMBDA_ENTRIES, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
+import {
+  API_LAMBDAS,
+  ENV,
+  LAMBDA_ENTRIES,
+  SCHEDULED_LAMBDAS,
+  TRIGGER_LAMBDAS,
+  type LambdaName,
+} from '../../../lib/lambda-entries';
 import type { StepgateFunction } from '../../../lib/constructs/stepgate-function';
 import { CONFIGURED, logicalId, REPO_ROOT, synthStage, type Synthesized } from '../support/synth';
 
@@ -22,6 +29,7 @@ function functionsOf(s: Synthesized): Record<LambdaName, StepgateFunction> {
     admin: s.stateless.admin.admin,
     audit: s.stateless.admin.audit,
     totp: s.stateless.stepUp.totp,
+    'audit-checkpoint': s.stateful.anchoring.writer,
     ...s.stateful.auth.triggers,
   };
 }
@@ -57,7 +65,7 @@ describe('Lambda functions', () => {
     const s = synthStage(stage);
     const all = functionsOf(s);
     const templateOf = (name: LambdaName) =>
-      (TRIGGER_LAMBDAS as readonly string[]).includes(name) ? s.statefulTemplate : s.statelessTemplate;
+      [...TRIGGER_LAMBDAS, ...SCHEDULED_LAMBDAS].includes(name as never) ? s.statefulTemplate : s.statelessTemplate;
 
     it('runs every function (the secret seeder too) on nodejs24.x, arm64, with X-Ray and JSON logs', () => {
       for (const template of [s.statefulTemplate, s.statelessTemplate]) {

@@ -83,7 +83,16 @@ describe('evidence report', () => {
       records: 13,
       breaks: 3,
       byKind: { edited: 1, deleted: 2 },
+      anchor: 'none',
     });
+    const anchored = summarizeEvidence({ from: '2025-03-01T00:00:00.000Z', to: '2025-04-01T00:00:00.000Z' }, events, {
+      ok: true,
+      chains: 2,
+      records: 13,
+      breaks: [],
+      anchor: { checkpoint: 12, at: '2026-11-30T23:45:00.000Z' },
+    });
+    expect(anchored.verification.anchor).toBe('checkpoint 12 of 2026-11-30T23:45:00.000Z');
   });
 
   it('renders a plain-text table', () => {
