@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import { composeDecide } from '../composition/decide';
