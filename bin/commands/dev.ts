@@ -1,13 +1,14 @@
 import type { Command } from '../cli';
 import { runtimeOptionsFromEnv, startLocalRuntime } from '../../lambdas/local/runtime';
 import { JavaMissingError, PortInUseError } from '../../lambdas/local/dynamodb-local';
+import { describeNetworkData } from '../../lambdas/local/local-network-data';
 
 export const devCommand: Command = {
   summary: 'run stepgate locally: DynamoDB Local, tables, seeds, HTTP API and local Cognito on 127.0.0.1:$PORT',
   async run() {
     let runtime;
     try {
-      runtime = await startLocalRuntime(runtimeOptionsFromEnv(process.env));
+      runtime = await startLocalRuntime({ ...runtimeOptionsFromEnv(process.env), log: (line) => console.log(line) });
     } catch (error) {
       if (error instanceof JavaMissingError || error instanceof PortInUseError) {
         console.error(error.message);
@@ -24,6 +25,7 @@ export const devCommand: Command = {
     console.log(`  Cognito (local)  ${url}/   (AWS SDK endpoint)`);
     console.log(`  outbox           ${url}/local/outbox?to=alice@example.com`);
     console.log(`  tables           ${context.tables.risk}, ${context.tables.audit}, ${context.tables.policy}`);
+    console.log(`  network data     ${describeNetworkData(context.network)}`);
     console.log('stepgate ready');
     await new Promise<void>((resolve) => {
       const stop = () => {

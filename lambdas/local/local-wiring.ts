@@ -39,6 +39,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     clock: ctx.now,
     signDecisionToken: cognito.signDecisionToken,
     shadow: new CachedShadowScorer(),
+    ...(ctx.network.locator ? { network: ctx.network.locator } : {}),
     auditLog: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,

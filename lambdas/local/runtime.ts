@@ -16,6 +16,8 @@ import { localIdentities, type LocalIdentities } from './local-identities';
 import { LocalIssuer } from './local-issuer';
 import { handleTokenRequest } from './token-endpoint';
 import { buildLocalHandlers, type LocalService } from './local-wiring';
+import { localNetworkData } from './local-network-data';
+import type { NetworkDataStatus } from '../composition/network-data';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -26,6 +28,8 @@ export interface LocalRuntimeOptions {
   readonly tablePrefix?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
+  /** Progress of one-time work (building the ASN table on first use). */
+  readonly log?: (line: string) => void;
 }
 
 /** Everything the local wiring needs to build the real handlers with local adapters. */
@@ -37,6 +41,8 @@ export interface LocalContext {
   readonly baseUrl: string;
   readonly now: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The ASN table decisions are scored with (STEPGATE_NETWORK_DATA, default: built from the installed package). */
+  readonly network: NetworkDataStatus;
 }
 
 export interface LocalRuntime {
@@ -81,7 +87,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
-    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env };
+    const network = localNetworkData(env, now(), options.log);
+    const context: LocalContext = { dynamo, tables, issuer, identities, baseUrl, now, env, network };
     const wiring = await buildLocalHandlers(context);
     const verifier = (audience: string) =>
       new JoseTokenVerifier({ issuer: issuer.issuer, audiences: [audience], jwks: issuer.jwks(), now });
