@@ -32,6 +32,7 @@ const COMMANDS: Record<string, readonly [module: string, exportName: string]> = 
   shadow: ['./commands/shadow', 'shadowCommand'],
   events: ['./commands/events', 'eventsCommand'],
   feedback: ['./commands/feedback', 'feedbackCommand'],
+  network: ['./commands/network', 'networkCommand'],
 };
 
 function load(name: string): Command {
