@@ -57,7 +57,10 @@ export class StatelessStack extends Stack {
       logRetention: c.logRetention,
       logRemovalPolicy: c.removalPolicy,
     };
-    this.decision = new DecisionApi(this, 'Decision', common);
+    this.decision = new DecisionApi(this, 'Decision', {
+      ...common,
+      ...(c.networkData ? { networkData: c.networkData } : {}),
+    });
     this.admin = new AdminApi(this, 'Admin', common);
     this.stepUp = new StepUpApi(this, 'StepUp', common);
 

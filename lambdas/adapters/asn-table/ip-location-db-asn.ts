@@ -18,6 +18,8 @@ import { openRangeFile, type RangeFile } from './asn-range-files';
  */
 export const BUNDLED_PACKAGE = '@ip-location-db/asn';
 const FILES = ['asn-ipv4.csv', 'asn-ipv6.csv'] as const;
+/** The package's licence and attribution files, shipped beside every copy of the table built from it. */
+export const BUNDLED_LICENCE_FILES = ['ROUTEVIEWS-LICENSE', 'NRO_LICENSE', 'DBIP-LICENSE', 'MODIFICATIONS'] as const;
 
 export interface BundledPackage {
   readonly dir: string;
