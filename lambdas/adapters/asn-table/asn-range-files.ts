@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type * as Maxmind from 'maxmind';
 import type { AsnResponse, Reader as MmdbReader } from 'maxmind';
 import { formatIp, parseIp } from '../../core/net/ip';
-import { NetworkDataError, type AsnRange } from './asn-table-builder';
+import { NetworkDataError, whereOf, type AsnRange } from './asn-table-builder';
 
 /**
  * Readers for the IP-to-ASN files operators can rebuild the table from:
@@ -45,13 +45,15 @@ export function openRangeFile(path: string): RangeFile {
   throw new NetworkDataError(`${name}: unknown format; expected .csv (ip-location-db), .tsv (iptoasn) or .mmdb`);
 }
 
-function addressValue(text: string, what: string, where: string): { version: 4 | 6; value: bigint } {
+type Where = Pick<AsnRange, 'source' | 'line'>;
+
+function addressValue(text: string, what: string, where: Where): { version: 4 | 6; value: bigint } {
   const addr = parseIp(text.trim());
   if (!addr) {
     const numeric = /^\d+$/.test(text.trim())
       ? ' (numeric files such as asn-ipv4-num.csv are not read: use the textual asn-ipv4.csv beside it)'
       : '';
-    throw new NetworkDataError(`${where}: ${what} "${text}" is not an IP address${numeric}`);
+    throw new NetworkDataError(`${whereOf(where)}: ${what} "${text}" is not an IP address${numeric}`);
   }
   let value = 0n;
   if (addr.version === 4) {
@@ -63,11 +65,22 @@ function addressValue(text: string, what: string, where: string): { version: 4 |
   return { version: addr.version, value };
 }
 
-/** `15169` or `AS15169`; 0 (iptoasn's "not routed") is returned as 0 for the caller to skip. */
-function asNumber(text: string, where: string): number {
-  const digits = text.trim().replace(/^AS/i, '');
-  if (!/^\d{1,10}$/.test(digits)) throw new NetworkDataError(`${where}: AS number "${text}" is not a number`);
-  return Number(digits);
+/** `15169` or `AS15169` (spaces around allowed); 0, iptoasn's "not routed", is returned for the caller to skip. */
+function asNumber(text: string, where: Where): number {
+  let i = 0;
+  let end = text.length;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  while (end > i && text.charCodeAt(end - 1) === 32) end--;
+  // "AS" or "as" prefix: the letters with the ASCII case bit set are 'a' (97) and 's' (115).
+  if (end - i > 2 && (text.charCodeAt(i) | 32) === 97 && (text.charCodeAt(i + 1) | 32) === 115) i += 2;
+  let n = 0;
+  for (let k = i; k < end; k++) {
+    const digit = text.charCodeAt(k) - 48;
+    if (digit < 0 || digit > 9 || k - i >= 10) break;
+    n = n * 10 + digit;
+    if (k === end - 1) return n;
+  }
+  throw new NetworkDataError(`${whereOf(where)}: AS number "${text}" is not a number`);
 }
 
 /** A first line of column names (some exports have one), never a malformed data line. */
@@ -80,26 +93,22 @@ function* fieldRanges(
   orgField: number,
 ): Generator<AsnRange> {
   for (const { fields, line } of records) {
-    const where = `${name}:${line}`;
     if (isHeader(fields, line)) continue;
+    const where = { source: name, line };
     if (fields.length < 3) {
       throw new NetworkDataError(
-        `${where}: expected start, end, AS number[, organisation]; got ${fields.length} field(s)`,
+        `${whereOf(where)}: expected start, end, AS number[, organisation]; got ${fields.length} field(s)`,
       );
     }
     const start = addressValue(fields[0] ?? '', 'start', where);
     const end = addressValue(fields[1] ?? '', 'end', where);
-    if (start.version !== end.version) throw new NetworkDataError(`${where}: start and end are different IP versions`);
+    if (start.version !== end.version) {
+      throw new NetworkDataError(`${whereOf(where)}: start and end are different IP versions`);
+    }
     const asn = asNumber(fields[2] ?? '', where);
     if (asn === 0) continue;
-    yield {
-      version: start.version,
-      start: start.value,
-      end: end.value,
-      asn,
-      org: (fields[orgField] ?? '').trim(),
-      where,
-    };
+    const org = (fields[orgField] ?? '').trim();
+    yield { version: start.version, start: start.value, end: end.value, asn, org, source: name, line };
   }
 }
 
@@ -237,16 +246,16 @@ function* walk(
     const blockEnd = (at & ~(size - 1n)) + size - 1n;
     const end = blockEnd < to ? blockEnd : to;
     if (record) {
-      const where = `${name} ${text}/${prefixLength}`;
+      const source = `${name} ${text}/${prefixLength}`;
       const { autonomous_system_number: asn, autonomous_system_organization: org } = record as Partial<
         Record<keyof AsnRecord, unknown>
       >;
       if (typeof asn !== 'number') {
         throw new NetworkDataError(
-          `${where}: record has no autonomous_system_number (database type ${reader.metadata.databaseType}: not an ASN database?)`,
+          `${source}: record has no autonomous_system_number (database type ${reader.metadata.databaseType}: not an ASN database?)`,
         );
       }
-      if (asn !== 0) yield { version, start: at, end, asn, org: typeof org === 'string' ? org : '', where };
+      if (asn !== 0) yield { version, start: at, end, asn, org: typeof org === 'string' ? org : '', source };
     }
     at = end + 1n;
   }

@@ -1,6 +1,6 @@
 import { encodeAsnTable, type AsnTableSource } from './asn-table-format';
 
-/** One input range, as a source file states it; `where` names its file and line for error messages. */
+/** One input range, as a source file states it. */
 export interface AsnRange {
   readonly version: 4 | 6;
   /** First and last address, as integers (IPv4 < 2^32, IPv6 < 2^128). */
@@ -8,7 +8,14 @@ export interface AsnRange {
   readonly end: bigint;
   readonly asn: number;
   readonly org: string;
-  readonly where: string;
+  /** Where it was read, for error messages: a file name (with `line`) or a file and network. */
+  readonly source: string;
+  readonly line?: number;
+}
+
+/** `file.csv:17`, or the source as it is when it has no lines. */
+export function whereOf(r: Pick<AsnRange, 'source' | 'line'>): string {
+  return r.line === undefined ? r.source : `${r.source}:${r.line}`;
 }
 
 /** Input that cannot become a table; the message names the file and line. */
@@ -44,10 +51,10 @@ export function buildAsnTable(ranges: Iterable<AsnRange>, info: AsnTableSource):
   const items: Record<4 | 6, Item[]> = { 4: [], 6: [] };
   let order = 0;
   for (const r of ranges) {
-    if (r.start > r.end) throw new NetworkDataError(`${r.where}: range starts after it ends`);
-    if (r.start < 0n || r.end > TOP[r.version]) throw new NetworkDataError(`${r.where}: address out of range`);
+    if (r.start > r.end) throw new NetworkDataError(`${whereOf(r)}: range starts after it ends`);
+    if (r.start < 0n || r.end > TOP[r.version]) throw new NetworkDataError(`${whereOf(r)}: address out of range`);
     if (!Number.isSafeInteger(r.asn) || r.asn < 1 || r.asn > MAX_ASN) {
-      throw new NetworkDataError(`${r.where}: AS number ${r.asn} is outside 1-${MAX_ASN}`);
+      throw new NetworkDataError(`${whereOf(r)}: AS number ${r.asn} is outside 1-${MAX_ASN}`);
     }
     let byOrg = netIndex.get(r.asn);
     if (byOrg === undefined) netIndex.set(r.asn, (byOrg = new Map<string, number>()));
@@ -77,17 +84,30 @@ function byStart(a: Item, b: Item): number {
 
 /** Sorted, non-overlapping ranges covering exactly what the input covers, each with the network that wins there. */
 function disjoint(items: Item[]): Item[] {
-  let sorted = true;
-  let overlapping = false;
   for (let i = 1; i < items.length; i++) {
-    const prev = items[i - 1] as Item;
-    const cur = items[i] as Item;
-    if (cur.start < prev.start) sorted = false;
-    else if (cur.start <= prev.end) overlapping = true;
+    if ((items[i] as Item).start < (items[i - 1] as Item).start) {
+      items.sort(byStart);
+      break;
+    }
   }
-  if (!sorted) items.sort(byStart);
-  if (!sorted) overlapping = items.some((cur, i) => i > 0 && cur.start <= (items[i - 1] as Item).end);
-  return overlapping ? sweep(items) : items;
+  // Overlaps are rare (one in the npm package's 412k IPv4 ranges): only clusters of ranges that overlap each other
+  // go through the sweep; every other range passes through as it is.
+  const out: Item[] = [];
+  let i = 0;
+  while (i < items.length) {
+    const first = items[i] as Item;
+    let end = first.end;
+    let j = i + 1;
+    while (j < items.length && (items[j] as Item).start <= end) {
+      const e = (items[j] as Item).end;
+      if (e > end) end = e;
+      j++;
+    }
+    if (j === i + 1) out.push(first);
+    else out.push(...sweep(items.slice(i, j)));
+    i = j;
+  }
+  return out;
 }
 
 /**
@@ -122,13 +142,13 @@ function sweep(items: readonly Item[]): Item[] {
   return out;
 }
 
-/** Joins ranges that touch and belong to the same network. */
-function merge(items: readonly Item[]): Item[] {
+/** Joins ranges that touch and belong to the same network (in place: the items are the builder's own). */
+function merge(items: Item[]): Item[] {
   const out: Item[] = [];
   for (const it of items) {
     const last = out[out.length - 1];
     if (last && last.net === it.net && last.end + 1n === it.start) last.end = it.end;
-    else out.push({ ...it });
+    else out.push(it);
   }
   return out;
 }

@@ -64,14 +64,14 @@ describe('the ASN table built from the bundled @ip-location-db/asn', () => {
   });
 });
 
-/** Ranges as a source file would list them (`where` is only for error messages). */
+/** Ranges as a source file would list them (`source` is only for error messages). */
 function v4(start: string, end: string, asn: number, org = `AS${asn} org`): AsnRange {
   const n = (ip: string) => BigInt(ip.split('.').reduce((a, b) => a * 256 + Number(b), 0));
-  return { version: 4, start: n(start), end: n(end), asn, org, where: `test ${start}` };
+  return { version: 4, start: n(start), end: n(end), asn, org, source: `test ${start}` };
 }
 
 function v6(start: bigint, end: bigint, asn: number): AsnRange {
-  return { version: 6, start, end, asn, org: `AS${asn} org`, where: 'test v6' };
+  return { version: 6, start, end, asn, org: `AS${asn} org`, source: 'test v6' };
 }
 
 const build = (ranges: AsnRange[]) =>
@@ -194,7 +194,7 @@ describe('range files', () => {
     const t = tableOf(
       file(
         'asn-ipv4.csv',
-        '1.0.0.0,1.0.0.255,13335,"Cloudflare, Inc."\r\n1.0.4.0,1.0.7.255,38803,"The ""Best"" ISP"\r\n',
+        '1.0.0.0,1.0.0.255,13335,"Cloudflare, Inc."\r\n1.0.4.0,1.0.7.255,AS38803,"The ""Best"" ISP"\r\n',
       ),
       file('asn-ipv6.csv', '2001:200::,2001:200:1b9:ffff:ffff:ffff:ffff:ffff,2500,WIDE Project\n'),
     );
@@ -229,6 +229,9 @@ describe('range files', () => {
     ['few.csv', '1.0.0.0,1.0.0.255\n', 'few.csv:1: expected start, end, AS number[, organisation]; got 2 field(s)'],
     ['asn.csv', '1.0.0.0,1.0.0.255,ASX,a\n', 'asn.csv:1: AS number "ASX" is not a number'],
     ['mixed.csv', '1.0.0.0,2001::1,5,a\n', 'mixed.csv:1: start and end are different IP versions'],
+    ['as.csv', '1.0.0.0,1.0.0.255,AS,a\n', 'as.csv:1: AS number "AS" is not a number'],
+    ['long.csv', '1.0.0.0,1.0.0.255,12345678901,a\n', 'long.csv:1: AS number "12345678901" is not a number'],
+    ['big.csv', '1.0.0.0,1.0.0.255,4294967296,a\n', 'big.csv:1: AS number 4294967296 is outside 1-4294967295'],
     ['order.csv', '\n\n1.0.0.9,1.0.0.1,5,a\n', 'order.csv:3: range starts after it ends'],
     ['quote.csv', '1.0.0.0,1.0.0.255,5,"unterminated\n', 'quote.csv:1: unterminated quoted field'],
     ['asn-ipv4-num.csv', '16777216,16777471,13335,x\n', 'asn-ipv4-num.csv:1: start "16777216" is not an IP address'],
