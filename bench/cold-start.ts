@@ -40,6 +40,9 @@ export interface ColdStartResult {
   readonly rssMbNoNetwork: number;
   /** Median of the per-run differences with − without the ASN table: what the data adds. */
   readonly networkInitDeltaMs: number;
+  /** The same in CPU time of the init (user + system), and the init's CPU time with the table. */
+  readonly networkInitCpuDeltaMs: number;
+  readonly initCpuMs: number;
   readonly networkRssDeltaMb: number;
   /** The ASN table shipped beside the bundle (not part of `bundleBytes`). */
   readonly networkDataBytes: number;
@@ -53,9 +56,11 @@ const WIRING_ENTRY = LAMBDA_ENTRIES.decide.entry;
 /** Run by `node -e` in a fresh process: prints one line `BENCH_RESULT {json}` (the handler may log other lines). */
 const CHILD_SOURCE = `
 const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
 const mod = require(process.env.BENCH_BUNDLE);
 const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
-const out = { initMs, rssMb: process.memoryUsage().rss / 1048576, processToReadyMs: performance.now() };
+const c1 = process.cpuUsage(c0);
+const out = { initMs, initCpuMs: (c1.user + c1.system) / 1000, rssMb: process.memoryUsage().rss / 1048576, processToReadyMs: performance.now() };
 const finish = () => { process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify(out) + '\\n'); process.exit(0); };
 if (!process.env.BENCH_EVENTS) finish();
 else {
@@ -85,6 +90,8 @@ process.stdout.write('BENCH_RESULT ' + JSON.stringify(out) + '\\n');
 
 interface ChildResult {
   initMs: number;
+  /** CPU time (user + system) of the init: what a busy machine inflates least. */
+  initCpuMs?: number;
   rssMb: number;
   processToReadyMs?: number;
   firstInvokeMs?: number;
@@ -231,6 +238,8 @@ export async function runColdStart(
       rssMbNoNetwork: median(withoutNetwork.map((r) => r.rssMb)),
       networkInitDeltaMs: median(runs.map((r, i) => r.initMs - (withoutNetwork[i]?.initMs ?? NaN))),
       networkRssDeltaMb: median(runs.map((r, i) => r.rssMb - (withoutNetwork[i]?.rssMb ?? NaN))),
+      networkInitCpuDeltaMs: median(runs.map((r, i) => (r.initCpuMs ?? NaN) - (withoutNetwork[i]?.initCpuMs ?? NaN))),
+      initCpuMs: median(runs.map((r) => r.initCpuMs ?? NaN)),
       networkDataBytes: statSync(networkTable).size,
       runs: runs.length,
       target,
