@@ -18,6 +18,10 @@ import type { NetworkDataInfo } from '../../ports/network-locator';
  * Ranges of one version are disjoint and sorted; a gap between two ranges is address space with no known network.
  */
 export const MAGIC = 'STEPASN\0';
+/**
+ * Bump when the layout, or what the builder writes into it, changes: cached tables are named after it and rebuild
+ * when it moves.
+ */
 export const FORMAT_VERSION = 1;
 
 export interface AsnTableHeader extends NetworkDataInfo {
