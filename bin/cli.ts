@@ -41,6 +41,7 @@ export const COMMANDS: Readonly<Record<string, readonly [module: string, exportN
   feedback: ['./commands/feedback', 'feedbackCommand'],
   demo: ['./commands/demo', 'demoCommand'],
   openapi: ['./commands/openapi', 'openapiCommand'],
+  network: ['./commands/network', 'networkCommand'],
 };
 
 export function load(name: string): Command {

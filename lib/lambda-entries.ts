@@ -38,7 +38,15 @@ export const ENV = {
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** `dev` | `prod`. */
   stage: 'STAGE',
+  /**
+   * The ASN table decide scores with: a path relative to the function's code (the copy shipped in the bundle,
+   * {@link NETWORK_DATA_BUNDLE_PATH}), an absolute one (`/opt/...` from a data layer), or `off`.
+   */
+  networkDataFile: 'NETWORK_DATA_FILE',
 } as const;
+
+/** Where bundling puts the ASN table, relative to the bundle's index.js (and inside a data layer, under /opt). */
+export const NETWORK_DATA_BUNDLE_PATH = 'network/asn.bin';
 
 export type EnvVarName = (typeof ENV)[keyof typeof ENV];
 
@@ -70,6 +78,8 @@ export const METRICS = {
   verificationFailed: 'VerificationFailed',
   /** Count of audit records that could not be appended. Emitted by any function that audits. */
   auditWriteFailed: 'AuditWriteFailed',
+  /** Days since the date of the ASN data a cold-started decide loaded (one data point per cold start). */
+  networkDataAgeDays: 'NetworkDataAgeDays',
 } as const;
 
 /**
@@ -106,7 +116,10 @@ export interface LambdaEntry {
   readonly tables: Partial<Record<TableRole, TableAccess>>;
   /** Read access to the application secret (SECRETS_ARN). */
   readonly readsSecret: boolean;
-  /** Ships geoip-lite with its data files next to the bundle (it cannot be bundled). */
+  /**
+   * Ships geoip-lite with its data files next to the bundle (it cannot be bundled), and the ASN table
+   * ({@link NETWORK_DATA_BUNDLE_PATH}): the two halves of the geo locator.
+   */
   readonly geoip: boolean;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -137,7 +150,15 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   decide: {
     entry: 'lambdas/wiring/decide.ts',
     description: 'Scores a request and answers allow, step_up or deny (POST /v1/decisions and outcomes).',
-    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    env: [
+      ...COMMON_ENV,
+      ENV.secretsArn,
+      ENV.riskTable,
+      ENV.auditTable,
+      ENV.policyTable,
+      ...API_IDENTITY_ENV,
+      ENV.networkDataFile,
+    ],
     tables: {
       // One BatchGetItem (risk items + active and shadow policy), one TransactWriteItems (Puts, Updates) per
       // decision; GetItem + UpdateItem for reported outcomes.
@@ -148,7 +169,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     // decisionTokenKey signs the sign-in decision token.
     readsSecret: true,
     geoip: true,
-    // geoip-lite holds ~110 MB of lookup data in memory; CPU scales with memory too. To be refined from measurements.
+    // geoip-lite holds ~110 MB of lookup data in memory, the ASN table ~11 MB; CPU scales with memory too. To be
+    // refined from measurements.
     memoryMb: 1024,
     timeoutSeconds: 10,
   },

@@ -56,11 +56,25 @@ export interface StageConfig {
   readonly sesIdentityArn?: string;
   /** Cognito hosted domain prefix for the token endpoint (client-credentials); default `<prefix>-<account id>`. */
   readonly authDomainPrefix?: string;
+  /** The ASN table decide scores with; default: built from the installed `@ip-location-db/asn`, shipped in the bundle. */
+  readonly networkData?: NetworkDataConfig;
+}
+
+/** Operator-supplied ASN data (docs/network.md: refreshing the data). */
+export interface NetworkDataConfig {
+  /** A table file (`stepgate network build --out FILE`) to ship in the decide bundle instead of the default. */
+  readonly file?: string;
+  /**
+   * A zip in S3 holding `network/asn.bin`, published as a Lambda layer that decide reads instead of its bundled
+   * copy. Use a new key (or objectVersion) per refresh: CloudFormation only makes a new layer version when these
+   * change.
+   */
+  readonly s3?: { readonly bucket: string; readonly key: string; readonly objectVersion?: string };
 }
 
 /** Overrides bin/stepgate.ts may take from context. */
 export type StageOverrides = Partial<
-  Pick<StageConfig, 'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix'>
+  Pick<StageConfig, 'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix' | 'networkData'>
 >;
 
 /** Placeholder sender: synth works without configuration, deploys that send mail need `-c sesFromAddress=...`. */
@@ -111,5 +125,6 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}): S
     ...(overrides.sesIdentityArn ? { sesIdentityArn: overrides.sesIdentityArn } : {}),
     ...(overrides.alarmTopicArn ? { alarmTopicArn: overrides.alarmTopicArn } : {}),
     ...(overrides.authDomainPrefix ? { authDomainPrefix: overrides.authDomainPrefix } : {}),
+    ...(overrides.networkData ? { networkData: overrides.networkData } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { CliError, type Command } from '../cli';
 import { runtimeOptionsFromEnv, startLocalRuntime } from '../../lambdas/local/runtime';
 import { JavaMissingError, PortInUseError } from '../../lambdas/local/dynamodb-local';
 import { localCheckpointDir } from '../../lambdas/local/local-checkpoints';
+import { describeNetworkData } from '../../lambdas/local/local-network-data';
 
 const USAGE = `usage: stepgate dev          (what \`npm start\` runs)
 
@@ -24,7 +25,7 @@ export const devCommand: Command = {
     if (args.length > 0) throw new CliError(`unexpected argument "${args[0]}"\n\n${USAGE}`, 2);
     let runtime;
     try {
-      runtime = await startLocalRuntime(runtimeOptionsFromEnv(process.env));
+      runtime = await startLocalRuntime({ ...runtimeOptionsFromEnv(process.env), log: (line) => console.log(line) });
     } catch (error) {
       if (error instanceof JavaMissingError || error instanceof PortInUseError) {
         console.error(error.message);
@@ -47,6 +48,7 @@ export const devCommand: Command = {
     console.log(
       `  audit anchor     ${localCheckpointDir(context.anchorDir, context.tables.audit)}   (signed checkpoints)`,
     );
+    console.log(`  network data     ${describeNetworkData(context.network)}`);
     console.log('stepgate ready');
     await new Promise<void>((resolve) => {
       const stop = () => {

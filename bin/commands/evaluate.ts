@@ -13,6 +13,7 @@ import type * as UaAdapter from '../../lambdas/adapters/ua-parser-device-parser'
 import { evaluateFile } from '../../lambdas/evaluation/evaluate-file';
 import { progressBar } from '../../lambdas/evaluation/progress-bar';
 import { UNKNOWN_ACCOUNT_ID } from '../../lambdas/evaluation/traffic-generator';
+import { describeNetworkData, localNetworkData } from '../../lambdas/local/local-network-data';
 
 const USAGE = `usage: stepgate evaluate --input logins.csv --out DIR [options]
 
@@ -34,7 +35,11 @@ login scored with only the history before it, and writes DIR/rows.jsonl, DIR/rep
   --hot-profiles, --max-users and --max-global-keys bound the history; --heap-mb bounds the JavaScript heap
   (default 640; 0 = leave it to Node): without a bound V8 lets the heap grow to several times the live data.
   --heap-mb N             heap limit of the evaluating process, in MB
-  --quiet                 no progress bar`;
+  --quiet                 no progress bar
+
+AS numbers come from the CSV's ASN column when it has one, else from the network lookup of each row's IP (the ASN
+table built from @ip-location-db/asn, or the file in $STEPGATE_NETWORK_DATA; "off" for none); report.json's "asn"
+says which, with the rows of each.`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -125,11 +130,15 @@ export const evaluateCommand: Command = {
     const { GeoipLiteLocator } = require('../../lambdas/adapters/geoip-lite-locator') as typeof GeoipAdapter;
     const { UaParserDeviceParser } = require('../../lambdas/adapters/ua-parser-device-parser') as typeof UaAdapter;
     /* eslint-enable @typescript-eslint/no-require-imports */
+    // Rows without an ASN column get the AS number of their IP, as live decisions do ($STEPGATE_NETWORK_DATA=off:
+    // none).
+    const network = localNetworkData(process.env, Date.now(), (line) => console.error(line));
+    if (!network.locator) console.error(describeNetworkData(network));
     const bar = values.quiet ? undefined : progressBar(process.stderr, 'evaluating');
     const { report } = await evaluateFile(
       {
         scorer: { evaluate, learn, contextKeys },
-        locator: new GeoipLiteLocator(),
+        locator: new GeoipLiteLocator(undefined, network.locator),
         devices: new UaParserDeviceParser(20_000),
       },
       {
@@ -148,6 +157,7 @@ export const evaluateCommand: Command = {
           maxGlobalKeys: Math.max(1000, positiveInt('max-global-keys', values['max-global-keys'], 200_000)),
         },
         ...(bar ? { onProgress: bar.update } : {}),
+        ...(network.locator ? { networkData: network.locator.info } : {}),
       },
     ).catch((error: unknown) => {
       bar?.done();
@@ -159,6 +169,7 @@ export const evaluateCommand: Command = {
     console.log(
       `${report.rows.total} rows in ${perf.wallSeconds} s (${perf.rowsPerSecond} rows/s, peak RSS ${perf.peakRssMB} MB)`,
     );
+    console.log(`AS numbers: ${report.asn.source}`);
     console.log(
       `users with history: ${headline.legitLogins} legit logins, policy friction ${pct(headline.legitFriction)}`,
     );

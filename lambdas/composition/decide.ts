@@ -15,6 +15,7 @@ import { PolicyCache } from '../handlers/policy-cache';
 import type { DecisionWrite } from '../ports/decision-store';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { Clock } from '../ports/clock';
+import type { NetworkLocator } from '../ports/network-locator';
 
 export { globalKeys };
 
@@ -59,6 +60,8 @@ export interface DecideComposition {
   readonly shadow?: DecideDependencies['shadow'];
   readonly onDecision?: DecideDependencies['onDecision'];
   readonly onRoundTrip?: (kind: 'read' | 'write') => void;
+  /** AS numbers for the geo of each decision; without it the familiarity model uses the address prefix. */
+  readonly network?: NetworkLocator;
 }
 
 /** Builds the decide handler from clients and configuration: shared by the Lambda wiring and the local runtime. */
@@ -72,7 +75,7 @@ export function composeDecide(c: DecideComposition) {
     store,
     policyCache: new PolicyCache(c.policyCacheMs ?? 5000),
     fallbackPolicy: { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' },
-    geo: new GeoipLiteLocator(),
+    geo: new GeoipLiteLocator(undefined, c.network),
     device: new UaParserDeviceParser(),
     clock: c.clock,
     newId: () => randomUUID(),

@@ -76,6 +76,8 @@ export class LoginEvaluator {
     'warm-up': 0,
     'unknown-account': 0,
   };
+  /** Where each row's AS number came from: the CSV's ASN column, the network lookup of its IP, or nowhere. */
+  readonly asnSource = { csv: 0, lookup: 0, none: 0 };
   rows = 0;
   firstTimestamp: number | undefined;
   lastTimestamp: number | undefined;
@@ -113,6 +115,7 @@ export class LoginEvaluator {
     const unknownAccount = row.userId === this.options.unknownUserId;
     const profile = unknownAccount ? undefined : this.profiles.get(row.userId);
     const features = rowFeatures(row, this.deps.locator, this.deps.devices);
+    this.asnSource[row.asn !== undefined ? 'csv' : features.geo.asn !== undefined ? 'lookup' : 'none']++;
     const keys = scorer.contextKeys(features);
     const input: EvaluationInput = {
       userId: row.userId,

@@ -43,6 +43,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     secrets: ctx.secrets,
     signDecisionToken: cognito.signDecisionToken,
     shadow: new CachedShadowScorer(),
+    ...(ctx.network.locator ? { network: ctx.network.locator } : {}),
     auditLog: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,

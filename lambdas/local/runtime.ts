@@ -27,6 +27,8 @@ import { localAnchorDir, localCheckpointDir } from './local-checkpoints';
 
 /** How often the local runtime checkpoints the audit trail (when a chain moved), unless configured. */
 const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
+import { localNetworkData } from './local-network-data';
+import type { NetworkDataStatus } from '../composition/network-data';
 
 export interface LocalRuntimeOptions {
   readonly port: number;
@@ -44,6 +46,8 @@ export interface LocalRuntimeOptions {
   readonly anchorDir?: string;
   /** Seconds between automatic checkpoints (0: only on demand). */
   readonly checkpointIntervalSeconds?: number;
+  /** Progress of one-time work (building the ASN table on first use). */
+  readonly log?: (line: string) => void;
 }
 
 /** Everything the local wiring needs to build the real handlers with local adapters. */
@@ -61,6 +65,8 @@ export interface LocalContext {
   readonly secrets: AppSecretsSource;
   /** The local checkpoint key and checkpoint files (see local-checkpoints.ts). */
   readonly anchorDir: string;
+  /** The ASN table decisions are scored with (STEPGATE_NETWORK_DATA, default: built from the installed package). */
+  readonly network: NetworkDataStatus;
 }
 
 export interface LocalRuntime {
@@ -118,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const baseUrl = `http://127.0.0.1:${options.port}`;
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
     const secrets = localAppSecrets(options.dataDir);
+    const network = localNetworkData(env, now(), options.log);
     const context: LocalContext = {
       dynamo,
       dynamoEndpoint: endpoint,
@@ -129,6 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       env,
       secrets,
       anchorDir,
+      network,
     };
     const wiring = await buildLocalHandlers(context);
     wiring.checkpoints.start((options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS) * 1000);

@@ -60,7 +60,10 @@ export class StatelessStack extends Stack {
       logRetention: c.logRetention,
       logRemovalPolicy: c.removalPolicy,
     };
-    this.decision = new DecisionApi(this, 'Decision', common);
+    this.decision = new DecisionApi(this, 'Decision', {
+      ...common,
+      ...(c.networkData ? { networkData: c.networkData } : {}),
+    });
     this.admin = new AdminApi(this, 'Admin', common);
     // Verify checks the trail against the latest signed checkpoint: read-only access to them.
     anchoring.grantVerify(this.admin.audit);

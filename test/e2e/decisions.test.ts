@@ -59,14 +59,16 @@ describe('decision API through the local runtime', () => {
     expect(familiar.body.stepUp).toBeUndefined();
 
     clock += 24 * 3600_000;
+    // A new laptop with the user's usual browser, abroad: a new device, country and network (AS number) is a
+    // step-up; with a new browser on top, the default policy reaches the deny threshold of a high action.
     const stranger = await decide({
       userId: 'familiar@example.com',
       action: 'payment.transfer',
-      context: { ip: BERLIN, userAgent: FIREFOX_WIN, deviceId: 'dev-2' },
+      context: { ip: BERLIN, userAgent: CHROME_MAC, deviceId: 'dev-2' },
     });
     expect(stranger.status).toBe(200);
     expect(stranger.body.decision).toBe('step_up');
-    expect(codes(stranger)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country']));
+    expect(codes(stranger)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country', 'geo.new_network']));
     const reasons = stranger.body.reasons as { points: number }[];
     const sum = reasons.reduce((s, r) => s + r.points, 0);
     expect(stranger.body.score).toBe(Math.max(0, Math.min(100, Math.round(sum))));

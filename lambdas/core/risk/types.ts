@@ -11,7 +11,7 @@ export interface Geo {
   city?: string;
   lat?: number;
   lon?: number;
-  /** Only when the locator knows it (geoip-lite does not). */
+  /** AS number in digits ("15169"), when the network locator knows the address (live) or the CSV says (evaluation). */
   asn?: string;
   /** `ipPrefix()` of the address: the network level of the familiarity hierarchy when no ASN is known. */
   prefix?: string;

@@ -134,6 +134,37 @@ describe('Lambda functions', () => {
     });
   });
 
+  it('points decide at the ASN table in its bundle, or at an operator layer from S3 when configured', () => {
+    const plain = synthStage('dev');
+    expect(props(plain.statelessTemplate, plain.stateless.decision.decide).Environment.Variables).toMatchObject({
+      [ENV.networkDataFile]: 'network/asn.bin',
+    });
+    expect(plain.statelessTemplate.findResources('AWS::Lambda::LayerVersion')).toEqual({});
+
+    const s3 = { bucket: 'ops-data', key: 'stepgate/asn-2026-07.zip', objectVersion: 'v7' };
+    const layered = synthStage('dev', { networkData: { s3 } });
+    const layer = layered.stateless.decision.networkDataLayer;
+    expect(layer).toBeDefined();
+    const layers = Object.entries(layered.statelessTemplate.findResources('AWS::Lambda::LayerVersion'));
+    expect(layers).toHaveLength(1);
+    expect(layers[0]![1]).toMatchObject({
+      Properties: {
+        Content: { S3Bucket: 'ops-data', S3Key: 'stepgate/asn-2026-07.zip', S3ObjectVersion: 'v7' },
+        CompatibleRuntimes: ['nodejs24.x'],
+        CompatibleArchitectures: ['arm64'],
+      },
+    });
+    const decide = props(layered.statelessTemplate, layered.stateless.decision.decide) as FunctionProps & {
+      Layers?: unknown[];
+    };
+    expect(decide.Layers).toEqual([{ Ref: logicalId(layer!) }]);
+    expect(decide.Environment.Variables[ENV.networkDataFile]).toBe('/opt/network/asn.bin');
+    // Only decide locates addresses; no other function gets the layer.
+    for (const fn of [layered.stateless.admin.admin, layered.stateless.admin.audit, layered.stateless.stepUp.totp]) {
+      expect((props(layered.statelessTemplate, fn) as { Layers?: unknown }).Layers).toBeUndefined();
+    }
+  });
+
   it('takes the SES sender from config', () => {
     const s = synthStage('dev', CONFIGURED);
     const vars = props(s.statefulTemplate, s.stateful.auth.triggers['create-auth-challenge']).Environment.Variables;
