@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
+import { identifierProblem, isGeneratedId } from '../core/identifier';
 import { diffPolicies, type PolicyChange } from '../core/policy/policy-diff';
 import { parsePolicy, type Policy } from '../core/policy/policy-schema';
 import { toReplayEventJson } from '../core/simulation/replay-event-json';
@@ -776,8 +777,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const runId = query(event, 'runId');
-      if (runId !== undefined && !/^[\w-]{1,128}$/.test(runId))
-        throw new InvalidRequestError('runId: not a run id', 'runId');
+      if (runId !== undefined && !isGeneratedId(runId)) throw new InvalidRequestError('runId: not a run id', 'runId');
       const run = runId ? await deps.policies.getShadowRun(runId) : await deps.policies.getShadow();
       if (!run) throw new NotFoundError(runId ? 'no such shadow run' : 'no shadow run was ever started');
       const end = run.stoppedAt ? Date.parse(run.stoppedAt) : deps.clock();
@@ -809,9 +809,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const userId = pathParam(event, 'userId');
-      if (userId.length === 0 || userId.length > 256 || !NO_CONTROL_CHARS.test(userId)) {
-        throw new InvalidRequestError('userId: not a user id', 'userId');
-      }
+      const problem = identifierProblem(userId);
+      if (problem !== undefined) throw new InvalidRequestError(`userId: ${problem}`, 'userId');
       const limit = intParam(event, 'limit', 1, 200, 50)!;
       const cursor = query(event, 'cursor');
       const page = await cursorSafe(deps.events.userEvents(userId, { limit, ...(cursor ? { cursor } : {}) }));
@@ -860,7 +859,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   async function eventOf(event: HttpEvent): Promise<RecordedEvent> {
     const decisionId = pathParam(event, 'decisionId');
-    const found = /^[\w-]{1,128}$/.test(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
+    const found = isGeneratedId(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
     if (!found) throw new NotFoundError('decision not found');
     return found;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
+import { generatedIdSchema, identifierSchema, isGeneratedId } from '../core/identifier';
 import { parseIp } from '../core/net/ip';
 import { evaluate } from '../core/risk/engine';
 import { failClosed, type FailClosedCause } from '../core/risk/fail-closed';
@@ -30,34 +31,22 @@ import type { PolicyCache } from './policy-cache';
 export const STEP_UP_TTL_MS = 10 * 60_000;
 const TIMESTAMP_PAST_MS = 24 * 3600_000;
 const TIMESTAMP_FUTURE_MS = 5 * 60_000;
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
 const decisionBody = z.strictObject({
-  userId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters'),
+  userId: identifierSchema(),
   action: z.string().min(1).max(128),
-  sessionId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+  sessionId: identifierSchema().optional(),
   context: z.strictObject({
     ip: z
       .string()
       .max(64)
       .refine((s) => parseIp(s) !== undefined, 'not a valid IPv4 or IPv6 address'),
     userAgent: z.string().max(2048).optional(),
-    deviceId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+    deviceId: identifierSchema().optional(),
     timestamp: z.iso.datetime({ offset: true }).optional(),
   }),
-  stepUpId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w-]+$/, 'not a step-up id')
-    .optional(),
-  requestId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
-    .optional(),
+  stepUpId: generatedIdSchema('step-up').optional(),
+  requestId: identifierSchema(128).optional(),
 });
 export type DecisionRequestBody = z.infer<typeof decisionBody>;
 
@@ -336,7 +325,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
   const outcomeRoute = httpHandler({ body: outcomeBody, logError }, async ({ body, event }) => {
     const decisionId = event.pathParameters?.decisionId ?? '';
     const caller = callerOf(event);
-    const decision = /^[\w-]{1,128}$/.test(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
+    const decision = isGeneratedId(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
     // Another app's decision is reported as missing: ids must not let one client probe another's traffic.
     if (!decision || decision.clientId !== (caller.clientId ?? caller.subject))
       throw new NotFoundError('decision not found');
