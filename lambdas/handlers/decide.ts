@@ -115,6 +115,7 @@ function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo 
     grantedAt: stepUp.grantedAt,
     consumed: stepUp.consumed,
     ...(stepUp.deviceId ? { deviceId: stepUp.deviceId } : {}),
+    ...(stepUp.sessionId ? { sessionId: stepUp.sessionId } : {}),
   };
 }
 
@@ -186,6 +187,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         userId: body.userId,
         action: body.action,
         now,
+        ...(body.sessionId ? { sessionId: body.sessionId } : {}),
         features,
         ...(state.profile ? { profile: state.profile } : {}),
         velocity,
