@@ -8,7 +8,12 @@ import {
   type GeneratedLogin,
   type TrafficOptions,
 } from '../../../lambdas/evaluation/traffic-generator';
-import { BUNDLED_DATA_DIR, loadUserAgentPool, updatedUserAgent, type UserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
+import {
+  BUNDLED_DATA_DIR,
+  loadUserAgentPool,
+  updatedUserAgent,
+  type UserAgentPool,
+} from '../../../lambdas/evaluation/user-agent-pool';
 
 const DATA = BUNDLED_DATA_DIR;
 const locator = new GeoipLiteLocator();
