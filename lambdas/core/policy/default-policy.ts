@@ -86,4 +86,5 @@ export const defaultPolicy: Policy = {
   failMode: { none: 'allow', low: 'allow', medium: 'step_up', high: 'step_up', critical: 'deny' },
   approval: { required: false },
   privacy: { hashIdentifiers: false },
+  authenticators: { firstWithoutStepUp: 'never' },
 };

@@ -234,7 +234,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc
     newUser: fc.record({ points: w, historyBelow: fc.integer({ min: 0, max: 10 }) }),
     kmh: fc.constantFrom(300, 900, 5000),
     minKm: fc.constantFrom(0, 100, 500),
-    allow: fc.constantFrom<string[]>([], ['81.167.144.0/24'], ['10.0.0.0/8']),
+    allow: fc.constantFrom<string[]>([], ['81.167.144.0/24'], ['10.0.0.0/16']),
     deny: fc.constantFrom<string[]>([], ['198.18.0.0/15'], ['106.72.0.9']),
     stepShift: fc.integer({ min: -20, max: 0 }),
   })
