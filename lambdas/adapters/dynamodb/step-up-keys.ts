@@ -8,4 +8,6 @@ export const stepUpKeys = {
   challenge: (challengeId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   failureBudget: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#FAILURES' }),
   totp: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP' }),
+  /** An enrolment awaiting its first code, beside the active one it may replace. */
+  totpPending: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP#PENDING' }),
 };
