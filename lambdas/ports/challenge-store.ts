@@ -58,6 +58,8 @@ export interface StepUpRecord extends StoredStepUp {
   readonly claimsIssuedAt?: number;
   /** When post authentication taught this step-up's context to the user's profile (once). */
   readonly learnedAt?: number;
+  /** When a change of authenticators redeemed this grant (once). */
+  readonly changeRedeemedAt?: number;
 }
 
 export interface GrantInput {

@@ -158,6 +158,7 @@ function stepUpRecordFromItem(item: Item): StepUpRecord {
   const lastSentAt = num('lastSentAt');
   const claimsIssuedAt = num('claimsIssuedAt');
   const learnedAt = num('learnedAt');
+  const changeRedeemedAt = num('changeRedeemedAt');
   return {
     ...base,
     resends: num('resends') ?? 0,
@@ -167,6 +168,7 @@ function stepUpRecordFromItem(item: Item): StepUpRecord {
     ...(typeof raw.grantedChallengeId === 'string' ? { grantedChallengeId: raw.grantedChallengeId } : {}),
     ...(claimsIssuedAt !== undefined ? { claimsIssuedAt } : {}),
     ...(learnedAt !== undefined ? { learnedAt } : {}),
+    ...(changeRedeemedAt !== undefined ? { changeRedeemedAt } : {}),
   };
 }
 
@@ -599,19 +601,21 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     };
   }
 
-  /** Marks the grant consumed (by a change of authenticators), only if it is still as it was read and checked. */
+  /**
+   * Redeems the grant for a change of authenticators, once, only if it is still as it was read and checked. It is
+   * also marked consumed, so the decision API treats it as spent from then on.
+   */
   private redeem(redemption: GrantRedemption, now: number, purpose: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.table,
         Key: k(keys.stepUp(redemption.stepUpId)),
         UpdateExpression:
-          'SET #consumed = :true, redeemedAt = :now, redeemedFor = :purpose, revision = revision + :one',
-        ConditionExpression: '#status = :granted AND #consumed = :false AND revision = :rev',
+          'SET changeRedeemedAt = :now, changeRedeemedFor = :purpose, #consumed = :true, revision = revision + :one',
+        ConditionExpression: '#status = :granted AND attribute_not_exists(changeRedeemedAt) AND revision = :rev',
         ExpressionAttributeNames: { '#consumed': 'consumed', '#status': 'status' },
         ExpressionAttributeValues: {
           ':true': { BOOL: true },
-          ':false': { BOOL: false },
           ':granted': s('granted'),
           ':now': n(now),
           ':purpose': s(purpose),

@@ -6,9 +6,10 @@ import type { SensitivityLevel } from './policy-schema';
  * it and whoever approves it. They are what is left when one admin, alone, tries to make the policy allow everything.
  *
  * - `critical` always steps up: its `stepUpAt` and `maxAgeSeconds` must be 0 (every request, every time).
- * - The built-in sensitive actions stay in the catalogue at or above a floor (ACTION_FLOORS): moving
- *   `mfa.change` to `none` would let a stolen access token enrol an authenticator, moving
- *   `admin.production_access` below `critical` would let break-glass access through on a familiar laptop.
+ * - The built-in sensitive actions stay in the catalogue at or above a floor (ACTION_FLOORS): `mfa.change` is
+ *   `critical` (whoever controls the authenticators passes every later step-up), `credentials.change`,
+ *   `payment.transfer` and `data.export` at least `high`, `admin.production_access` `critical` (break-glass access
+ *   on a familiar laptop still steps up), `auth.sign_in` at least `low`.
  * - Allow-list entries are networks, not the Internet: at least ALLOW_LIST_MIN_PREFIX bits (IPv4 /16, IPv6 /32).
  *   A /16 is about the largest block one organisation routes from one place; IPv6 /32 is the smallest allocation
  *   a regional registry makes to an ISP, so anything broader spans many unrelated networks that an attacker can
@@ -32,7 +33,9 @@ export function levelRank(level: SensitivityLevel): number {
 export const ACTION_FLOORS: Readonly<Record<string, SensitivityLevel>> = {
   'auth.sign_in': 'low',
   'credentials.change': 'high',
-  'mfa.change': 'high',
+  // Critical, so that a decision about it always steps up: changing authenticators needs a grant (the TOTP routes
+  // refuse without one), and a familiar context would otherwise be answered `allow` with no step-up to pass.
+  'mfa.change': 'critical',
   'payment.transfer': 'high',
   'data.export': 'high',
   'admin.production_access': 'critical',

@@ -20,7 +20,12 @@ export interface ChangeGrant {
   readonly acr: string;
   readonly status: 'pending' | 'granted' | 'failed';
   readonly grantedAt?: number;
-  readonly consumed: boolean;
+  /**
+   * When a change of authenticators redeemed it: each grant authorises one change. The decision API's own
+   * redemption of a single-use (`critical`) grant does not count: an app that asks "may this user change their
+   * authenticator?" and is told `allow` then makes that one change with the same grant.
+   */
+  readonly changeRedeemedAt?: number;
   readonly deviceId?: string;
   readonly sessionId?: string;
   /** The Cognito user who answered the step-up's challenge; absent when that cannot be established. */
@@ -48,7 +53,7 @@ export function authenticatorChangeLevel(policy: Policy): SensitivityLevel {
  * challenge (the Verify trigger only lets a user pass a step-up asked for one of their own identifiers), so a
  * step-up asked under the app's id for the user (an e-mail address, say) binds to that Cognito user. Everything
  * else is the decision API's grant rule for `mfa.change`: acr, age (the level's max age), session and device
- * binding, not consumed.
+ * binding; and it must not have authorised a change already.
  */
 export function checkAuthenticatorChangeGrant(grant: ChangeGrant, req: ChangeRequest, policy: Policy): GrantCheck {
   if (grant.status !== 'granted' || grant.grantedAt === undefined) {
@@ -57,6 +62,7 @@ export function checkAuthenticatorChangeGrant(grant: ChangeGrant, req: ChangeReq
   if (grant.passedBy === undefined || grant.passedBy !== req.username) {
     return { ok: false, why: 'grant belongs to another user' };
   }
+  if (grant.changeRedeemedAt !== undefined) return { ok: false, why: 'grant already used' };
   return checkGrant(
     {
       stepUpId: grant.stepUpId,
@@ -64,7 +70,7 @@ export function checkAuthenticatorChangeGrant(grant: ChangeGrant, req: ChangeReq
       action: grant.action,
       acr: grant.acr,
       grantedAt: grant.grantedAt,
-      consumed: grant.consumed,
+      consumed: false,
       ...(grant.deviceId !== undefined ? { deviceId: grant.deviceId } : {}),
       ...(grant.sessionId !== undefined ? { sessionId: grant.sessionId } : {}),
     },

@@ -368,6 +368,24 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       ).toBe(true);
     });
 
+    it('redeems for a change a grant the decision API already consumed (single use), once', async () => {
+      const stepUp = await putStepUp({
+        action: 'mfa.change',
+        status: 'granted',
+        grantedAt: T0 - 1000,
+        consumed: true,
+        revision: 2,
+      });
+      const user = uid('after-decision');
+      expect(await start(user, { redemption: redemption(stepUp) })).toBe('started');
+      expect(await store.getStepUp(stepUp.stepUpId, T0)).toMatchObject({
+        consumed: true,
+        changeRedeemedAt: T0,
+        revision: 3,
+      });
+      expect(await start(user, { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: 3 } })).toBe('grant_used');
+    });
+
     it('refuses a grant that changed since it was read, or was never granted', async () => {
       const stepUp = await grantFor();
       expect(await start(uid('stale'), { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: 0 } })).toBe(

@@ -32,7 +32,7 @@ describe('default policy', () => {
       'profile.view': 'none',
       'profile.update': 'medium',
       'credentials.change': 'high',
-      'mfa.change': 'high',
+      'mfa.change': 'critical',
       'payment.transfer': 'high',
       'data.export': 'high',
       'admin.production_access': 'critical',
@@ -172,7 +172,7 @@ describe('guardrails no policy can remove', () => {
   it.each<[string, string, (p: Record<string, any>) => void]>([
     ['critical never steps up', 'levels.critical.stepUpAt', (p) => (p.levels.critical.stepUpAt = 1)],
     ['a critical grant lasts', 'levels.critical.maxAgeSeconds', (p) => (p.levels.critical.maxAgeSeconds = 60)],
-    ['mfa.change below high', 'actions.mfa.change.level', (p) => (p.actions['mfa.change'].level = 'medium')],
+    ['mfa.change below critical', 'actions.mfa.change.level', (p) => (p.actions['mfa.change'].level = 'high')],
     [
       'credentials.change at none',
       'actions.credentials.change.level',
@@ -200,7 +200,7 @@ describe('guardrails no policy can remove', () => {
       mutate((p) => {
         p.lists.allow = ['10.0.0.0/16', '2001:db8::/32', '::ffff:10.1.0.0/112', '203.0.113.7', '2001:db8::1'];
         p.lists.deny = ['0.0.0.0/0', '::/0'];
-        p.actions['mfa.change'].level = 'critical';
+        p.actions['credentials.change'].level = 'critical';
         p.actions['profile.view'].level = 'none';
       }),
     );

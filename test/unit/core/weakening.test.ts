@@ -303,7 +303,7 @@ describe('weakening classification', () => {
     });
     expect(byPath.get('actions.mfa.change.level')).toMatchObject({
       kind: 'action_lowered',
-      before: 'high',
+      before: 'critical',
       after: 'none',
     });
     expect(byPath.get('lists.allow.0')).toMatchObject({ kind: 'allow_list_broadened', after: '0.0.0.0/0' });

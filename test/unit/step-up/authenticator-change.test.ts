@@ -16,14 +16,13 @@ const grant = (over: Partial<ChangeGrant> = {}): ChangeGrant => ({
   acr: 'urn:stepgate:acr:otp',
   status: 'granted',
   grantedAt: NOW - 60_000,
-  consumed: false,
   passedBy: 'alice-cognito-name',
   ...over,
 });
 const request: ChangeRequest = { username: 'alice-cognito-name', deviceId: undefined, sessionId: undefined, now: NOW };
 
 describe('the grant rule for changing authenticators', () => {
-  it('accepts a fresh, unconsumed mfa.change grant passed by this very user', () => {
+  it('accepts a fresh mfa.change grant passed by this very user, not yet used for a change', () => {
     expect(checkAuthenticatorChangeGrant(grant(), request, defaultPolicy)).toEqual({ ok: true });
   });
 
@@ -33,8 +32,8 @@ describe('the grant rule for changing authenticators', () => {
     ['passed by another user', { passedBy: 'mallory' }],
     ['of unknown passer', { passedBy: undefined }],
     ['for another action', { action: 'payment.transfer' }],
-    ['already consumed', { consumed: true }],
-    ['older than the level allows (high: 300 s)', { grantedAt: NOW - 301_000 }],
+    ['that already authorised a change', { changeRedeemedAt: NOW - 1000 }],
+    ['older than the level allows (critical: single use within 300 s)', { grantedAt: NOW - 301_000 }],
     ['dated in the future', { grantedAt: NOW + 120_000 }],
     ['of a weaker acr', { acr: 'urn:stepgate:acr:password' }],
     ['bound to another session', { sessionId: 'sess-A' }, { sessionId: 'sess-B' }],
@@ -55,22 +54,21 @@ describe('the grant rule for changing authenticators', () => {
     });
   });
 
-  it('judges at the catalogue level of mfa.change, never below the built-in floor', () => {
-    expect(authenticatorChangeLevel(defaultPolicy)).toBe('high');
-    const critical: Policy = {
-      ...defaultPolicy,
-      actions: { ...defaultPolicy.actions, 'mfa.change': { level: 'critical' } },
-    };
-    expect(authenticatorChangeLevel(critical)).toBe('critical');
-    // A document that bypassed validation (below the floor, or without the action) is still judged at high.
+  it('judges at the catalogue level of mfa.change, never below the built-in floor (critical)', () => {
+    expect(authenticatorChangeLevel(defaultPolicy)).toBe('critical');
+    // A document that bypassed validation (below the floor, or without the action) is still judged at critical.
     const lowered = {
       ...defaultPolicy,
-      actions: { ...defaultPolicy.actions, 'mfa.change': { level: 'none' as const } },
+      actions: { ...defaultPolicy.actions, 'mfa.change': { level: 'high' as const } },
     };
-    expect(authenticatorChangeLevel(lowered)).toBe('high');
+    expect(authenticatorChangeLevel(lowered)).toBe('critical');
     const { 'mfa.change': _gone, ...rest } = defaultPolicy.actions;
-    expect(authenticatorChangeLevel({ ...defaultPolicy, actions: rest })).toBe('high');
-    // Consumed grants never pass, whatever the level's max age.
-    expect(checkAuthenticatorChangeGrant(grant({ consumed: true }), request, critical).ok).toBe(false);
+    expect(authenticatorChangeLevel({ ...defaultPolicy, actions: rest })).toBe('critical');
+    // The critical level's window applies even when high's would be longer.
+    const laxHigh: Policy = {
+      ...defaultPolicy,
+      levels: { ...defaultPolicy.levels, high: { ...defaultPolicy.levels.high, maxAgeSeconds: 900 } },
+    };
+    expect(checkAuthenticatorChangeGrant(grant({ grantedAt: NOW - 600_000 }), request, laxHigh).ok).toBe(false);
   });
 });

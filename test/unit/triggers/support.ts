@@ -392,17 +392,19 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Auth
   /** Audit events committed with changes of authenticators (the real store writes them in the same transaction). */
   readonly changeAudits: AuditEvent[] = [];
 
-  /** The redemption condition of the adapter: granted, unconsumed, unchanged since it was read. */
+  /** The redemption condition of the adapter: granted, not yet redeemed for a change, unchanged since it was read. */
   private redeemable(redemption: GrantRedemption | undefined): boolean {
     if (!redemption) return true;
     const s = this.stepUps.get(redemption.stepUpId);
-    return !!s && s.status === 'granted' && !s.consumed && s.revision === redemption.expectedRevision;
+    return (
+      !!s && s.status === 'granted' && s.changeRedeemedAt === undefined && s.revision === redemption.expectedRevision
+    );
   }
 
-  private redeem(redemption: GrantRedemption | undefined): void {
+  private redeem(redemption: GrantRedemption | undefined, now: number): void {
     if (!redemption) return;
     const s = this.stepUps.get(redemption.stepUpId)!;
-    this.stepUps.set(s.stepUpId, { ...s, consumed: true, revision: s.revision + 1 });
+    this.stepUps.set(s.stepUpId, { ...s, consumed: true, changeRedeemedAt: now, revision: s.revision + 1 });
   }
 
   async startTotpEnrolment(input: {
@@ -418,7 +420,7 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Auth
     this.touch('startTotpEnrolment');
     if (!this.redeemable(input.redemption)) return 'grant_used';
     if ((this.totps.get(input.userId)?.status === 'active') !== input.replaces) return 'changed';
-    this.redeem(input.redemption);
+    this.redeem(input.redemption, input.now);
     if (input.audit) this.changeAudits.push(input.audit);
     this.pendingTotps.set(input.userId, {
       userId: input.userId,
@@ -474,7 +476,7 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Auth
     this.touch('removeTotp');
     if (!this.redeemable(input.redemption)) return 'grant_used';
     if (this.totps.get(input.userId)?.status !== 'active') return 'not_enrolled';
-    this.redeem(input.redemption);
+    this.redeem(input.redemption, input.now);
     this.changeAudits.push(...input.audit);
     this.totps.delete(input.userId);
     return 'removed';

@@ -161,6 +161,13 @@ describe('TOTP enrolment API', () => {
     expect(again.body.error.message).toContain('already used');
   });
 
+  it('accepts a grant the decision API already redeemed (critical: single use) for the one change it was asked for', async () => {
+    const stepUpId = grant({ consumed: true, revision: 2 });
+    expect((await call(TOTP_ROUTES.enroll, { stepUpId, ...bound })).status).toBe(200);
+    expect(store.stepUps.get(stepUpId)).toMatchObject({ consumed: true, changeRedeemedAt: now });
+    expect((await call(TOTP_ROUTES.enroll, { stepUpId, ...bound })).body.error.code).toBe('step_up_invalid');
+  });
+
   it.each<[string, () => string, Record<string, unknown>?]>([
     ['an unknown step-up', () => 'su-nowhere'],
     ["another user's step-up", () => grant({}, BOB.userName)],
@@ -168,7 +175,7 @@ describe('TOTP enrolment API', () => {
     ['a step-up not passed', () => grant({ status: 'pending' })],
     ['a failed step-up', () => grant({ status: 'failed' })],
     ['a step-up older than the level allows', () => grant({}, ALICE.userName, 301_000)],
-    ['a consumed grant', () => grant({ consumed: true })],
+    ['a grant that already authorised a change', () => grant({ changeRedeemedAt: now - 1000 })],
     ['a grant of a weaker acr', () => grant({ acr: 'urn:stepgate:acr:password' })],
     ['another session', () => grant(), { sessionId: 'sess-B', deviceId: 'phone-1' }],
     ['no session', () => grant(), { deviceId: 'phone-1' }],
