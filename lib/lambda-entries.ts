@@ -231,12 +231,14 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   totp: {
     entry: 'lambdas/wiring/totp.ts',
-    description: 'TOTP enrolment of the signed-in user (enroll, confirm).',
-    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ...API_IDENTITY_ENV],
+    description: 'TOTP authenticator of the signed-in user (enroll, confirm, remove), each change behind a step-up.',
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
     tables: {
-      // The enrolment item: read, created conditionally, confirmed with a conditional update in one transaction
-      // with its audit record (mfa.enrolled).
-      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // Reads the step-up, its challenge and the authenticator items; a change is one transaction of the grant's
+      // redemption (Update), the pending or active item (Put, Update, ConditionCheck) and its audit records.
+      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // The active policy: the level of mfa.change and the first-authenticator rule.
+      policy: { actions: ['GetItem'] },
       audit: AUDIT_APPEND,
     },
     // otpPepper seals TOTP seeds at rest.

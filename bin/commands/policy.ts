@@ -5,6 +5,7 @@ import { renderTable } from '../../lambdas/core/simulation/report-text';
 import type {
   DiffResponse,
   PendingResponse,
+  PendingView,
   PolicyResponse,
   PutPolicyResponse,
   ReviewResponse,
@@ -35,7 +36,9 @@ const USAGE = `usage:
   stepgate policy reject <version> [--note <text>]
 
 A change takes effect on every decision within 5 s (the policy cache). With "approval": {"required": true} in the
-active policy, apply answers "pending" and another admin approves.
+active policy, or when the change weakens protection (thresholds raised, weights cut, actions moved down, broad
+allow-list entries, fail modes relaxed, approval switched off...), apply answers "pending", lists what weakened
+and its backtest on recent decisions, and another admin approves.
 
 ${CONNECTION_HELP}`;
 
@@ -64,6 +67,40 @@ export function renderChanges(changes: readonly PolicyChange[]): string {
     changes.map((c) => [c.path, c.kind, value(c.before), value(c.after)]),
     4,
   );
+}
+
+/** What an approver is asked to accept: the weakening edits and how recent decisions would move towards allow. */
+export function renderReview(review: Pick<PendingView, 'weakening' | 'backtest'>): string {
+  const lines: string[] = [];
+  if (review.weakening && review.weakening.length > 0) {
+    lines.push('weakens protection:');
+    lines.push(
+      renderTable(
+        ['path', 'weakening', 'before', 'after'],
+        review.weakening.map((w) => [w.path, w.kind, value(w.before), value(w.after)]),
+        4,
+      ),
+    );
+  }
+  const b = review.backtest;
+  if (b) {
+    lines.push(
+      `backtest: ${b.compared} recorded decisions from ${b.from} to ${b.to}${b.truncated ? ' (stopped at the bound)' : ''}; ${b.towardAllow} would move towards allow`,
+    );
+    const moved = b.byAction.filter((a) => a.towardAllow > 0);
+    if (moved.length > 0) {
+      lines.push(
+        renderTable(
+          ['action', 'compared', 'towards allow', 'step_up→allow', 'deny→allow', 'deny→step_up'],
+          moved.map((a) =>
+            [a.action, a.compared, a.towardAllow, a.stepUpToAllow, a.denyToAllow, a.denyToStepUp].map(String),
+          ),
+          1,
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 async function get(conn: Connection, out: string | undefined): Promise<number> {
@@ -134,9 +171,12 @@ async function apply(
     headers: { 'if-match': `"${ifMatch}"` },
   });
   if (res.status === 202) {
+    const because = res.body.approvalRequiredBecause ?? ['policy'];
     console.log(
-      `proposed as version ${res.body.version}; another admin approves it with: stepgate policy approve ${res.body.version}`,
+      `proposed as version ${res.body.version} (${because.includes('weakening') ? 'it weakens protection' : 'the policy requires approval'}); another admin approves it with: stepgate policy approve ${res.body.version}`,
     );
+    const review = renderReview(res.body);
+    if (review) console.log(review);
   } else if (res.body.unchanged) {
     console.log(`the service found nothing to change: version ${res.body.version} stays active`);
   } else {
@@ -175,6 +215,8 @@ async function pending(conn: Connection): Promise<number> {
       `version ${p.version} (on ${p.baseVersion}${p.stale ? ', STALE: the active policy moved' : ''}) proposed by ${p.proposedBy} at ${p.proposedAt}: ${p.reason}`,
     );
     if (p.changes) console.log(renderChanges(p.changes));
+    const review = renderReview(p);
+    if (review) console.log(review);
     console.log('');
   }
   return 0;

@@ -25,6 +25,7 @@ export interface AdminComposition {
   readonly secrets?: AppSecretsSource;
   readonly replayChunkEvents?: AdminDependencies['replayChunkEvents'];
   readonly replayBudgetMs?: AdminDependencies['replayBudgetMs'];
+  readonly backtestMaxEvents?: AdminDependencies['backtestMaxEvents'];
   readonly logError?: AdminDependencies['logError'];
 }
 
@@ -46,6 +47,7 @@ export function composeAdmin(c: AdminComposition) {
     fallbackPolicy: { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' },
     ...(c.replayChunkEvents !== undefined ? { replayChunkEvents: c.replayChunkEvents } : {}),
     ...(c.replayBudgetMs !== undefined ? { replayBudgetMs: c.replayBudgetMs } : {}),
+    ...(c.backtestMaxEvents !== undefined ? { backtestMaxEvents: c.backtestMaxEvents } : {}),
     ...(c.logError ? { logError: c.logError } : {}),
   });
   return { handler, policies, events };

@@ -2,9 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
+import { identifierProblem, isGeneratedId } from '../core/identifier';
 import { diffPolicies, type PolicyChange } from '../core/policy/policy-diff';
 import { parsePolicy, type Policy } from '../core/policy/policy-schema';
 import { SignedCursorCodec, type CursorCodec } from '../core/paging/signed-cursor';
+import { weakeningChanges, type Weakening } from '../core/policy/weakening';
+import { backtestSummary, type BacktestSummary } from '../core/simulation/backtest-summary';
 import { toReplayEventJson } from '../core/simulation/replay-event-json';
 import { ComparisonTally, Simulation, type SimulationReport } from '../core/simulation/simulation';
 import type { Clock } from '../ports/clock';
@@ -69,6 +72,11 @@ const EVENT_FORWARD_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 const MAX_WINDOW_DAYS = 400;
 const POLICY_BODY_BYTES = 512 * 1024;
+/** A weakening change is backtested on the recorded decisions of this window before now, at most this many. */
+export const BACKTEST_WINDOW_MS = 7 * DAY_MS;
+export const BACKTEST_MAX_EVENTS = 5000;
+/** Weakening edits listed on a pending change and in its audit record; `weakeningCount` has the full number. */
+const MAX_LISTED_WEAKENING = 200;
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
 
 export interface AdminDependencies {
@@ -91,6 +99,8 @@ export interface AdminDependencies {
   readonly replayBudgetMs?: number;
   /** Monotonic ms, for the replay budget (default performance.now). */
   readonly elapsed?: () => number;
+  /** Recorded decisions replayed to backtest a weakening change (default BACKTEST_MAX_EVENTS). */
+  readonly backtestMaxEvents?: number;
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
@@ -130,6 +140,16 @@ function auditChanges(changes: readonly PolicyChange[]): Record<string, string>[
     kind: c.kind,
     ...(c.before !== undefined ? { before: short(c.before)! } : {}),
     ...(c.after !== undefined ? { after: short(c.after)! } : {}),
+  }));
+}
+
+/** Weakening edits as they go into an audit record: values as canonical JSON text, like the diff. */
+function auditWeakening(weakening: readonly Weakening[]): Record<string, string>[] {
+  return weakening.map((w) => ({
+    path: w.path,
+    kind: w.kind,
+    ...(w.before !== undefined ? { before: canonicalJson(w.before) } : {}),
+    ...(w.after !== undefined ? { after: canonicalJson(w.after) } : {}),
   }));
 }
 
@@ -312,11 +332,36 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
   const chunkEvents = deps.replayChunkEvents ?? 20_000;
   const budgetMs = deps.replayBudgetMs ?? 20_000;
   const elapsed = deps.elapsed ?? (() => performance.now());
+  const maxBacktestEvents = Math.max(1, deps.backtestMaxEvents ?? BACKTEST_MAX_EVENTS);
   const nowIso = () => new Date(deps.clock()).toISOString();
   const cursors = deps.cursors ?? new SignedCursorCodec(randomBytes(32));
 
   async function active(): Promise<PolicyRecord> {
     return (await deps.policies.getActive()) ?? deps.fallbackPolicy;
+  }
+
+  /**
+   * Replays the most recent recorded decisions (BACKTEST_WINDOW_MS back, at most backtestMaxEvents of them, within
+   * the replay time budget) under the active policy and under the proposal: what the approver sees of its effect.
+   */
+  async function backtestOf(active: Policy, proposal: Policy): Promise<BacktestSummary> {
+    const now = deps.clock();
+    const window: TimeWindow = { from: now - BACKTEST_WINDOW_MS, to: now + 1 };
+    const simulation = new Simulation(proposal, { baseline: active, maxChangedEvents: 0 });
+    const started = elapsed();
+    let cursor: string | undefined;
+    let read = 0;
+    for (;;) {
+      const page = await deps.events.replayEvents(window, {
+        limit: Math.min(1000, maxBacktestEvents - read),
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const e of page.items) simulation.add(e);
+      read += page.items.length;
+      cursor = page.cursor;
+      if (!cursor || read >= maxBacktestEvents || elapsed() - started > budgetMs) break;
+    }
+    return backtestSummary(simulation.report(), window, cursor !== undefined);
   }
 
   /** Records a read of personal data; if it cannot be recorded, nothing is returned. */
@@ -410,7 +455,15 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           data: { changes: auditChanges(changes) },
         };
         // The rule in force decides: a change that switches approval off still needs the approval it switches off.
-        if (current.policy.approval.required) {
+        // A change that weakens protection needs a second person whatever the policy says: one admin alone can
+        // tighten the policy, never loosen it.
+        const weakening = weakeningChanges(current.policy, policy);
+        const because: ('policy' | 'weakening')[] = [];
+        if (current.policy.approval.required) because.push('policy');
+        if (weakening.length > 0) because.push('weakening');
+        if (because.length > 0) {
+          const listed = weakening.slice(0, MAX_LISTED_WEAKENING);
+          const backtest = weakening.length > 0 ? await backtestOf(current.policy, policy) : undefined;
           const pending: PendingChange = {
             version,
             baseVersion: current.version,
@@ -420,11 +473,21 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
             proposedBySubject: caller.subject,
             proposedAt: at,
             status: 'pending',
+            ...(listed.length > 0 ? { weakening: listed } : {}),
+            ...(backtest ? { backtest } : {}),
           };
           const proposed = await deps.policies.propose(pending, [
             changeEvent(caller, 'policy.proposed', `policy:v${version}:proposed:${at}`, {
               ...fields,
               outcome: 'pending_approval',
+              data: {
+                ...fields.data,
+                approvalRequiredBecause: because,
+                ...(weakening.length > 0
+                  ? { weakening: auditWeakening(listed), weakeningCount: weakening.length }
+                  : {}),
+                ...(backtest ? { backtest } : {}),
+              },
             }),
           ]);
           if (proposed === 'stale') throw staleConflict(expected);
@@ -437,6 +500,9 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           return json(202, {
             version,
             status: 'pending_approval',
+            approvalRequiredBecause: because,
+            ...(listed.length > 0 ? { weakening: listed } : {}),
+            ...(backtest ? { backtest } : {}),
             approve: `/v1/admin/policy/pending/${version}/approve`,
             reject: `/v1/admin/policy/pending/${version}/reject`,
           } satisfies PutPolicyResponse);
@@ -513,6 +579,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           status: p.status,
           stale: p.baseVersion !== current.version,
           ...(p.baseVersion === current.version ? { changes: diffPolicies(current.policy, p.policy) } : {}),
+          ...(p.weakening ? { weakening: p.weakening } : {}),
+          ...(p.backtest ? { backtest: p.backtest } : {}),
         })),
       } satisfies PendingResponse);
     }),
@@ -545,6 +613,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
       };
       const data = {
         changes: auditChanges(changes),
+        ...(pending.weakening ? { weakening: auditWeakening(pending.weakening) } : {}),
+        ...(pending.backtest ? { backtest: pending.backtest } : {}),
         proposedBy: pending.proposedBy,
         proposedAt: pending.proposedAt,
         ...(body.note ? { approvalNote: body.note } : {}),
@@ -793,8 +863,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const runId = query(event, 'runId');
-      if (runId !== undefined && !/^[\w-]{1,128}$/.test(runId))
-        throw new InvalidRequestError('runId: not a run id', 'runId');
+      if (runId !== undefined && !isGeneratedId(runId)) throw new InvalidRequestError('runId: not a run id', 'runId');
       const run = runId ? await deps.policies.getShadowRun(runId) : await deps.policies.getShadow();
       if (!run) throw new NotFoundError(runId ? 'no such shadow run' : 'no shadow run was ever started');
       const end = run.stoppedAt ? Date.parse(run.stoppedAt) : deps.clock();
@@ -826,9 +895,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const userId = pathParam(event, 'userId');
-      if (userId.length === 0 || userId.length > 256 || !NO_CONTROL_CHARS.test(userId)) {
-        throw new InvalidRequestError('userId: not a user id', 'userId');
-      }
+      const problem = identifierProblem(userId);
+      if (problem !== undefined) throw new InvalidRequestError(`userId: ${problem}`, 'userId');
       const limit = intParam(event, 'limit', 1, 200, 50)!;
       const cursor = query(event, 'cursor');
       const page = await cursorSafe(deps.events.userEvents(userId, { limit, ...(cursor ? { cursor } : {}) }));
@@ -877,7 +945,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   async function eventOf(event: HttpEvent): Promise<RecordedEvent> {
     const decisionId = pathParam(event, 'decisionId');
-    const found = /^[\w-]{1,128}$/.test(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
+    const found = isGeneratedId(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
     if (!found) throw new NotFoundError('decision not found');
     return found;
   }

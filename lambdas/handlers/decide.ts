@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
+import { generatedIdSchema, identifierSchema, isGeneratedId } from '../core/identifier';
 import { parseIp, type IpAddress } from '../core/net/ip';
 import { listEntriesContaining } from '../core/policy/compiled-policy';
 import { contextKeysFor } from '../core/risk/context-keys';
@@ -34,34 +35,22 @@ import { requestIdentifiers, type RequestIdentifiers } from './request-identifie
 export const STEP_UP_TTL_MS = 10 * 60_000;
 const TIMESTAMP_PAST_MS = 24 * 3600_000;
 const TIMESTAMP_FUTURE_MS = 5 * 60_000;
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
 export const decisionBody = z.strictObject({
-  userId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters'),
+  userId: identifierSchema(),
   action: z.string().min(1).max(128),
-  sessionId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+  sessionId: identifierSchema().optional(),
   context: z.strictObject({
     ip: z
       .string()
       .max(64)
       .refine((s) => parseIp(s) !== undefined, 'not a valid IPv4 or IPv6 address'),
     userAgent: z.string().max(2048).optional(),
-    deviceId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+    deviceId: identifierSchema().optional(),
     timestamp: z.iso.datetime({ offset: true }).optional(),
   }),
-  stepUpId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w-]+$/, 'not a step-up id')
-    .optional(),
-  requestId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
-    .optional(),
+  stepUpId: generatedIdSchema('step-up').optional(),
+  requestId: identifierSchema(128).optional(),
 });
 export type DecisionRequestBody = z.infer<typeof decisionBody>;
 
@@ -131,6 +120,7 @@ function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo 
     grantedAt: stepUp.grantedAt,
     consumed: stepUp.consumed,
     ...(stepUp.deviceId ? { deviceId: stepUp.deviceId } : {}),
+    ...(stepUp.sessionId ? { sessionId: stepUp.sessionId } : {}),
   };
 }
 
@@ -230,6 +220,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         userId: body.userId,
         action: body.action,
         now,
+        ...(body.sessionId ? { sessionId: body.sessionId } : {}),
         features,
         ...(profile ? { profile } : {}),
         velocity,
@@ -386,7 +377,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
   const outcomeRoute = httpHandler({ body: outcomeBody, logError }, async ({ body, event }) => {
     const decisionId = event.pathParameters?.decisionId ?? '';
     const caller = callerOf(event);
-    const decision = /^[\w-]{1,128}$/.test(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
+    const decision = isGeneratedId(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
     // Another app's decision is reported as missing: ids must not let one client probe another's traffic.
     if (!decision || decision.clientId !== (caller.clientId ?? caller.subject))
       throw new NotFoundError('decision not found');

@@ -433,9 +433,49 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     expect(out.AuthenticationResult).toBeUndefined();
   });
 
+  it('refuses to enrol TOTP with a stolen access token alone: 403 naming the missing mfa.change step-up', async () => {
+    const stolen = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.error).toMatchObject({ code: 'step_up_required', field: 'stepUpId', action: 'mfa.change' });
+    // A grant for another action does not do either.
+    const payment = await newStepUp();
+    const metadata = { stepUpId: payment.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
+    const borrowed = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: payment.id,
+      deviceId: DEVICE,
+    });
+    expect(borrowed.status).toBe(403);
+    expect(borrowed.body.error.code).toBe('step_up_invalid');
+  });
+
+  /** What an app does before changing authenticators: a decision for mfa.change, then the e-mail step-up. */
+  const mfaChangeGrant = async () => {
+    clock.now += 31_000; // past the resend interval of earlier ceremonies
+    const decision = await decide(ALICE.username, {}, 'mfa.change');
+    expect(decision.decision).toBe('step_up');
+    const metadata = { stepUpId: decision.stepUp!.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    const done = await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
+    expect(done.AuthenticationResult).toBeDefined();
+    return decision.stepUp!.id;
+  };
+
   it('enrols TOTP and steps up with it; the same TOTP code cannot be used twice', async () => {
-    const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
+    const grant = await mfaChangeGrant();
+    const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: grant,
+      deviceId: DEVICE,
+    });
     expect(enroll.status).toBe(200);
+    // One grant, one enrolment.
+    const twice = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: grant,
+      deviceId: DEVICE,
+    });
+    expect(twice.status).toBe(403);
+    expect(twice.body.error.code).toBe('step_up_invalid');
     const secret = enroll.body.secret as string;
     expect(enroll.body.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
     expect((await postJson(`${runtime.url}/v1/step-up/totp/confirm`, aliceToken, { code: '000000' })).status).toBe(400);
@@ -443,8 +483,9 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
       code: generateTotp(secret, clock.now),
     });
     expect(confirm.status).toBe(200);
-    expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(409);
-    // The new authenticator is in the audit trail (kind, who, whom), and the secret is nowhere in it.
+    expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(403);
+    // The new authenticator is in the audit trail (kind, who, whom, authorised by which step-up), and the secret is
+    // nowhere in it.
     const trail = await new DynamoDbAuditReader({
       client: runtime.context.dynamo,
       tableName: runtime.context.tables.audit,
@@ -454,6 +495,11 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     expect(enrolments.map((r) => [r.event.subject, r.event.outcome, r.intact])).toEqual([
       [ALICE.username, 'active', true],
     ]);
+    expect(enrolments[0]?.event.data).toMatchObject({
+      authorisedBy: 'step_up',
+      stepUpId: grant,
+      stepUpMethod: 'email_otp',
+    });
     expect(JSON.stringify(trail.records)).not.toContain(secret);
 
     clock.now += 30_000; // the step used to confirm is spent

@@ -232,12 +232,21 @@ describe('bad input through the local runtime', () => {
     });
   });
 
-  it('refuses control characters and look-alike digits in identifiers', async () => {
-    const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
+  it('refuses control characters, separators, bidi controls, lone surrogates and non-NFC text in identifiers', async () => {
+    const refused = fc
+      .oneof(
+        fc.integer({ min: 0, max: 0x1f }),
+        fc.integer({ min: 0x7f, max: 0x9f }),
+        fc.constantFrom(0x2028, 0x2029, 0x061c, 0x200e, 0x200f),
+        fc.integer({ min: 0x202a, max: 0x202e }),
+        fc.integer({ min: 0x2066, max: 0x2069 }),
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+      )
+      .map((c) => String.fromCharCode(c));
     const withControl = fc.tuple(
-      fc.constantFrom('userId', 'sessionId', 'context.deviceId'),
+      fc.constantFrom('userId', 'sessionId', 'context.deviceId', 'requestId'),
       fc.string({ maxLength: 10 }),
-      fc.oneof(control, fc.constant('\u007f')),
+      fc.oneof(refused, fc.constant('e\u0301')),
       fc.string({ maxLength: 10 }),
     );
     await expectNoWrites(async () => {
@@ -553,7 +562,14 @@ describe('bad input through the local runtime', () => {
   it('keeps odd but valid values (prototype names, unicode) as plain data: 200 and no pollution', async () => {
     // These pass validation, so they are decided and stored; they must stay data, never become object structure.
     const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
-    const unicode = ['ǅ𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'مرحبا@example.com', '\u200bzero\u200bwidth', '😀'.repeat(50), 'é'.normalize('NFD')];
+    // Identifiers must be NFC (decomposed text is refused, see the identifier test above); precomposed is fine.
+    const unicode = [
+      'ǅ𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+      'مرحبا@example.com',
+      '\u200bzero\u200bwidth',
+      '😀'.repeat(50),
+      'café'.normalize('NFC'),
+    ];
     const pairs = [
       ...names.flatMap((value) =>
         ['userId', 'sessionId', 'context.deviceId', 'context.userAgent'].map((path) => ({ value, path })),
@@ -875,6 +891,28 @@ describe('bad input through the local runtime', () => {
         }
       }
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('judges a user id alike as a decision field and as an admin path parameter (one validator)', async () => {
+      const token = await staffToken();
+      const lookUp = (userId: string) =>
+        send(`${runtime.url}/v1/admin/users/${encodeURIComponent(userId)}/events`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+        });
+      for (const refused of ['a\u0085b', 'x\u2028y', 'admin\u202egnp', 'e\u0301', 'a\u009fb']) {
+        expectClientError(await postRaw(JSON.stringify(withField('userId', refused))), {
+          status: 400,
+          field: 'userId',
+        });
+        expectClientError(await lookUp(refused), { status: 400, field: 'userId' });
+      }
+      for (const accepted of ['café@example.com', '山田@example.com']) {
+        expect((await postRaw(JSON.stringify(withField('userId', accepted)))).status).toBe(200);
+        const history = await lookUp(accepted);
+        expect(history.status).toBe(200);
+        expect(history.body.events).toHaveLength(1);
+      }
     });
   });
 

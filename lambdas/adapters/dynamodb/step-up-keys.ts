@@ -10,4 +10,6 @@ export const stepUpKeys = {
   totp: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP' }),
   /** Define Auth Challenge's approval of one finished session, by the decision or step-up it named. */
   approval: (kind: string, id: string) => ({ pk: `APPROVAL#${kind}#${id}`, sk: 'APPROVAL' }),
+  /** An enrolment awaiting its first code, beside the active one it may replace. */
+  totpPending: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP#PENDING' }),
 };

@@ -15,6 +15,7 @@ export const AUDIT_EVENT_KINDS = [
   'admin.read',
   'shadow.changed',
   'mfa.enrolled',
+  'mfa.removed',
 ] as const;
 
 export type AuditEventKind = (typeof AUDIT_EVENT_KINDS)[number];

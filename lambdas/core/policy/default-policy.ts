@@ -10,7 +10,9 @@ const ACR_OTP = 'urn:stepgate:acr:otp';
  * ~4 % friction. For a user with an established history (N ≈ 20 for the familiarity arithmetic below):
  *
  * - a familiar context scores ~0 and is allowed everywhere except `critical`, which always steps up;
- * - one new device (25) steps up `high` actions (payment, export, credential/MFA changes) but not sign-in;
+ * - one new device (25) steps up `high` actions (payment, export, credential changes) but not sign-in; changing
+ *   authenticators (`mfa.change`) is `critical`: it always steps up, since whoever controls them passes every
+ *   later step-up;
  * - a new network (an AS number never used in a trusted session, 25) is what a stolen password cannot bring
  *   along: with the unfamiliar IP (≈ 8-13) it sits at the sign-in threshold, and any further novelty (another city,
  *   browser or device) steps up; a new address at the user's usual provider scores ≈ 4;
@@ -49,7 +51,7 @@ export const defaultPolicy: Policy = {
     'profile.view': { level: 'none', description: 'Read own profile' },
     'profile.update': { level: 'medium', description: 'Change name, address or preferences' },
     'credentials.change': { level: 'high', description: 'Change password or e-mail address' },
-    'mfa.change': { level: 'high', description: 'Enrol or remove an authenticator' },
+    'mfa.change': { level: 'critical', description: 'Enrol, replace or remove an authenticator' },
     'payment.transfer': { level: 'high', description: 'Move money' },
     'data.export': { level: 'high', description: 'Bulk export of personal data' },
     'admin.production_access': { level: 'critical', description: 'Break-glass access to production' },
@@ -91,4 +93,5 @@ export const defaultPolicy: Policy = {
   failMode: { none: 'allow', low: 'allow', medium: 'step_up', high: 'step_up', critical: 'deny' },
   approval: { required: false },
   privacy: { hashIdentifiers: false },
+  authenticators: { firstWithoutStepUp: 'never' },
 };

@@ -95,7 +95,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
     if (decision === 'step_up') {
       const check = checkGrant(
         input.grant,
-        { userId: input.userId, action: input.action, deviceId: input.features.deviceId, now: input.now },
+        {
+          userId: input.userId,
+          action: input.action,
+          deviceId: input.features.deviceId,
+          sessionId: input.sessionId,
+          now: input.now,
+        },
         policy,
         level,
       );

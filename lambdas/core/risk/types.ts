@@ -144,6 +144,8 @@ export interface GrantInfo {
   consumed: boolean;
   /** When set, the grant only works from this device. */
   deviceId?: string;
+  /** When set, the grant only works in this session (the `sessionId` of the request that asked for the step-up). */
+  sessionId?: string;
 }
 
 export interface EvaluationInput {
@@ -151,6 +153,8 @@ export interface EvaluationInput {
   action: string;
   /** Epoch ms: the request time; the core never reads a clock. */
   now: number;
+  /** The app's session of the request, when it named one: a session-bound grant only works in that session. */
+  sessionId?: string;
   features: RequestFeatures;
   /** Absent for a user never seen before. */
   profile?: UserProfile;

@@ -3,7 +3,7 @@ import { policySchema } from '../../core/policy/policy-schema';
 import { feedbackBody, putPolicyBody, reviewBody, shadowStartBody, shadowStopBody, simulateBody } from '../admin-api';
 import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../api-routes';
 import { decisionBody, outcomeBody } from '../decide';
-import { confirmBody } from '../totp-enrollment';
+import { changeBody, confirmBody } from '../totp-enrollment';
 import {
   apiErrorSchema,
   auditVerifyResponseSchema,
@@ -157,14 +157,35 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /v1/step-up/totp/enroll': {
     operationId: 'enrollTotp',
     tag: 'step-up',
-    summary: 'Start a TOTP enrolment for the signed-in user',
-    description: 'Returns the secret once, with its otpauth:// URI for a QR code; confirm within 15 minutes.',
+    summary: 'Start a TOTP enrolment (or a replacement) for the signed-in user',
+    description:
+      'Redeems a fresh mfa.change step-up (`stepUpId`, passed by this user, bound to the same session and device). ' +
+      'Returns the secret once, with its otpauth:// URI for a QR code; confirm within 15 minutes.',
+    body: changeBody,
     responses: {
       200: object('the pending enrolment: status, secret, otpauthUri, algorithm, digits, period, confirmBy'),
-      409: {
-        description: 'an authenticator is already enrolled (replacing one is a support task)',
+      400: invalid,
+      403: {
+        description: 'step_up_required: no fresh mfa.change step-up of this user was presented',
         body: apiErrorSchema,
       },
+      409: conflict,
+    },
+  },
+  'POST /v1/step-up/totp/remove': {
+    operationId: 'removeTotp',
+    tag: 'step-up',
+    summary: 'Remove the active TOTP authenticator of the signed-in user',
+    description: 'Redeems a fresh mfa.change step-up, like enrolment; the grant and the removal are one transaction.',
+    body: changeBody,
+    responses: {
+      200: object('`{"status":"removed"}`'),
+      400: invalid,
+      403: {
+        description: 'step_up_required: no fresh mfa.change step-up of this user was presented',
+        body: apiErrorSchema,
+      },
+      409: conflict,
     },
   },
   'POST /v1/step-up/totp/confirm': {
@@ -173,7 +194,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Activate the pending TOTP enrolment with a current code',
     body: confirmBody,
     responses: {
-      200: object('`{"status":"active"}`'),
+      200: object('`{"status":"active","replaced":false}`'),
       400: invalid,
       409: conflict,
       429: { description: 'too many wrong codes: start the enrolment again', body: apiErrorSchema },

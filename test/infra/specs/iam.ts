@@ -66,11 +66,11 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect(a.policy).toBeUndefined();
   });
 
-  it('totp touches only its enrolment items in the risk table and appends the enrolment to audit', () => {
+  it('totp changes authenticators in conditional transactions, reads the policy and appends to audit', () => {
     const a = access('totp');
-    expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem'));
+    expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'));
     expect(a.audit).toEqual(AUDIT_APPEND);
-    expect(a.policy).toBeUndefined();
+    expect(a.policy).toEqual(ddb('GetItem'));
   });
 
   it.each(TRIGGER_LAMBDAS)('%s cannot touch the policy table and at most appends to audit', (name) => {
