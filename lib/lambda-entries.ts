@@ -8,7 +8,7 @@
  * nothing at run time (type imports only; no aws-cdk-lib).
  */
 import type { TableRole } from '../lambdas/adapters/dynamodb/table-definitions';
-import type { FunctionName } from '../lambdas/handlers/api-routes';
+import type { FunctionName } from '../lambdas/contracts/routes';
 
 /** Environment variable names. Values are set by the stacks; the wiring reads them, nothing else does. */
 export const ENV = {
@@ -295,7 +295,7 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
 /** Functions run on a schedule (EventBridge), not behind the API or Cognito. */
 export const SCHEDULED_LAMBDAS = ['audit-checkpoint'] as const satisfies readonly LambdaName[];
 
-/** The functions behind the HTTP API (FunctionName in lambdas/handlers/api-routes.ts) and the Cognito triggers. */
+/** The functions behind the HTTP API (FunctionName in lambdas/contracts/routes.ts) and the Cognito triggers. */
 export const API_LAMBDAS = ['decide', 'admin', 'audit', 'totp'] as const satisfies readonly (FunctionName &
   LambdaName)[];
 export const TRIGGER_LAMBDAS = [

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { CHANGER_GROUPS, READER_GROUPS } from '../contracts/identity';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
 import { identifierProblem, isGeneratedId } from '../core/identifier';
@@ -59,10 +60,8 @@ import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } f
  * atomically with its audit record (the stores take the audit events); every read of personal data (history,
  * events, replays, reports that list users) is recorded before anything is returned.
  */
-export const ADMIN_GROUP = 'risk-admins';
-export const AUDITOR_GROUP = 'risk-auditors';
-const CHANGERS = [ADMIN_GROUP] as const;
-const READERS = [ADMIN_GROUP, AUDITOR_GROUP] as const;
+const CHANGERS = CHANGER_GROUPS;
+const READERS = READER_GROUPS;
 
 /** How long a policy change (or a shadow start/stop) may take to reach every decide instance: the policy cache. */
 export const POLICY_PROPAGATION_SECONDS = 5;
@@ -1031,7 +1030,7 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
 }
 
-/** Every route this handler serves, for the route table (api-routes.ts) and its tests. */
+/** Every route this handler serves, for the route table (contracts/routes.ts) and its tests. */
 export const ADMIN_ROUTE_KEYS = [
   'GET /v1/admin/policy',
   'PUT /v1/admin/policy',

@@ -1,3 +1,4 @@
+import { READER_GROUPS } from '../contracts/identity';
 import {
   DEFAULT_EXPORT_LIMIT,
   InvalidAuditQueryError,
@@ -13,7 +14,7 @@ import { callerOf, type Caller } from './http/caller';
 import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } from './http/http-handler';
 
 /** Auditors read the trail; admins may too (they answer for the policy it records). */
-export const AUDIT_READER_GROUPS = ['risk-auditors', 'risk-admins'] as const;
+export const AUDIT_READER_GROUPS = READER_GROUPS;
 const MAX_SUBJECT_LENGTH = 512;
 
 export interface AuditApiDependencies {

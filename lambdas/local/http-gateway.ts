@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { ApiRoute } from '../handlers/api-routes';
-import { routeKey } from '../handlers/api-routes';
+import type { ApiRoute } from '../contracts/routes';
+import { routeKey } from '../contracts/routes';
 import type { HttpEvent, HttpLambda, HttpResult } from '../handlers/http/http-handler';
 import type { TokenRefusal, TokenVerifier } from '../ports/token-verifier';
 

@@ -35,9 +35,9 @@ export interface LocalIdentities {
   readonly users: readonly LocalUser[];
 }
 
-export const DECIDE_SCOPE = 'stepgate/decide';
-export const ADMIN_GROUP = 'risk-admins';
-export const AUDITOR_GROUP = 'risk-auditors';
+import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../contracts/identity';
+
+export { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE };
 
 export function localIdentities(env: Readonly<Record<string, string | undefined>>): LocalIdentities {
   const user = (key: string, username: string, password: string, sub: string, groups: string[]): LocalUser => ({

@@ -6,7 +6,7 @@ import { composeAdmin } from '../composition/admin';
 import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
-import type { FunctionName } from '../handlers/api-routes';
+import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';
 import { LocalCheckpointWriter, localAnchoring } from './local-checkpoints';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { API_ROUTES } from '../handlers/api-routes';
+import { API_ROUTES } from '../contracts/routes';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { tableNamesFor, type TableNames } from '../adapters/dynamodb/table-definitions';
 import { bootstrapTables } from './bootstrap-tables';

@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { API_ROUTES, routeKey, type ApiRoute } from '../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey, type ApiRoute } from '../../lambdas/contracts/routes';
 import { composeDecide } from '../../lambdas/composition/decide';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import type { LocalUser } from '../../lambdas/local/local-identities';

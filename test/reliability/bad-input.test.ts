@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import { composeDecide } from '../../lambdas/composition/decide';
-import { API_ROUTES, type ApiRoute } from '../../lambdas/handlers/api-routes';
+import { API_ROUTES, type ApiRoute } from '../../lambdas/contracts/routes';
 import { appToken, startTestRuntime } from '../support/local-runtime';
 import {
   apiEvent,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { policySchema } from '../../core/policy/policy-schema';
 import { feedbackBody, putPolicyBody, reviewBody, shadowStartBody, shadowStopBody, simulateBody } from '../admin-api';
-import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../api-routes';
+import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../../contracts/routes';
 import { decisionBody, outcomeBody } from '../decide';
 import { changeBody, confirmBody } from '../totp-enrollment';
 import {

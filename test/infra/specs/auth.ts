@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { DECIDE_SCOPE } from '../../../lambdas/handlers/api-routes';
+import { DECIDE_SCOPE } from '../../../lambdas/contracts/routes';
 import { ADMIN_GROUP, AUDITOR_GROUP } from '../../../lambdas/local/local-identities';
 import { TRIGGER_LAMBDAS } from '../../../lib/lambda-entries';
 import { logicalId, synthStage } from '../support/synth';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { API_ROUTES } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES } from '../../../lambdas/contracts/routes';
 import {
   API_LAMBDAS,
   ENV,

@@ -7,7 +7,7 @@ import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb
 import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
 import { buildAuditApiHandler } from '../../../lambdas/handlers/audit-api';
 import type { HttpEvent, HttpLambda } from '../../../lambdas/handlers/http/http-handler';
-import { API_ROUTES, routeKey } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey } from '../../../lambdas/contracts/routes';
 import type { AuditLog } from '../../../lambdas/ports/audit-log';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { ADMIN_ROUTE_KEYS, putPolicyBody } from '../../../lambdas/handlers/admin-api';
-import { API_ROUTES, routeKey, type ApiRoute } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey, type ApiRoute } from '../../../lambdas/contracts/routes';
 import { decisionBody } from '../../../lambdas/handlers/decide';
 import { buildOpenApiDocument, jsonSchemaOf, OPERATIONS } from '../../../lambdas/handlers/openapi/openapi-document';
 import { TOTP_ROUTES } from '../../../lambdas/handlers/totp-enrollment';
