@@ -11,7 +11,7 @@ import { defaultPolicy } from '../lambdas/core/policy/default-policy';
 import { globalKeys } from '../lambdas/composition/decide';
 import { keys } from '../lambdas/adapters/dynamodb/risk-keys';
 import { DynamoDbPolicyStore } from '../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { tableNamesFor, type TableNames } from '../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor, type TableNames } from '../lambdas/contracts/tables';
 import { bootstrapTables } from '../lambdas/local/bootstrap-tables';
 import type { DeviceParser } from '../lambdas/ports/device-parser';
 import type { GeoLocator } from '../lambdas/ports/geo-locator';

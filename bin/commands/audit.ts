@@ -11,7 +11,7 @@ import type { AuditEvent } from '../../lambdas/core/audit/audit-event';
 import { renderEvidenceHtml, renderEvidenceText, summarizeEvidence } from '../../lambdas/core/audit/evidence-report';
 import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor } from '../../lambdas/contracts/tables';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import { localAnchorDir, localAnchoring, localCheckpointDir } from '../../lambdas/local/local-checkpoints';
 import { anchorsOf, CheckpointInvalidError } from '../../lambdas/core/audit/checkpoint';

@@ -4,7 +4,7 @@ import { defaultPolicy } from '../core/policy/default-policy';
 import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { buildAdminHandler, type AdminDependencies } from '../handlers/admin-api';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import type { AppSecretsSource } from '../ports/app-secrets';

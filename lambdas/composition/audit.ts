@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import { AuditCheckpoints } from '../handlers/audit-checkpoints';
 import { buildAuditApiHandler, type AuditApiDependencies } from '../handlers/audit-api';

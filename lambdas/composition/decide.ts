@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { DynamoDbDecisionStore, type TransactionParticipant } from '../adapters/dynamodb/dynamodb-decision-store';
 import { globalKeys } from '../adapters/dynamodb/population-counts';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import type { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { GeoipLiteLocator } from '../adapters/geoip-lite-locator';
@@ -59,6 +59,7 @@ export interface DecideComposition {
   readonly signDecisionToken?: DecideDependencies['signDecisionToken'];
   readonly shadow?: DecideDependencies['shadow'];
   readonly onDecision?: DecideDependencies['onDecision'];
+  readonly logError?: DecideDependencies['logError'];
   readonly onRoundTrip?: (kind: 'read' | 'write') => void;
   /** AS numbers for the geo of each decision; without it the familiarity model uses the address prefix. */
   readonly network?: NetworkLocator;
@@ -83,6 +84,7 @@ export function composeDecide(c: DecideComposition) {
     ...(c.signDecisionToken ? { signDecisionToken: c.signDecisionToken } : {}),
     ...(c.shadow ? { shadow: c.shadow } : {}),
     ...(c.onDecision ? { onDecision: c.onDecision } : {}),
+    ...(c.logError ? { logError: c.logError } : {}),
   });
   return { handler, store };
 }

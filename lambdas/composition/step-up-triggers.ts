@@ -3,20 +3,22 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RandomInt } from '../core/step-up/otp-code';
 import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
 import { globalKeys } from '../adapters/dynamodb/population-counts';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
+import { PowertoolsLog } from '../adapters/powertools-log';
 import { buildCreateAuthChallengeHandler } from '../handlers/triggers/create-auth-challenge';
 import { buildDefineAuthChallengeHandler } from '../handlers/triggers/define-auth-challenge';
 import { buildPostAuthenticationHandler } from '../handlers/triggers/post-authentication';
 import { buildPreTokenGenerationHandler } from '../handlers/triggers/pre-token-generation';
 import { StepUpBindingResolver } from '../handlers/triggers/step-up-binding';
-import type { DecisionTokenSettings, TokenVerifierProvider, TriggerLog } from '../handlers/triggers/trigger-support';
+import type { DecisionTokenSettings, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import { buildVerifyAuthChallengeHandler } from '../handlers/triggers/verify-auth-challenge';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
 import { CodeDeliveryError } from '../ports/code-sender';
+import type { Log } from '../ports/log';
 
 /**
  * Access tokens of the pool that invoked the trigger, checked like API Gateway's JWT authorizer: the pool's
@@ -68,7 +70,8 @@ export interface StepUpTriggersComposition {
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
   readonly onVerification?: (outcome: 'pass' | 'fail') => void;
-  readonly log?: TriggerLog;
+  /** Where the triggers log their outcomes (defaults to a Powertools logger at its default level). */
+  readonly log?: Log;
   readonly randomInt?: RandomInt;
   readonly newChallengeId?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -97,9 +100,10 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     accessTokens,
     decisionTokens,
   });
+  const log = c.log ?? new PowertoolsLog();
   const common = {
     clock: c.clock,
-    ...(c.log ? { log: c.log } : {}),
+    log,
     ...(c.audit ? { audit: c.audit } : {}),
     ...(c.onAuditFailure ? { onAuditFailure: c.onAuditFailure } : {}),
   };
@@ -116,7 +120,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       decisionTokens,
       accessTokens,
       approvals: store,
-      ...(c.log ? { log: c.log } : {}),
+      log,
     }),
     createAuthChallenge: buildCreateAuthChallengeHandler({
       ...common,
@@ -144,7 +148,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       approvals: store,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
-      ...(c.log ? { log: c.log } : {}),
+      log,
     }),
     postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
   };

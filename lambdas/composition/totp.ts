@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
 import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { defaultPolicy } from '../core/policy/default-policy';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { buildTotpEnrollmentHandler } from '../handlers/totp-enrollment';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANGER_GROUPS, READER_GROUPS } from '../contracts/identity';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
-import { identifierProblem, isGeneratedId } from '../core/identifier';
+import { identifierProblem, isGeneratedId } from '../contracts/identifiers';
 import { diffPolicies, type PolicyChange } from '../core/policy/policy-diff';
 import { parsePolicy, type Policy } from '../core/policy/policy-schema';
 import { SignedCursorCodec, type CursorCodec } from '../core/paging/signed-cursor';

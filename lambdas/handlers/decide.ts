@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
-import { generatedIdSchema, identifierSchema, isGeneratedId } from '../core/identifier';
+import { generatedIdSchema, identifierSchema, isGeneratedId } from '../contracts/identifiers';
 import { parseIp, type IpAddress } from '../core/net/ip';
 import { listEntriesContaining } from '../core/policy/compiled-policy';
 import { contextKeysFor } from '../core/risk/context-keys';

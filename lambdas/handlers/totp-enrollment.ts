@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditEvent } from '../core/audit/audit-event';
-import { generatedIdSchema, identifierSchema } from '../core/identifier';
+import { generatedIdSchema, identifierSchema } from '../contracts/identifiers';
 import type { Policy } from '../core/policy/policy-schema';
 import { AUTHENTICATOR_CHANGE_ACTION, checkAuthenticatorChangeGrant } from '../core/step-up/authenticator-change';
 import { generateTotpSecret, totpUri, TOTP_DEFAULTS, verifyTotp } from '../core/step-up/totp';

@@ -18,7 +18,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../../lambdas/contracts/identity';
-import { ENV, TRIGGER_LAMBDAS, type EnvVarName } from '../lambda-entries';
+import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
+import { TRIGGER_LAMBDAS } from '../lambda-entries';
 import { StepgateFunction } from './stepgate-function';
 import type { StepgateTables } from './stepgate-tables';
 

@@ -10,7 +10,7 @@ import { parseIp } from '../../lambdas/core/net/ip';
 import { RequestIdentifiers } from '../../lambdas/handlers/request-identifiers';
 import type { VelocityKeys } from '../../lambdas/ports/decision-store';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
 import { decisionEvent } from '../support/http-events';

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { failFastDynamoDbSettings } from '../../lambdas/adapters/dynamodb/dynamodb-client-settings';
 import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import type { Policy } from '../../lambdas/core/policy/policy-schema';

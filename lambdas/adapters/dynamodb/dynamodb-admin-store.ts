@@ -28,7 +28,7 @@ import {
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
 import { BATCH_GET_MAX_KEYS, batchGetAll, itemKey } from './batch-get';
 import { keys } from './risk-keys';
-import type { TableNames } from './table-definitions';
+import type { TableNames } from '../../contracts/tables';
 
 /**
  * The admin view of recorded decisions in the risk table (items `DECISION#<id>`, written by the decide path):

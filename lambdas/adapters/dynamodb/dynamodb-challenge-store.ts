@@ -47,7 +47,7 @@ import { populationIncrements, type GlobalKeys } from './population-counts';
 import { stepUpFromItem } from './dynamodb-decision-store';
 import { bucketOf, HOUR, keys } from './risk-keys';
 import { stepUpKeys } from './step-up-keys';
-import type { TableNames } from './table-definitions';
+import type { TableNames } from '../../contracts/tables';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, AttributeValue>;

@@ -25,7 +25,7 @@ import type {
   VelocityKeys,
 } from '../../ports/decision-store';
 import { batchGetAll, itemKey, type Item } from './batch-get';
-import type { TableNames } from './table-definitions';
+import type { TableNames } from '../../contracts/tables';
 import {
   ACTIVE_SK,
   activePolicyKey,

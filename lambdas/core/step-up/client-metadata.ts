@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generatedIdSchema } from '../identifier';
+import { generatedIdSchema } from '../../contracts/identifiers';
 import { STEP_UP_METHODS, type StepUpMethod } from './challenge-policy';
 
 /**

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '../../../lambdas/contracts/routes';
+import { ENV } from '../../../lambdas/contracts/environment';
 import {
   API_LAMBDAS,
-  ENV,
   LAMBDA_ENTRIES,
   SCHEDULED_LAMBDAS,
   TRIGGER_LAMBDAS,

@@ -5,7 +5,7 @@ import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb
 import { decisionItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
 import { DynamoDbPolicyStore } from '../../../lambdas/adapters/dynamodb/dynamodb-policy-store';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { composeAdmin } from '../../../lambdas/composition/admin';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';

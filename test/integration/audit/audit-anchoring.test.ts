@@ -18,7 +18,7 @@ import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-au
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { FileCheckpointStore } from '../../../lambdas/adapters/file-checkpoint-store';
 import { NodeCryptoCheckpointSigner } from '../../../lambdas/adapters/node-crypto-checkpoint-signer';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { AuditCheckpoints, verifyTrail } from '../../../lambdas/handlers/audit-checkpoints';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 

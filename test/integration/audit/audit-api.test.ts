@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { buildAuditApiHandler } from '../../../lambdas/handlers/audit-api';
 import type { HttpEvent, HttpLambda } from '../../../lambdas/handlers/http/http-handler';
 import { API_ROUTES, routeKey } from '../../../lambdas/contracts/routes';

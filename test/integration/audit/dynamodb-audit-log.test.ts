@@ -19,7 +19,7 @@ import {
   type DynamoDbAuditLogOptions,
 } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 
 const DAY = 86_400_000;

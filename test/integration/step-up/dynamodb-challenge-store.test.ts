@@ -6,7 +6,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { DynamoDbDecisionStore, stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
 import { keys } from '../../../lambdas/adapters/dynamodb/risk-keys';
 import { stepUpKeys } from '../../../lambdas/adapters/dynamodb/step-up-keys';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { learn } from '../../../lambdas/core/risk/learning';
 import {
   CODE_TTL_MS,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { EphemeralAppSecrets } from '../../../lambdas/adapters/secrets-manager-app-secrets';
 import { composeStepUpTriggers } from '../../../lambdas/composition/step-up-triggers';
 import { STEP_UP_CLAIMS } from '../../../lambdas/handlers/triggers/trigger-support';
@@ -21,6 +21,7 @@ import {
   T0,
   verifyEvent,
 } from '../../unit/triggers/support';
+import { silentLog } from '../../support/recording-log';
 
 /** The five triggers composed as in AWS (composeStepUpTriggers), on DynamoDB Local with the real audit log. */
 describe('step-up triggers on DynamoDB Local', () => {
@@ -47,7 +48,7 @@ describe('step-up triggers on DynamoDB Local', () => {
       accessTokens: pool.accessTokens,
       audit: new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => clock.now, writer: 'test' }),
       onAuditFailure: () => (auditFailures += 1),
-      log: () => undefined,
+      log: silentLog,
       sleep: () => Promise.resolve(),
     });
   });

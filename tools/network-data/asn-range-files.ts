@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type * as Maxmind from 'maxmind';
 import type { AsnResponse, Reader as MmdbReader } from 'maxmind';
-import { formatIp, parseIp } from '../../core/net/ip';
+import { formatIp, parseIp } from '../../lambdas/core/net/ip';
 import { NetworkDataError, whereOf, type AsnRange } from './asn-table-builder';
 
 /**

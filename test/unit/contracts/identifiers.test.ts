@@ -5,7 +5,7 @@ import {
   identifierSchema,
   isGeneratedId,
   isIdentifier,
-} from '../../../lambdas/core/identifier';
+} from '../../../lambdas/contracts/identifiers';
 
 /** The refused code points, written out independently of the implementation's patterns. */
 function refusedCodePoint(cp: number): boolean {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildAsnTable, NetworkDataError, type AsnRange } from './asn-table-builder';
-import { FORMAT_VERSION, type AsnTableSource } from './asn-table-format';
+import { FORMAT_VERSION, type AsnTableSource } from '../../lambdas/adapters/asn-table/asn-table-format';
 import { openRangeFile, type RangeFile } from './asn-range-files';
 
 /**

@@ -1,4 +1,4 @@
-import { encodeAsnTable, type AsnTableSource } from './asn-table-format';
+import { encodeAsnTable, type AsnTableSource } from '../../lambdas/adapters/asn-table/asn-table-format';
 
 /** One input range, as a source file states it. */
 export interface AsnRange {
