@@ -46,6 +46,7 @@ import type {
   UserEventsResponse,
 } from './admin-api-contract';
 import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } from './http/http-handler';
+import { routeDispatcher } from './http/route-dispatch';
 
 /**
  * The tuning API for security staff (DESIGN §7), one Lambda dispatching on `routeKey`:
@@ -1019,11 +1020,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     }),
   );
 
-  return async (event, context) => {
-    const handler = routes[event.routeKey];
-    if (!handler) return json(404, { error: { code: 'not_found', message: 'route not served by this function' } });
-    return handler(event, context);
-  };
+  return routeDispatcher(routes);
 }
 
 function numberOr(value: unknown, fallback: number): number {

@@ -28,6 +28,7 @@ import { replayInputOf } from '../core/simulation/replay-input';
 import { ConflictError, InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf } from './http/caller';
 import { httpHandler, json, type HttpLambda } from './http/http-handler';
+import { routeDispatcher } from './http/route-dispatch';
 import type { PolicyCache } from './policy-cache';
 import { requestIdentifiers, type RequestIdentifiers } from './request-identifiers';
 
@@ -392,9 +393,8 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     return json(200, { decisionId, outcome });
   });
 
-  return async (event, context) => {
-    if (event.routeKey === 'POST /v1/decisions') return decideRoute(event, context);
-    if (event.routeKey === 'POST /v1/decisions/{decisionId}/outcome') return outcomeRoute(event, context);
-    return json(404, { error: { code: 'not_found', message: 'route not served by this function' } });
-  };
+  return routeDispatcher({
+    'POST /v1/decisions': decideRoute,
+    'POST /v1/decisions/{decisionId}/outcome': outcomeRoute,
+  });
 }
