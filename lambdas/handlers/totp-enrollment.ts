@@ -25,6 +25,8 @@ import {
 } from './http/api-errors';
 import { callerOf, type Caller } from './http/caller';
 import { httpHandler, json, type HttpEvent, type HttpLambda } from './http/http-handler';
+import { routeDispatcher } from './http/route-dispatch';
+import { defaultErrorLog } from './http/error-log';
 
 export const TOTP_ROUTES = {
   enroll: 'POST /v1/step-up/totp/enroll',
@@ -98,7 +100,7 @@ function bearerToken(event: HttpEvent): string | undefined {
  * audited (`mfa.enrolled`, `mfa.removed`) with how it was authorised, in the same transaction.
  */
 export function buildTotpEnrollmentHandler(deps: TotpEnrollmentDependencies): HttpLambda {
-  const logError = deps.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const logError = deps.logError ?? defaultErrorLog();
 
   const usernameOf = (caller: Caller): string => {
     // The Cognito username is what the triggers see as `userName`, so it keys the authenticators.
@@ -279,10 +281,9 @@ export function buildTotpEnrollmentHandler(deps: TotpEnrollmentDependencies): Ht
     return json(200, { status: 'removed' }, NO_STORE);
   });
 
-  return async (event, context) => {
-    if (event.routeKey === TOTP_ROUTES.enroll) return enroll(event, context);
-    if (event.routeKey === TOTP_ROUTES.confirm) return confirm(event, context);
-    if (event.routeKey === TOTP_ROUTES.remove) return remove(event, context);
-    return json(404, { error: { code: 'not_found', message: 'route not served by this function' } });
-  };
+  return routeDispatcher({
+    [TOTP_ROUTES.enroll]: enroll,
+    [TOTP_ROUTES.confirm]: confirm,
+    [TOTP_ROUTES.remove]: remove,
+  });
 }

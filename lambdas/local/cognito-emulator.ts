@@ -14,7 +14,7 @@ import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { composeStepUpTriggers } from '../composition/step-up-triggers';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { composeTotpEnrollment } from '../composition/totp';
 import type { SessionEntry } from '../core/step-up/define-auth-challenge';
 import type { CognitoTrigger, TokenVerifierProvider } from '../handlers/triggers/trigger-support';

@@ -6,7 +6,7 @@ import { composeAdmin } from '../composition/admin';
 import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
 import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';

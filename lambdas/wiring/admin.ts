@@ -5,7 +5,7 @@ import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { composeAdmin } from '../composition/admin';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { requiredEnv } from '../config/env';
 import { ENV } from '../contracts/environment';
 

@@ -8,7 +8,7 @@ import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { S3CheckpointStore } from '../adapters/s3-checkpoint-store';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { composeAudit } from '../composition/audit';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { optionalEnv, requiredEnv } from '../config/env';
 import { ENV } from '../contracts/environment';
 import { checkpointRetentionDays } from './audit-checkpoint-config';

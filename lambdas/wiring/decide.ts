@@ -7,7 +7,7 @@ import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { composeDecide } from '../composition/decide';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { openNetworkData } from '../composition/network-data';
 import { optionalEnv, requiredEnv } from '../config/env';
 import { ENV, NETWORK_DATA_BUNDLE_PATH } from '../contracts/environment';

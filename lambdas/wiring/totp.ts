@@ -5,7 +5,7 @@ import { CognitoAccountContacts } from '../adapters/cognito-account-contacts';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
-import { errorSummaries } from '../composition/error-log';
+import { errorSummaries } from '../handlers/http/error-log';
 import { composeTotpEnrollment } from '../composition/totp';
 import { requiredEnv } from '../config/env';
 import { ENV } from '../contracts/environment';

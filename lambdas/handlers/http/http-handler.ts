@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { StepgateError } from '../../core/errors';
 import { ApiError, InvalidRequestError, statusForCode } from './api-errors';
 import { callerOf, requireGroup } from './caller';
+import { defaultErrorLog, type ErrorSummaryLog } from './error-log';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
@@ -23,7 +24,8 @@ export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
   readonly body?: TSchema;
   /** Largest body accepted, in bytes, before parsing (defaults to 16 KiB: a decision request is ~1 KiB). */
   readonly maxBodyBytes?: number;
-  readonly logError?: (summary: Record<string, unknown>) => void;
+  /** Where unexpected failures are summarised (default: {@link defaultErrorLog}). */
+  readonly logError?: ErrorSummaryLog;
   /**
    * Staff groups allowed to call the route (any one suffices). Checked before the body is even parsed: a caller
    * without the group learns nothing about the route's schema, only 403.
@@ -126,7 +128,7 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
   options: HttpHandlerOptions<TSchema>,
   fn: (request: HttpRequest<TSchema extends z.ZodType ? z.infer<TSchema> : undefined>) => Promise<HttpResult>,
 ): HttpLambda {
-  const logError = options.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const logError = options.logError ?? defaultErrorLog();
   const schema = options.body;
   const groups = options.groups;
   const handler = middy<HttpEvent, HttpResult>().use(httpHeaderNormalizer());
