@@ -24,7 +24,7 @@ export interface VerifyAuthChallengeDependencies {
 }
 
 const CHALLENGE_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** ±1 step (30 s) of clock drift, as DESIGN §5 asks; wider windows only help guessing. */
+/** ±1 step (30 s) of clock drift: enough for a phone whose clock is slightly off; wider windows only help guessing. */
 const TOTP_WINDOW = 1;
 
 /** Users paste codes with spaces or dashes; only digits are ever compared. */
