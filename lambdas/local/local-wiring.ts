@@ -5,7 +5,7 @@ import { composeDecide } from '../composition/decide';
 import { composeAdmin } from '../composition/admin';
 import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';

@@ -5,7 +5,7 @@ import { failFastDynamoDbSettings } from '../adapters/dynamodb/dynamodb-client-s
 import { composeDecide } from '../composition/decide';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 import { optionalEnv, requiredEnv } from '../config/env';
 import { openNetworkData } from '../composition/network-data';
 import { ENV, METRICS, NETWORK_DATA_BUNDLE_PATH } from '../../lib/lambda-entries';
