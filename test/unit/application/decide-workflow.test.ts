@@ -186,7 +186,11 @@ describe('the decision workflow', () => {
     expect(response.stepUp?.id).toBeDefined();
     expect(response.wwwAuthenticate).toContain('insufficient_user_authentication');
     const write = store.writes[0]!;
-    expect(write.newStepUp).toMatchObject({ stepUpId: response.stepUp?.id, status: 'pending', action: 'payment.transfer' });
+    expect(write.newStepUp).toMatchObject({
+      stepUpId: response.stepUp?.id,
+      status: 'pending',
+      action: 'payment.transfer',
+    });
     expect(write.record.stepUpId).toBe(response.stepUp?.id);
   });
 
