@@ -76,7 +76,7 @@ describe('the named transaction builder on DynamoDB Local', () => {
     await expect(invalid.send(client)).rejects.toThrow();
   });
 
-  it('leaves the original alone when extended with more entries', async () => {
+  it('leaves the original alone when extended with more entries', () => {
     const base = new NamedTransaction<'a'>().add('a', createOnly(tables.risk, 'T4#a', 1));
     const extended = base.with('b', [createOnly(tables.risk, 'T4#b', 2)]);
     expect(base.size).toBe(1);

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  GetItemCommand,
-  QueryCommand,
-  type DynamoDBClient,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../core/audit/audit-event';
 import { SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type { Clock } from '../../ports/clock';

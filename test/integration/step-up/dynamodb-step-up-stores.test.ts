@@ -109,7 +109,10 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
         const attempt = await challenges.beginAttempt(c.challengeId, c.userId, T0);
         expect(attempt).toMatchObject({ ok: true, challenge: { tries: i } });
       }
-      expect(await challenges.beginAttempt(c.challengeId, c.userId, T0)).toEqual({ ok: false, reason: 'too_many_tries' });
+      expect(await challenges.beginAttempt(c.challengeId, c.userId, T0)).toEqual({
+        ok: false,
+        reason: 'too_many_tries',
+      });
 
       const expired = await putChallenge();
       expect(await challenges.beginAttempt(expired.challengeId, expired.userId, T0 + CODE_TTL_MS)).toEqual({
@@ -123,9 +126,15 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
       expect(await challenges.beginAttempt(used.challengeId, used.userId, T0)).toEqual({ ok: false, reason: 'used' });
 
       const other = await putChallenge();
-      expect(await challenges.beginAttempt(other.challengeId, 'mallory', T0)).toEqual({ ok: false, reason: 'wrong_user' });
+      expect(await challenges.beginAttempt(other.challengeId, 'mallory', T0)).toEqual({
+        ok: false,
+        reason: 'wrong_user',
+      });
       expect(await challenges.markUsed(other.challengeId, 'mallory', T0)).toBe(false);
-      expect(await challenges.beginAttempt('no-such-challenge', 'mallory', T0)).toEqual({ ok: false, reason: 'not_found' });
+      expect(await challenges.beginAttempt('no-such-challenge', 'mallory', T0)).toEqual({
+        ok: false,
+        reason: 'not_found',
+      });
     });
 
     it('race: 20 parallel tries of one challenge are counted at most 3 times', async () => {
@@ -139,7 +148,9 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
 
     it('race: of 20 parallel "mark used", exactly one wins', async () => {
       const c = await putChallenge();
-      const wins = await Promise.all(Array.from({ length: 20 }, () => challenges.markUsed(c.challengeId, c.userId, T0)));
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, () => challenges.markUsed(c.challengeId, c.userId, T0)),
+      );
       expect(wins.filter(Boolean)).toHaveLength(1);
     });
   });
@@ -151,7 +162,10 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
         expect(await challenges.recordFailure(user, ALICE, T0 + i)).toEqual({ failures: i, windowStartedAt: T0 + 1 });
       }
       const fresh = await putChallenge(user, '123456', T0 + 100);
-      expect(await challenges.beginAttempt(fresh.challengeId, user, T0 + 100)).toEqual({ ok: false, reason: 'user_locked' });
+      expect(await challenges.beginAttempt(fresh.challengeId, user, T0 + 100)).toEqual({
+        ok: false,
+        reason: 'user_locked',
+      });
       expect((await challenges.getChallenge(fresh.challengeId))?.tries).toBe(0);
       const later = T0 + 1 + USER_FAILURE_BUDGET.windowMs;
       const next = await putChallenge(user, '123456', later);
@@ -390,7 +404,11 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
       await start(user);
       const raw = await readItem(totpKeys.pending(user));
       expect(JSON.stringify(raw)).not.toContain(SECRET);
-      expect(await authenticators.getPendingTotp(user)).toMatchObject({ secret: SECRET, confirmTries: 0, replaces: false });
+      expect(await authenticators.getPendingTotp(user)).toMatchObject({
+        secret: SECRET,
+        confirmTries: 0,
+        replaces: false,
+      });
       // The same sealed value copied to another user's item does not open.
       const thief = uid('thief');
       await client.send(
@@ -487,7 +505,11 @@ describe('the step-up stores on DynamoDB Local (challenges, grants, session appr
       const replacing = (await authenticators.beginTotpConfirm(user, T0, 5))!;
       expect(replacing).toMatchObject({ replaces: true, authorisation: byStepUp });
       expect(await audited.activateTotp(replacing, 200, T0 + 2, enrolled(user, T0 + 2))).toBe(true);
-      expect(await authenticators.getTotp(user)).toMatchObject({ status: 'active', secret: OTHER_SECRET, lastTimeStep: 200 });
+      expect(await authenticators.getTotp(user)).toMatchObject({
+        status: 'active',
+        secret: OTHER_SECRET,
+        lastTimeStep: 200,
+      });
     });
 
     it('counts confirmation tries, expires pending enrolments, and refuses reused time steps', async () => {
