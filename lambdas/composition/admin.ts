@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
-import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
+import type { AuditPreparer } from '../adapters/dynamodb/transaction';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import type { TableNames } from '../contracts/tables';

@@ -1,8 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RandomInt } from '../core/step-up/otp-code';
-import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
-import { globalKeys } from '../adapters/dynamodb/population-counts';
+import { AesGcmSealer } from '../adapters/aes-gcm-sealer';
+import { DynamoDbAuthenticatorStore } from '../adapters/dynamodb/dynamodb-authenticator-store';
+import { DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbGrantStore } from '../adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbSessionApprovalStore } from '../adapters/dynamodb/dynamodb-session-approval-store';
+import { globalKeys } from '../adapters/dynamodb/items/population';
 import type { TableNames } from '../contracts/tables';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { PowertoolsLog } from '../adapters/powertools-log';
@@ -85,18 +89,19 @@ export interface StepUpTriggersComposition {
  */
 export function composeStepUpTriggers(c: StepUpTriggersComposition) {
   const pepper = async () => (await c.secrets.get()).otpPepper;
-  const store = new DynamoDbChallengeStore(c.dynamo, c.tables, {
-    sealer: new AesGcmSealer(pepper),
-    globalKeys,
-  });
+  const challenges = new DynamoDbChallengeStore(c.dynamo, c.tables);
+  const stepUps = new DynamoDbGrantStore(c.dynamo, c.tables, { globalKeys });
+  const approvals = new DynamoDbSessionApprovalStore(c.dynamo, c.tables);
+  // The triggers only read authenticators (and record used time steps): no audited changes, so no audit log.
+  const totp = new DynamoDbAuthenticatorStore(c.dynamo, c.tables, { sealer: new AesGcmSealer(pepper) });
   const decisionTokens: DecisionTokenSettings = {
     issuer: c.decisionTokenIssuer,
     key: async () => (await c.secrets.get()).decisionTokenKey,
   };
   const accessTokens = c.accessTokens ?? cognitoAccessTokens(c.clock);
   const binding = new StepUpBindingResolver({
-    stepUps: store,
-    challenges: store,
+    stepUps,
+    challenges,
     accessTokens,
     decisionTokens,
   });
@@ -114,18 +119,17 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     } satisfies CodeSender);
 
   return {
-    store,
     defineAuthChallenge: buildDefineAuthChallengeHandler({
       clock: c.clock,
       decisionTokens,
       accessTokens,
-      approvals: store,
+      approvals,
       log,
     }),
     createAuthChallenge: buildCreateAuthChallengeHandler({
       ...common,
-      challenges: store,
-      stepUps: store,
+      challenges,
+      stepUps,
       binding,
       codeSender,
       pepper,
@@ -135,23 +139,23 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     }),
     verifyAuthChallengeResponse: buildVerifyAuthChallengeHandler({
       ...common,
-      challenges: store,
-      stepUps: store,
-      totp: store,
+      challenges,
+      stepUps,
+      totp,
       binding,
       pepper,
       ...(c.onVerification ? { onVerification: c.onVerification } : {}),
     }),
     preTokenGeneration: buildPreTokenGenerationHandler({
       clock: c.clock,
-      stepUps: store,
-      approvals: store,
+      stepUps,
+      approvals,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
       log,
     }),
-    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
+    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps, approvals, decisionTokens }),
   };
 }
 
-export type StepUpTriggers = Omit<ReturnType<typeof composeStepUpTriggers>, 'store'>;
+export type StepUpTriggers = ReturnType<typeof composeStepUpTriggers>;

@@ -7,7 +7,7 @@ import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { errorSummaries } from '../handlers/http/error-log';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';

@@ -12,7 +12,7 @@ import { openNetworkData } from '../composition/network-data';
 import { optionalEnv, requiredEnv } from '../config/env';
 import { ENV, NETWORK_DATA_BUNDLE_PATH } from '../contracts/environment';
 import { METRICS } from '../contracts/metrics';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 
 // Created once per cold start. Short timeouts and one retry: a decision must fail closed quickly rather than
 // hang while the client waits on a store that does not answer.

@@ -11,7 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import fc from 'fast-check';
 import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { failFastDynamoDbSettings } from '../../lambdas/adapters/dynamodb/dynamodb-client-settings';
-import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
+import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/items/policy';
 import { tableNamesFor } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';

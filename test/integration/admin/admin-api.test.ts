@@ -2,7 +2,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import { decisionItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { decisionItem } from '../../../lambdas/adapters/dynamodb/items/decision';
 import { DynamoDbPolicyStore } from '../../../lambdas/adapters/dynamodb/dynamodb-policy-store';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import type { TableNames } from '../../../lambdas/contracts/tables';

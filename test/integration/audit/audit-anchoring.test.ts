@@ -13,7 +13,7 @@ import {
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { checkpointDigest, type SignedCheckpoint } from '../../../lambdas/core/audit/checkpoint';
 import { hashRecord } from '../../../lambdas/core/audit/hash-chain';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { FileCheckpointStore } from '../../../lambdas/adapters/file-checkpoint-store';

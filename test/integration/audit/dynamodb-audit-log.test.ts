@@ -11,7 +11,7 @@ import {
 import { AuditRecordRejectedError, isSecretFieldName, type AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { InvalidAuditQueryError } from '../../../lambdas/core/audit/audit-query';
 import { hashRecord } from '../../../lambdas/core/audit/hash-chain';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import {
   AuditAppendError,
   DynamoDbAuditLog,

@@ -1,11 +1,12 @@
-import type { PolicyRecord } from '../ports/policy-store';
+import type { PolicyRecord } from '../../ports/policy-store';
+import type { PolicySource } from './collaborators';
 
 /**
  * Holds the active policy for a few seconds per Lambda instance. A stale entry is refreshed by the next decision's
  * own read round trip (the ACTIVE item rides along in its BatchGet), so caching never costs an extra round trip
  * and a new policy takes effect everywhere within `ttlMs`.
  */
-export class PolicyCache {
+export class PolicyCache implements PolicySource {
   private entry: { record: PolicyRecord; fetchedAt: number } | undefined;
 
   constructor(private readonly ttlMs = 5000) {}

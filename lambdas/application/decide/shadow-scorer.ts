@@ -1,7 +1,7 @@
-import { evaluate } from '../core/risk/engine';
-import type { EvaluationInput } from '../core/risk/types';
-import type { ShadowCandidate } from '../ports/policy-admin-store';
-import type { ShadowScorer } from './decide';
+import { evaluate } from '../../core/risk/engine';
+import type { EvaluationInput } from '../../core/risk/types';
+import type { ShadowCandidate } from '../../ports/policy-admin-store';
+import type { ShadowScorer } from './collaborators';
 
 /**
  * Shadow mode in the decide path: scores every decision's exact input a second time under the candidate policy.

@@ -1,11 +1,17 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { AesGcmSealer, DynamoDbChallengeStore } from '../../../lambdas/adapters/dynamodb/dynamodb-challenge-store';
+import { AesGcmSealer } from '../../../lambdas/adapters/aes-gcm-sealer';
+import { DynamoDbAuthenticatorStore } from '../../../lambdas/adapters/dynamodb/dynamodb-authenticator-store';
+import { DynamoDbChallengeStore } from '../../../lambdas/adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbGrantStore } from '../../../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbSessionApprovalStore } from '../../../lambdas/adapters/dynamodb/dynamodb-session-approval-store';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
-import { DynamoDbDecisionStore, stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
-import { keys } from '../../../lambdas/adapters/dynamodb/risk-keys';
-import { stepUpKeys } from '../../../lambdas/adapters/dynamodb/step-up-keys';
+import { DynamoDbDecisionStore } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { failureBudgetKey } from '../../../lambdas/adapters/dynamodb/items/failure-budget';
+import { profileKey } from '../../../lambdas/adapters/dynamodb/items/profile';
+import { stepUpToItem } from '../../../lambdas/adapters/dynamodb/items/step-up';
+import { totpKeys } from '../../../lambdas/adapters/dynamodb/items/totp';
 import type { TableNames } from '../../../lambdas/contracts/tables';
 import { learn } from '../../../lambdas/core/risk/learning';
 import {
@@ -25,16 +31,24 @@ const T0 = Date.parse('2026-11-29T10:00:00Z');
 const PEPPER = 'integration-pepper-0123456789abcdef';
 const ALICE = 'alice@example.com';
 
-describe('DynamoDbChallengeStore on DynamoDB Local', () => {
+describe('the step-up stores on DynamoDB Local (challenges, grants, session approvals, authenticators)', () => {
   const client = testDynamoClient();
   let tables: TableNames;
-  let store: DynamoDbChallengeStore;
+  let challenges: DynamoDbChallengeStore;
+  let grants: DynamoDbGrantStore;
+  let approvals: DynamoDbSessionApprovalStore;
+  let authenticators: DynamoDbAuthenticatorStore;
   let seq = 0;
   afterAll(() => client.destroy());
 
   beforeAll(async () => {
     tables = await createTestTables(client, 'stepup-store');
-    store = new DynamoDbChallengeStore(client, tables, { sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)) });
+    challenges = new DynamoDbChallengeStore(client, tables);
+    grants = new DynamoDbGrantStore(client, tables);
+    approvals = new DynamoDbSessionApprovalStore(client, tables);
+    authenticators = new DynamoDbAuthenticatorStore(client, tables, {
+      sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
+    });
   });
 
   const uid = (prefix: string) => `${prefix}-${++seq}`;
@@ -71,15 +85,15 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       subjectId: userId,
       destination: 'a***@e***.com',
     };
-    await store.putChallenge(challenge);
+    await challenges.putChallenge(challenge);
     return challenge;
   }
 
   describe('challenges', () => {
     it('stores a challenge once and reads it back; the code itself is nowhere in the item', async () => {
       const c = await putChallenge(undefined, '987654');
-      expect(await store.getChallenge(c.challengeId)).toEqual(c);
-      await expect(store.putChallenge(c)).rejects.toThrow();
+      expect(await challenges.getChallenge(c.challengeId)).toEqual(c);
+      await expect(challenges.putChallenge(c)).rejects.toThrow();
       const raw = await client.send(
         new GetItemCommand({
           TableName: tables.risk,
@@ -92,40 +106,51 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     it("counts at most 3 tries, refuses expired, used, unknown and other users' challenges", async () => {
       const c = await putChallenge();
       for (let i = 1; i <= 3; i += 1) {
-        const attempt = await store.beginAttempt(c.challengeId, c.userId, T0);
+        const attempt = await challenges.beginAttempt(c.challengeId, c.userId, T0);
         expect(attempt).toMatchObject({ ok: true, challenge: { tries: i } });
       }
-      expect(await store.beginAttempt(c.challengeId, c.userId, T0)).toEqual({ ok: false, reason: 'too_many_tries' });
+      expect(await challenges.beginAttempt(c.challengeId, c.userId, T0)).toEqual({
+        ok: false,
+        reason: 'too_many_tries',
+      });
 
       const expired = await putChallenge();
-      expect(await store.beginAttempt(expired.challengeId, expired.userId, T0 + CODE_TTL_MS)).toEqual({
+      expect(await challenges.beginAttempt(expired.challengeId, expired.userId, T0 + CODE_TTL_MS)).toEqual({
         ok: false,
         reason: 'expired',
       });
 
       const used = await putChallenge();
-      expect(await store.markUsed(used.challengeId, used.userId, T0)).toBe(true);
-      expect(await store.markUsed(used.challengeId, used.userId, T0)).toBe(false);
-      expect(await store.beginAttempt(used.challengeId, used.userId, T0)).toEqual({ ok: false, reason: 'used' });
+      expect(await challenges.markUsed(used.challengeId, used.userId, T0)).toBe(true);
+      expect(await challenges.markUsed(used.challengeId, used.userId, T0)).toBe(false);
+      expect(await challenges.beginAttempt(used.challengeId, used.userId, T0)).toEqual({ ok: false, reason: 'used' });
 
       const other = await putChallenge();
-      expect(await store.beginAttempt(other.challengeId, 'mallory', T0)).toEqual({ ok: false, reason: 'wrong_user' });
-      expect(await store.markUsed(other.challengeId, 'mallory', T0)).toBe(false);
-      expect(await store.beginAttempt('no-such-challenge', 'mallory', T0)).toEqual({ ok: false, reason: 'not_found' });
+      expect(await challenges.beginAttempt(other.challengeId, 'mallory', T0)).toEqual({
+        ok: false,
+        reason: 'wrong_user',
+      });
+      expect(await challenges.markUsed(other.challengeId, 'mallory', T0)).toBe(false);
+      expect(await challenges.beginAttempt('no-such-challenge', 'mallory', T0)).toEqual({
+        ok: false,
+        reason: 'not_found',
+      });
     });
 
     it('race: 20 parallel tries of one challenge are counted at most 3 times', async () => {
       const c = await putChallenge();
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => store.beginAttempt(c.challengeId, c.userId, T0)),
+        Array.from({ length: 20 }, () => challenges.beginAttempt(c.challengeId, c.userId, T0)),
       );
       expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(3);
-      expect((await store.getChallenge(c.challengeId))?.tries).toBeLessThanOrEqual(3);
+      expect((await challenges.getChallenge(c.challengeId))?.tries).toBeLessThanOrEqual(3);
     });
 
     it('race: of 20 parallel "mark used", exactly one wins', async () => {
       const c = await putChallenge();
-      const wins = await Promise.all(Array.from({ length: 20 }, () => store.markUsed(c.challengeId, c.userId, T0)));
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, () => challenges.markUsed(c.challengeId, c.userId, T0)),
+      );
       expect(wins.filter(Boolean)).toHaveLength(1);
     });
   });
@@ -134,22 +159,25 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     it('locks the user after the budget is spent, across challenges, until the window ends', async () => {
       const user = uid('user');
       for (let i = 1; i <= USER_FAILURE_BUDGET.maxFailures; i += 1) {
-        expect(await store.recordFailure(user, ALICE, T0 + i)).toEqual({ failures: i, windowStartedAt: T0 + 1 });
+        expect(await challenges.recordFailure(user, ALICE, T0 + i)).toEqual({ failures: i, windowStartedAt: T0 + 1 });
       }
       const fresh = await putChallenge(user, '123456', T0 + 100);
-      expect(await store.beginAttempt(fresh.challengeId, user, T0 + 100)).toEqual({ ok: false, reason: 'user_locked' });
-      expect((await store.getChallenge(fresh.challengeId))?.tries).toBe(0);
+      expect(await challenges.beginAttempt(fresh.challengeId, user, T0 + 100)).toEqual({
+        ok: false,
+        reason: 'user_locked',
+      });
+      expect((await challenges.getChallenge(fresh.challengeId))?.tries).toBe(0);
       const later = T0 + 1 + USER_FAILURE_BUDGET.windowMs;
       const next = await putChallenge(user, '123456', later);
-      expect(await store.beginAttempt(next.challengeId, user, later)).toMatchObject({ ok: true });
-      expect(await store.recordFailure(user, ALICE, later)).toEqual({ failures: 1, windowStartedAt: later });
+      expect(await challenges.beginAttempt(next.challengeId, user, later)).toMatchObject({ ok: true });
+      expect(await challenges.recordFailure(user, ALICE, later)).toEqual({ failures: 1, windowStartedAt: later });
     });
 
     it("counts concurrent failures exactly, and feeds the decision API's failed step-up velocity", async () => {
       const user = uid('user');
       const subject = uid('subject');
-      await Promise.all(Array.from({ length: 15 }, (_, i) => store.recordFailure(user, subject, T0 + i)));
-      expect((await store.failureBudget(user)).failures).toBe(15);
+      await Promise.all(Array.from({ length: 15 }, (_, i) => challenges.recordFailure(user, subject, T0 + i)));
+      expect((await challenges.failureBudget(user)).failures).toBe(15);
       const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
       const state = await decisions.load({
         userId: subject,
@@ -165,17 +193,17 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
   describe('step-ups and grants', () => {
     it('limits code deliveries per step-up in rate and number', async () => {
       const { stepUpId } = await putStepUp();
-      expect(await store.claimSend(stepUpId, T0, 'ch-a')).toEqual({ allowed: true });
-      expect(await store.claimSend(stepUpId, T0 + 1000, 'ch-b')).toMatchObject({ allowed: false, reason: 'too_soon' });
-      expect(await store.getStepUp(stepUpId, T0)).toMatchObject({ lastChallengeId: 'ch-a', resends: 0 });
+      expect(await grants.claimSend(stepUpId, T0, 'ch-a')).toEqual({ allowed: true });
+      expect(await grants.claimSend(stepUpId, T0 + 1000, 'ch-b')).toMatchObject({ allowed: false, reason: 'too_soon' });
+      expect(await grants.getStepUp(stepUpId, T0)).toMatchObject({ lastChallengeId: 'ch-a', resends: 0 });
       let now = T0;
       for (let i = 0; i < MAX_RESENDS_PER_STEP_UP; i += 1) {
         now += RESEND_MIN_INTERVAL_MS;
-        expect(await store.claimSend(stepUpId, now, `ch-${i}`)).toEqual({ allowed: true });
+        expect(await grants.claimSend(stepUpId, now, `ch-${i}`)).toEqual({ allowed: true });
       }
       now += RESEND_MIN_INTERVAL_MS;
-      expect(await store.claimSend(stepUpId, now, 'ch-z')).toEqual({ allowed: false, reason: 'too_many_resends' });
-      expect(await store.getStepUp(stepUpId, now)).toMatchObject({
+      expect(await grants.claimSend(stepUpId, now, 'ch-z')).toEqual({ allowed: false, reason: 'too_many_resends' });
+      expect(await grants.getStepUp(stepUpId, now)).toMatchObject({
         resends: MAX_RESENDS_PER_STEP_UP,
         lastSentAt: now - RESEND_MIN_INTERVAL_MS,
       });
@@ -190,15 +218,15 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         challengeId: 'ch-g',
         now: T0 + 1000,
       };
-      expect(await store.grant({ ...input, subjectId: 'mallory' })).toBeUndefined();
-      const granted = await store.grant(input);
+      expect(await grants.grant({ ...input, subjectId: 'mallory' })).toBeUndefined();
+      const granted = await grants.grant(input);
       expect(granted).toMatchObject({
         status: 'granted',
         grantedAt: T0 + 1000,
         grantedMethod: 'email_otp',
         revision: 1,
       });
-      expect(await store.grant(input)).toBeUndefined();
+      expect(await grants.grant(input)).toBeUndefined();
 
       const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
       const state = await decisions.load({
@@ -218,14 +246,14 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       });
 
       const late = await putStepUp();
-      expect(await store.grant({ ...input, stepUpId: late.stepUpId, now: late.expiresAt })).toBeUndefined();
+      expect(await grants.grant({ ...input, stepUpId: late.stepUpId, now: late.expiresAt })).toBeUndefined();
     });
 
     it('issues token claims once, only for a fresh grant of one of the subject ids', async () => {
       const stepUp = await putStepUp();
-      await store.grant({ stepUpId: stepUp.stepUpId, subjectId: ALICE, method: 'totp', challengeId: 'c', now: T0 });
+      await grants.grant({ stepUpId: stepUp.stepUpId, subjectId: ALICE, method: 'totp', challengeId: 'c', now: T0 });
       const claim = (subjectIds: string[], now: number) =>
-        store.claimTokenClaims({ stepUpId: stepUp.stepUpId, subjectIds, now, maxAgeMs: 60_000 });
+        grants.claimTokenClaims({ stepUpId: stepUp.stepUpId, subjectIds, now, maxAgeMs: 60_000 });
       expect(await claim(['bob'], T0 + 10)).toBeUndefined();
       expect(await claim([ALICE], T0 + 61_000)).toBeUndefined();
       expect(await claim(['opaque-username', ALICE], T0 + 10)).toMatchObject({
@@ -237,38 +265,38 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
 
     it('learns a granted step-up into the profile once, guarded by the profile revision', async () => {
       const stepUp = await putStepUp({ userId: uid('learner') });
-      const pending = (await store.getStepUp(stepUp.stepUpId, T0))!;
+      const pending = (await grants.getStepUp(stepUp.stepUpId, T0))!;
       const next = learn(undefined, FEATURES, T0, 'trusted');
-      expect(await store.commitLearning({ stepUp: pending, next, expectedRevision: 0, now: T0 })).toBe('not_granted');
-      await store.grant({
+      expect(await grants.commitLearning({ stepUp: pending, next, expectedRevision: 0, now: T0 })).toBe('not_granted');
+      await grants.grant({
         stepUpId: stepUp.stepUpId,
         subjectId: stepUp.userId,
         method: 'email_otp',
         challengeId: 'c',
         now: T0,
       });
-      const granted = (await store.getStepUp(stepUp.stepUpId, T0))!;
+      const granted = (await grants.getStepUp(stepUp.stepUpId, T0))!;
       const existing = learn(undefined, { ...FEATURES, deviceId: 'device-old' }, T0 - 1000, 'trusted');
       await client.send(
         new PutItemCommand({
           TableName: tables.risk,
           Item: {
-            pk: { S: keys.profile(stepUp.userId).pk },
+            pk: { S: profileKey(stepUp.userId).pk },
             sk: { S: 'PROFILE' },
             profile: { S: JSON.stringify(existing) },
             revision: { N: '3' },
           },
         }),
       );
-      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 2, now: T0 })).toBe(
+      expect(await grants.commitLearning({ stepUp: granted, next, expectedRevision: 2, now: T0 })).toBe(
         'profile_changed',
       );
-      expect(await store.loadProfile(stepUp.userId)).toEqual({ profile: existing, revision: 3 });
-      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 3, now: T0 })).toBe('learned');
-      expect(await store.commitLearning({ stepUp: granted, next, expectedRevision: 4, now: T0 })).toBe(
+      expect(await grants.loadProfile(stepUp.userId)).toEqual({ profile: existing, revision: 3 });
+      expect(await grants.commitLearning({ stepUp: granted, next, expectedRevision: 3, now: T0 })).toBe('learned');
+      expect(await grants.commitLearning({ stepUp: granted, next, expectedRevision: 4, now: T0 })).toBe(
         'already_learned',
       );
-      expect(await store.loadProfile(stepUp.userId)).toEqual({ profile: next, revision: 4 });
+      expect(await grants.loadProfile(stepUp.userId)).toEqual({ profile: next, revision: 4 });
     });
   });
 
@@ -282,7 +310,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       approvedAt: o.approvedAt ?? T0,
     });
     const claim = (id: string, o: { userName?: string; now?: number } = {}) =>
-      store.claimForTokens({
+      approvals.claimForTokens({
         kind: 'sign_in',
         id,
         userName: o.userName ?? ALICE,
@@ -293,9 +321,9 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     it('turns an approval into tokens once, for its user, while fresh; never again approves the same key', async () => {
       const id = uid('dec');
       expect(await claim(id)).toBeUndefined();
-      expect(await store.approve(approval(id))).toBe(true);
-      expect(await store.approve(approval(id))).toBe(true); // a retried Define
-      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 1000, maxAgeMs: 60_000 })).toMatchObject({
+      expect(await approvals.approve(approval(id))).toBe(true);
+      expect(await approvals.approve(approval(id))).toBe(true); // a retried Define
+      expect(await approvals.findApproval({ kind: 'sign_in', id, now: T0 + 1000, maxAgeMs: 60_000 })).toMatchObject({
         userName: ALICE,
         passwordVerified: true,
         stepUpId: 'su-x',
@@ -305,17 +333,17 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       expect(await claim(id)).toMatchObject({ tokensIssuedAt: T0 + 1000 });
       expect(await claim(id)).toBeUndefined();
       // A second session under the same decision: refused, and the spent approval stays as it was.
-      expect(await store.approve(approval(id, { passwordVerified: false, approvedAt: T0 + 2000 }))).toBe(false);
-      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 2000, maxAgeMs: 60_000 })).toMatchObject({
+      expect(await approvals.approve(approval(id, { passwordVerified: false, approvedAt: T0 + 2000 }))).toBe(false);
+      expect(await approvals.findApproval({ kind: 'sign_in', id, now: T0 + 2000, maxAgeMs: 60_000 })).toMatchObject({
         passwordVerified: true,
         approvedAt: T0,
       });
-      expect(await store.findApproval({ kind: 'step_up', id, now: T0 + 2000, maxAgeMs: 60_000 })).toBeUndefined();
+      expect(await approvals.findApproval({ kind: 'step_up', id, now: T0 + 2000, maxAgeMs: 60_000 })).toBeUndefined();
     });
 
     it('race: of 10 parallel token claims on one approval, exactly one wins', async () => {
       const id = uid('dec');
-      await store.approve(approval(id));
+      await approvals.approve(approval(id));
       const results = await Promise.all(Array.from({ length: 10 }, () => claim(id)));
       expect(results.filter(Boolean)).toHaveLength(1);
     });
@@ -337,7 +365,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         replaces?: boolean;
         redemption?: { stepUpId: string; expectedRevision: number };
       } = {},
-      on: DynamoDbChallengeStore = store,
+      on: DynamoDbAuthenticatorStore = authenticators,
     ) =>
       on.startTotpEnrolment({
         userId: user,
@@ -359,10 +387,10 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       data: { method: 'totp' },
     });
     let auditLog: DynamoDbAuditLog;
-    let audited: DynamoDbChallengeStore;
+    let audited: DynamoDbAuthenticatorStore;
     beforeAll(() => {
       auditLog = new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => T0, writer: 'test-totp' });
-      audited = new DynamoDbChallengeStore(client, tables, {
+      audited = new DynamoDbAuthenticatorStore(client, tables, {
         sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
         audit: auditLog,
       });
@@ -374,23 +402,27 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     it('seals the secret at rest, bound to its user, pending and active alike', async () => {
       const user = uid('totp');
       await start(user);
-      const raw = await readItem(stepUpKeys.totpPending(user));
+      const raw = await readItem(totpKeys.pending(user));
       expect(JSON.stringify(raw)).not.toContain(SECRET);
-      expect(await store.getPendingTotp(user)).toMatchObject({ secret: SECRET, confirmTries: 0, replaces: false });
+      expect(await authenticators.getPendingTotp(user)).toMatchObject({
+        secret: SECRET,
+        confirmTries: 0,
+        replaces: false,
+      });
       // The same sealed value copied to another user's item does not open.
       const thief = uid('thief');
       await client.send(
         new PutItemCommand({
           TableName: tables.risk,
-          Item: { ...raw!, pk: { S: stepUpKeys.totpPending(thief).pk } },
+          Item: { ...raw!, pk: { S: totpKeys.pending(thief).pk } },
         }),
       );
-      expect(await store.getPendingTotp(thief)).toBeUndefined();
-      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await authenticators.getPendingTotp(thief)).toBeUndefined();
+      const pending = (await authenticators.beginTotpConfirm(user, T0, 5))!;
       expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0))).toBe(true);
-      expect(JSON.stringify(await readItem(stepUpKeys.totp(user)))).not.toContain(SECRET);
-      expect(await store.getTotp(user)).toMatchObject({ secret: SECRET, status: 'active', lastTimeStep: 100 });
-      expect(await store.getPendingTotp(user)).toBeUndefined();
+      expect(JSON.stringify(await readItem(totpKeys.active(user)))).not.toContain(SECRET);
+      expect(await authenticators.getTotp(user)).toMatchObject({ secret: SECRET, status: 'active', lastTimeStep: 100 });
+      expect(await authenticators.getPendingTotp(user)).toBeUndefined();
     });
 
     it('redeems a grant once: the second enrolment with it, even at the same instant, is refused', async () => {
@@ -401,9 +433,9 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         start(b, { redemption: redemption(stepUp) }),
       ]);
       expect(results.sort()).toEqual(['grant_used', 'started']);
-      const pendings = await Promise.all([store.getPendingTotp(a), store.getPendingTotp(b)]);
+      const pendings = await Promise.all([authenticators.getPendingTotp(a), authenticators.getPendingTotp(b)]);
       expect(pendings.filter(Boolean)).toHaveLength(1);
-      const spent = await store.getStepUp(stepUp.stepUpId, T0);
+      const spent = await grants.getStepUp(stepUp.stepUpId, T0);
       expect(spent).toMatchObject({ consumed: true, revision: stepUp.revision + 1 });
       expect(await start(a, { redemption: redemption(stepUp) })).toBe('grant_used');
       expect(await start(a, { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: spent!.revision } })).toBe(
@@ -435,7 +467,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       });
       const user = uid('after-decision');
       expect(await start(user, { redemption: redemption(stepUp) })).toBe('started');
-      expect(await store.getStepUp(stepUp.stepUpId, T0)).toMatchObject({
+      expect(await grants.getStepUp(stepUp.stepUpId, T0)).toMatchObject({
         consumed: true,
         changeRedeemedAt: T0,
         revision: 3,
@@ -450,49 +482,53 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       );
       const pending = await putStepUp({ action: 'mfa.change' });
       expect(await start(uid('pending'), { redemption: redemption(pending) })).toBe('grant_used');
-      expect((await store.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
+      expect((await grants.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
     });
 
     it('starts a first enrolment only while there is no active authenticator, and a replacement only while there is', async () => {
       const user = uid('totp');
       expect(await start(user, { replaces: true })).toBe('changed');
       expect(await start(user)).toBe('started');
-      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      const pending = (await authenticators.beginTotpConfirm(user, T0, 5))!;
       expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0))).toBe(true);
       // A confirmed enrolment cannot be activated twice.
       expect(await audited.activateTotp(pending, 101, T0 + 1, enrolled(user, T0 + 1))).toBe(false);
 
       const stepUp = await grantFor();
       expect(await start(user, { secret: OTHER_SECRET, redemption: redemption(stepUp) })).toBe('changed');
-      expect((await store.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
+      expect((await grants.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
       expect(await start(user, { secret: OTHER_SECRET, replaces: true, redemption: redemption(stepUp) })).toBe(
         'started',
       );
       // The old authenticator answers until the new one is confirmed.
-      expect(await store.getTotp(user)).toMatchObject({ status: 'active', secret: SECRET });
-      const replacing = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await authenticators.getTotp(user)).toMatchObject({ status: 'active', secret: SECRET });
+      const replacing = (await authenticators.beginTotpConfirm(user, T0, 5))!;
       expect(replacing).toMatchObject({ replaces: true, authorisation: byStepUp });
       expect(await audited.activateTotp(replacing, 200, T0 + 2, enrolled(user, T0 + 2))).toBe(true);
-      expect(await store.getTotp(user)).toMatchObject({ status: 'active', secret: OTHER_SECRET, lastTimeStep: 200 });
+      expect(await authenticators.getTotp(user)).toMatchObject({
+        status: 'active',
+        secret: OTHER_SECRET,
+        lastTimeStep: 200,
+      });
     });
 
     it('counts confirmation tries, expires pending enrolments, and refuses reused time steps', async () => {
       const user = uid('totp');
       await start(user);
       for (let i = 0; i < 5; i += 1)
-        expect(await store.beginTotpConfirm(user, T0, 5)).toMatchObject({ confirmTries: i + 1 });
-      expect(await store.beginTotpConfirm(user, T0, 5)).toBeUndefined();
+        expect(await authenticators.beginTotpConfirm(user, T0, 5)).toMatchObject({ confirmTries: i + 1 });
+      expect(await authenticators.beginTotpConfirm(user, T0, 5)).toBeUndefined();
       await start(user); // a fresh pending one
-      expect(await store.beginTotpConfirm(user, T0 + 15 * 60_000, 5)).toBeUndefined();
-      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await authenticators.beginTotpConfirm(user, T0 + 15 * 60_000, 5)).toBeUndefined();
+      const pending = (await authenticators.beginTotpConfirm(user, T0, 5))!;
       expect(await audited.activateTotp(pending, 100, T0 + 15 * 60_000, enrolled(user, T0))).toBe(false);
       expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0 + 5))).toBe(true);
-      expect(await store.useTimeStep(user, 100)).toBe(false);
-      expect(await store.useTimeStep(user, 101)).toBe(true);
-      expect(await store.useTimeStep(user, 101)).toBe(false);
-      const both = await Promise.all([store.useTimeStep(user, 102), store.useTimeStep(user, 102)]);
+      expect(await authenticators.useTimeStep(user, 100)).toBe(false);
+      expect(await authenticators.useTimeStep(user, 101)).toBe(true);
+      expect(await authenticators.useTimeStep(user, 101)).toBe(false);
+      const both = await Promise.all([authenticators.useTimeStep(user, 102), authenticators.useTimeStep(user, 102)]);
       expect(both.filter(Boolean)).toHaveLength(1);
-      expect(await store.getTotp(user)).toMatchObject({ status: 'active', lastTimeStep: 102 });
+      expect(await authenticators.getTotp(user)).toMatchObject({ status: 'active', lastTimeStep: 102 });
     });
 
     it('never confirms an enrolment left pending by the earlier layout (started without a step-up)', async () => {
@@ -501,8 +537,8 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         new PutItemCommand({
           TableName: tables.risk,
           Item: {
-            pk: { S: stepUpKeys.totp(user).pk },
-            sk: { S: stepUpKeys.totp(user).sk },
+            pk: { S: totpKeys.active(user).pk },
+            sk: { S: totpKeys.active(user).sk },
             status: { S: 'pending' },
             sealedSecret: { S: await new AesGcmSealer(() => Promise.resolve(PEPPER)).seal(SECRET, `totp:${user}`) },
             createdAt: { N: String(T0) },
@@ -511,15 +547,15 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
           },
         }),
       );
-      expect(await store.getTotp(user)).toMatchObject({ status: 'pending' });
-      expect(await store.beginTotpConfirm(user, T0, 5)).toBeUndefined();
-      expect(await store.useTimeStep(user, 100)).toBe(false);
+      expect(await authenticators.getTotp(user)).toMatchObject({ status: 'pending' });
+      expect(await authenticators.beginTotpConfirm(user, T0, 5)).toBeUndefined();
+      expect(await authenticators.useTimeStep(user, 100)).toBe(false);
     });
 
     it('removes an active authenticator with a grant, once, atomically with its audit records', async () => {
       const user = uid('remove');
       await start(user);
-      await audited.activateTotp((await store.beginTotpConfirm(user, T0, 5))!, 100, T0, enrolled(user, T0));
+      await audited.activateTotp((await authenticators.beginTotpConfirm(user, T0, 5))!, 100, T0, enrolled(user, T0));
       const removal = (at: number): AuditEvent => ({
         ...enrolled(user, at),
         eventId: `totp:${user}:removed:${at}`,
@@ -532,7 +568,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         audited.removeTotp({ userId: user, now: T0 + 1, redemption: redemption(stepUp), audit: [removal(T0 + 1)] }),
       ]);
       expect(results.sort()).toEqual(['grant_used', 'removed']);
-      expect(await store.getTotp(user)).toBeUndefined();
+      expect(await authenticators.getTotp(user)).toBeUndefined();
       const spare = await grantFor();
       expect(
         await audited.removeTotp({
@@ -542,7 +578,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
           audit: [removal(T0 + 2)],
         }),
       ).toBe('not_enrolled');
-      expect((await store.getStepUp(spare.stepUpId, T0))?.consumed).toBe(false);
+      expect((await grants.getStepUp(spare.stepUpId, T0))?.consumed).toBe(false);
       const { records } = await new DynamoDbAuditReader({
         client,
         tableName: tables.audit,
@@ -584,7 +620,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
           Item: { pk: { S: 'CHAIN#taken' }, sk: { S: 'HEAD' }, seq: { N: '3' }, hash: { S: 'a'.repeat(64) } },
         }),
       );
-      const failing = new DynamoDbChallengeStore(client, tables, {
+      const failing = new DynamoDbAuthenticatorStore(client, tables, {
         sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
         audit: forked,
       });
@@ -599,7 +635,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
 
       // A chain that moved on once: the activation is tried again on a new chain and lands, recorded once.
       const chains = ['taken', 'fresh-chain'];
-      const recovering = new DynamoDbChallengeStore(client, tables, {
+      const recovering = new DynamoDbAuthenticatorStore(client, tables, {
         sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
         audit: new DynamoDbAuditLog({
           client,
@@ -623,9 +659,9 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
   });
 
   it("keeps its keys out of the decision API's profile key space", () => {
-    expect(stepUpKeys.failureBudget(ALICE)).not.toEqual(keys.profile(ALICE));
-    expect(stepUpKeys.totp(ALICE)).not.toEqual(keys.profile(ALICE));
-    expect(stepUpKeys.totpPending(ALICE)).not.toEqual(keys.profile(ALICE));
-    expect(stepUpKeys.totpPending(ALICE)).not.toEqual(stepUpKeys.totp(ALICE));
+    expect(failureBudgetKey(ALICE)).not.toEqual(profileKey(ALICE));
+    expect(totpKeys.active(ALICE)).not.toEqual(profileKey(ALICE));
+    expect(totpKeys.pending(ALICE)).not.toEqual(profileKey(ALICE));
+    expect(totpKeys.pending(ALICE)).not.toEqual(totpKeys.active(ALICE));
   });
 });
