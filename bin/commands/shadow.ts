@@ -5,7 +5,7 @@ import type {
   ShadowReportResponse,
   ShadowRunView,
   ShadowStatusResponse,
-} from '../../lambdas/handlers/admin-api-contract';
+} from '../../lambdas/handlers/admin/responses';
 import {
   api,
   connect,

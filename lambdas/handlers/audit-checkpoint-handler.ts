@@ -1,4 +1,4 @@
-import type { AuditCheckpoints, CheckpointWritten } from './audit-checkpoints';
+import type { AuditCheckpoints, CheckpointWritten } from '../application/audit-checkpoints/audit-checkpoints';
 
 export interface CheckpointHandlerDependencies {
   readonly checkpoints: Pick<AuditCheckpoints, 'write'>;
