@@ -10,7 +10,7 @@ import { auditChanges, auditWeakening, changeEvent, policySummary } from './poli
 import { MAX_LISTED_WEAKENING, secondPersonRule, type ApprovalReason } from './second-person';
 
 export interface PolicyChangeDependencies extends PolicySource, BacktestDependencies {
-  readonly policies: PolicyAdminStore;
+  readonly policies: Pick<PolicyAdminStore, 'getActive' | 'apply' | 'propose'>;
 }
 
 export interface PolicyChangeRequest {
