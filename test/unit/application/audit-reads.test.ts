@@ -1,7 +1,7 @@
 import { exportTrail, verifyAuditTrail } from '../../../lambdas/application/audit-read/audit-trail';
 import { recordRead } from '../../../lambdas/application/audit-read/record-read';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
-import type { AuditExportQuery, AuditLog, AuditReader } from '../../../lambdas/ports/audit-log';
+import type { AppendResult, AuditExportQuery, AuditLog, AuditReader } from '../../../lambdas/ports/audit-log';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
 const AUDITOR = { subject: 'sub-auditor', username: 'auditor@example.com' };
@@ -27,10 +27,10 @@ class EmptyTrail implements AuditReader {
 class ReadLog implements Pick<AuditLog, 'append'> {
   readonly records: AuditEvent[] = [];
   failing = false;
-  append(event: AuditEvent): Promise<void> {
+  append(event: AuditEvent): Promise<AppendResult> {
     if (this.failing) return Promise.reject(new Error('audit table unavailable'));
     this.records.push(event);
-    return Promise.resolve();
+    return Promise.resolve('appended');
   }
 }
 
