@@ -21,7 +21,7 @@ import { FileCheckpointStore } from '../../lambdas/adapters/file-checkpoint-stor
 import { KmsCheckpointSigner } from '../../lambdas/adapters/kms-checkpoint-signer';
 import { S3CheckpointStore } from '../../lambdas/adapters/s3-checkpoint-store';
 import { composeCheckpoints, type CheckpointAnchoring } from '../../lambdas/composition/audit';
-import { verifyTrail, type AuditCheckpoints } from '../../lambdas/handlers/audit-checkpoints';
+import { verifyTrail, type AuditCheckpoints } from '../../lambdas/application/audit-checkpoints/audit-checkpoints';
 import { CheckpointTakenError } from '../../lambdas/ports/checkpoint';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
 import { localInfo, stackUrl, URL_HELP } from './stack';

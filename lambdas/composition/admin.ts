@@ -5,7 +5,7 @@ import type { AuditPreparer } from '../adapters/dynamodb/transaction';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import type { TableNames } from '../contracts/tables';
-import { buildAdminHandler, type AdminDependencies } from '../handlers/admin-api';
+import { buildAdminHandler, type AdminDependencies } from '../handlers/admin/admin-routes';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';

@@ -29,6 +29,7 @@ import type { GeoLocator } from '../ports/geo-locator';
 import type { NetworkLocator } from '../ports/network-locator';
 import type { PolicyRecord } from '../ports/policy-store';
 import type { Pseudonymizer } from '../ports/pseudonymizer';
+import { defaultErrorLog } from '../handlers/http/error-log';
 
 /** The audit record of a decision: who asked, about whom, what was answered and why (reason codes, no raw context). */
 export function decisionAuditEvent(write: DecisionWrite): AuditEvent {
@@ -86,7 +87,7 @@ export interface DecidePorts {
 }
 
 export function decideHandlerFrom(p: DecidePorts): HttpLambda {
-  const logError = p.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const logError = p.logError ?? defaultErrorLog();
   const decide = new DecideWorkflow({
     store: p.store,
     policies: p.policies ?? new PolicyCache(),

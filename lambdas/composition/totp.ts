@@ -7,7 +7,7 @@ import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store'
 import type { TableNames } from '../contracts/tables';
 import { defaultPolicy } from '../core/policy/default-policy';
 import type { HttpLambda } from '../handlers/http/http-handler';
-import { buildTotpEnrollmentHandler } from '../handlers/totp-enrollment';
+import { buildTotpEnrollmentHandler } from '../handlers/totp/totp-routes';
 import type { AccountContacts } from '../ports/account-contacts';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { Clock } from '../ports/clock';

@@ -1,5 +1,5 @@
 import type { Log } from '../ports/log';
-import type { AuditCheckpoints, CheckpointWritten } from './audit-checkpoints';
+import type { AuditCheckpoints, CheckpointWritten } from '../application/audit-checkpoints/audit-checkpoints';
 
 export interface CheckpointHandlerDependencies {
   readonly checkpoints: Pick<AuditCheckpoints, 'write'>;

@@ -11,8 +11,7 @@ import type { GeoLocator } from '../ports/geo-locator';
 import type { Pseudonymizer } from '../ports/pseudonymizer';
 import { ConflictError, InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf } from './http/caller';
-import { httpHandler, json, type HttpLambda, type HttpResult } from './http/http-handler';
-import { routeDispatcher } from './http/route-dispatch';
+import { json, route, serveRoutes, type HttpLambda, type HttpResult } from './http/http-handler';
 import { requestIdentifiers } from './request-identifiers';
 
 /** How far a client's `context.timestamp` may lie from the server's clock. */
@@ -88,10 +87,9 @@ function toHttp(result: DecideResult): HttpResult {
  * an unreachable store.
  */
 export function buildDecideHandler(deps: DecideHandlerDependencies): HttpLambda {
-  const logError = deps.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
   const identifiersOf = requestIdentifiers();
 
-  const decideRoute = httpHandler({ body: decisionBody, logError }, async ({ body, event }) => {
+  const decideRoute = route({ body: decisionBody }, async ({ body, event }) => {
     const caller = callerOf(event);
     const receivedAt = deps.clock();
     const at = decisionTime(body.context.timestamp, receivedAt);
@@ -128,7 +126,7 @@ export function buildDecideHandler(deps: DecideHandlerDependencies): HttpLambda 
     return toHttp(await deps.decide.decide(request));
   });
 
-  const outcomeRoute = httpHandler({ body: outcomeBody, logError }, async ({ body, event }) => {
+  const outcomeRoute = route({ body: outcomeBody }, async ({ body, event }) => {
     const decisionId = event.pathParameters?.decisionId ?? '';
     const caller = callerOf(event);
     const result = await deps.outcomes.record({
@@ -142,8 +140,9 @@ export function buildDecideHandler(deps: DecideHandlerDependencies): HttpLambda 
     return json(200, { decisionId, outcome: body.outcome });
   });
 
-  return routeDispatcher({
-    'POST /v1/decisions': decideRoute,
-    'POST /v1/decisions/{decisionId}/outcome': outcomeRoute,
-  });
+  return serveRoutes(
+    'decide',
+    { 'POST /v1/decisions': decideRoute, 'POST /v1/decisions/{decisionId}/outcome': outcomeRoute },
+    deps.logError ? { logError: deps.logError } : {},
+  );
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { FileCheckpointStore } from '../adapters/file-checkpoint-store';
 import { NodeCryptoCheckpointSigner } from '../adapters/node-crypto-checkpoint-signer';
 import type { CheckpointAnchoring } from '../composition/audit';
-import type { AuditCheckpoints, CheckpointWritten } from '../handlers/audit-checkpoints';
+import type { AuditCheckpoints, CheckpointWritten } from '../application/audit-checkpoints/audit-checkpoints';
 import { CheckpointTakenError } from '../ports/checkpoint';
 import type { Log } from '../ports/log';
 import { sendJson } from './http-gateway';

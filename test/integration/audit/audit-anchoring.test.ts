@@ -19,7 +19,7 @@ import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb
 import { FileCheckpointStore } from '../../../lambdas/adapters/file-checkpoint-store';
 import { NodeCryptoCheckpointSigner } from '../../../lambdas/adapters/node-crypto-checkpoint-signer';
 import type { TableNames } from '../../../lambdas/contracts/tables';
-import { AuditCheckpoints, verifyTrail } from '../../../lambdas/handlers/audit-checkpoints';
+import { AuditCheckpoints, verifyTrail } from '../../../lambdas/application/audit-checkpoints/audit-checkpoints';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import type { TableNames } from '../../../lambdas/contracts/tables';
-import { buildAuditApiHandler } from '../../../lambdas/handlers/audit-api';
+import { buildAuditApiHandler } from '../../../lambdas/handlers/audit/audit-routes';
 import type { HttpEvent, HttpLambda } from '../../../lambdas/handlers/http/http-handler';
 import { API_ROUTES, routeKey } from '../../../lambdas/contracts/routes';
 import type { AuditLog } from '../../../lambdas/ports/audit-log';

@@ -1,5 +1,5 @@
 import { buildCheckpointHandler } from '../../../lambdas/handlers/audit-checkpoint-handler';
-import type { CheckpointWritten } from '../../../lambdas/handlers/audit-checkpoints';
+import type { CheckpointWritten } from '../../../lambdas/application/audit-checkpoints/audit-checkpoints';
 import { RecordingLog, silentLog } from '../../support/recording-log';
 
 const written = (flagged: string[]): CheckpointWritten => ({

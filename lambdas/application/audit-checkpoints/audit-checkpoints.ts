@@ -10,10 +10,10 @@ import {
   type Checkpoint,
   type CheckpointChain,
   type OpenedCheckpoint,
-} from '../core/audit/checkpoint';
-import { extendsAnchor, GENESIS_HASH, type AnchoredHead, type ChainBreak } from '../core/audit/hash-chain';
-import type { AuditChainReader, AuditReader, AuditVerificationSummary } from '../ports/audit-log';
-import type { CheckpointSigner, CheckpointStore, StoredCheckpointObject } from '../ports/checkpoint';
+} from '../../core/audit/checkpoint';
+import { extendsAnchor, GENESIS_HASH, type AnchoredHead, type ChainBreak } from '../../core/audit/hash-chain';
+import type { AuditChainReader, AuditReader, AuditVerificationSummary } from '../../ports/audit-log';
+import type { CheckpointSigner, CheckpointStore, StoredCheckpointObject } from '../../ports/checkpoint';
 
 const DAY_MS = 86_400_000;
 const READ_CONCURRENCY = 8;

@@ -1,12 +1,12 @@
-import type { PolicyChange } from '../core/policy/policy-diff';
-import type { Policy } from '../core/policy/policy-schema';
-import type { Weakening } from '../core/policy/weakening';
-import type { BacktestSummary } from '../core/simulation/backtest-summary';
-import type { Reason } from '../core/risk/types';
-import type { ReplayEventJson } from '../core/simulation/replay-event-json';
-import type { FeedbackLabel, SimulationReport } from '../core/simulation/simulation';
-import type { Feedback, RecordedShadow } from '../ports/admin-event-store';
-import type { PolicyVersionPage } from '../ports/policy-admin-store';
+import type { PolicyChange } from '../../core/policy/policy-diff';
+import type { Policy } from '../../core/policy/policy-schema';
+import type { Weakening } from '../../core/policy/weakening';
+import type { BacktestSummary } from '../../core/simulation/backtest-summary';
+import type { Reason } from '../../core/risk/types';
+import type { ReplayEventJson } from '../../core/simulation/replay-event-json';
+import type { FeedbackLabel, SimulationReport } from '../../core/simulation/simulation';
+import type { Feedback, RecordedShadow } from '../../ports/admin-event-store';
+import type { PolicyVersionPage } from '../../ports/policy-admin-store';
 
 /**
  * The admin API's response bodies: what the handler sends (it type-checks against these) and what the `stepgate`
