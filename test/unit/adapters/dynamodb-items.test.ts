@@ -45,10 +45,11 @@ describe('item codecs', () => {
   it('writes a profile as the next revision, only over the revision it was read at', () => {
     const next = learn(emptyProfile(WRITTEN), HOME, WRITTEN, 'trusted');
     const put = profileWrite('risk', 'alice@example.com', next, 4, WRITTEN).Put!;
-    expect(put.Item?.pk?.S).toBe(profileKey('alice@example.com').pk);
+    const item = put.Item ?? {};
+    expect(item.pk?.S).toBe(profileKey('alice@example.com').pk);
     expect(put.ConditionExpression).toBe('attribute_not_exists(pk) OR revision = :rev');
     expect(put.ExpressionAttributeValues).toEqual({ ':rev': { N: '4' } });
-    expect(profileFromItem(put.Item)).toEqual({ profile: next, revision: 5 });
+    expect(profileFromItem(item)).toEqual({ profile: next, revision: 5 });
     expect(profileFromItem(undefined)).toEqual({ revision: 0 });
   });
 });
