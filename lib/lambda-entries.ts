@@ -66,7 +66,8 @@ const AUDIT_APPEND: TableAccess = { actions: ['PutItem'] };
  * CloudFormation cycle). Read them from the event instead: `event.userPoolId`, `event.region` (issuer =
  * `https://cognito-idp.${event.region}.amazonaws.com/${event.userPoolId}`) and `event.callerContext.clientId`.
  * Cognito waits 5 s for a trigger (then retries up to 3 times): the timeout stays below that.
- * Table access follows what each trigger's handler calls on DynamoDbChallengeStore and the audit log.
+ * Table access follows what each trigger's handler calls on the step-up stores (challenge, grant, authenticator,
+ * session approval) and the audit log.
  */
 const TRIGGER_ENV: readonly EnvVarName[] = [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable];
 const TRIGGER_DEFAULTS = { readsSecret: true, geoip: false, memoryMb: 512, timeoutSeconds: 4 } as const;
