@@ -19,6 +19,7 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { ChallengeStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
 import { CodeDeliveryError, type CodeSender } from '../../ports/code-sender';
+import type { PasskeyAssertions } from '../../application/passkeys/passkey-assertion';
 import type { StepUpBindingResolver } from './step-up-binding';
 import { challengeIssuedEvent } from './step-up-audit';
 import {
@@ -55,6 +56,8 @@ export interface CreateAuthChallengeDependencies {
   /** `crypto.randomInt`; injected so tests can fix the code. */
   readonly randomInt: RandomInt;
   readonly newChallengeId: () => string;
+  /** The `webauthn` method's assertion options; without it (or unconfigured) that method gets a dead challenge. */
+  readonly passkeys?: PasskeyAssertions;
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
   readonly log?: TriggerLog;
@@ -124,9 +127,14 @@ export class CreateAuthChallengeService {
     return event;
   };
 
-  private codeResponse(challengeId: string, method: StepUpMethod, destination: string): CreateResponse {
+  private codeResponse(
+    challengeId: string,
+    method: StepUpMethod,
+    destination: string,
+    extra: Record<string, string> = {},
+  ): CreateResponse {
     return {
-      publicChallengeParameters: { step: 'code', method, destination },
+      publicChallengeParameters: { ...extra, step: 'code', method, destination },
       privateChallengeParameters: { challengeId },
       challengeMetadata: buildCodeMetadata(challengeId) ?? CHALLENGE_METADATA.CODE,
     };
@@ -157,7 +165,12 @@ export class CreateAuthChallengeService {
     }
     if (!challenge || challenge.userId !== event.userName) return this.deadChallenge(event, 'challenge_not_found');
     this.log({ trigger: 'create', outcome: 'same_challenge', challengeId });
-    return this.codeResponse(challengeId, challenge.method, challenge.destination);
+    return this.codeResponse(
+      challengeId,
+      challenge.method,
+      challenge.destination,
+      await this.assertionParameters(event, challenge.method, challengeId),
+    );
   }
 
   /**
@@ -184,7 +197,25 @@ export class CreateAuthChallengeService {
       latest.tries < MAX_TRIES_PER_CHALLENGE;
     if (!answerable) return this.deadChallenge(event, reason);
     this.log({ trigger: 'create', outcome: 'latest_challenge', reason, challengeId: latest.challengeId });
-    return this.codeResponse(latest.challengeId, latest.method, latest.destination);
+    return this.codeResponse(
+      latest.challengeId,
+      latest.method,
+      latest.destination,
+      await this.assertionParameters(event, latest.method, latest.challengeId),
+    );
+  }
+
+  /**
+   * For `webauthn`: the assertion options (challenge = the challenge id, this user's passkeys, RP ID), public, so
+   * the client can run `navigator.credentials.get`. Nothing for the code methods.
+   */
+  private async assertionParameters(
+    event: CreateAuthChallengeTriggerEvent,
+    method: StepUpMethod,
+    challengeId: string,
+  ): Promise<Record<string, string>> {
+    if (method !== 'webauthn' || !this.deps.passkeys) return {};
+    return (await this.deps.passkeys.challengeParameters(event.userName, challengeId)) ?? {};
   }
 
   private async newChallenge(
@@ -202,13 +233,18 @@ export class CreateAuthChallengeService {
       }
       const { stepUp, method, delivery, destination } = binding.value;
 
+      if (method === 'webauthn' && !this.deps.passkeys?.configured) {
+        return this.deadChallenge(event, 'webauthn_not_configured');
+      }
       const challengeId = this.deps.newChallengeId();
-      if (method !== 'totp') {
+      // Nothing is delivered for TOTP or a passkey, so the resend limits do not apply to them.
+      const delivers = method !== 'totp' && method !== 'webauthn';
+      if (delivers) {
         const claim = await this.deps.stepUps.claimSend(stepUp.stepUpId, now, challengeId);
         if (!claim.allowed) return this.latestChallenge(event, stepUp.stepUpId, now, `resend_${claim.reason}`);
       }
 
-      const code = method === 'totp' ? undefined : generateCode(this.deps.randomInt);
+      const code = delivers ? generateCode(this.deps.randomInt) : undefined;
       const codeHash = code === undefined ? undefined : hashCode(code, challengeId, await this.deps.pepper());
       const state = newChallengeState(
         { challengeId, userId: event.userName, stepUpId: stepUp.stepUpId, method, ...(codeHash ? { codeHash } : {}) },
@@ -239,7 +275,12 @@ export class CreateAuthChallengeService {
         this.deps.onAuditFailure,
       );
       this.log({ trigger: 'create', outcome: 'challenge_issued', challengeId, method, stepUpId: stepUp.stepUpId });
-      return this.codeResponse(challengeId, method, destination);
+      return this.codeResponse(
+        challengeId,
+        method,
+        destination,
+        await this.assertionParameters(event, method, challengeId),
+      );
     } catch (error) {
       this.log({ level: 'ERROR', trigger: 'create', event: 'create_failed', error: (error as Error)?.name });
       if (error instanceof CodeDeliveryError)
