@@ -34,6 +34,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/step-up/totp/enroll', fn: 'totp', authorizer: 'user', scopes: [] },
   { method: 'POST', path: '/v1/step-up/totp/confirm', fn: 'totp', authorizer: 'user', scopes: [] },
   { method: 'POST', path: '/v1/step-up/totp/remove', fn: 'totp', authorizer: 'user', scopes: [] },
+  // Passkeys of the signed-in user: served by the same function as TOTP (the user's authenticators).
+  { method: 'POST', path: '/v1/step-up/passkeys/register/start', fn: 'totp', authorizer: 'user', scopes: [] },
+  { method: 'POST', path: '/v1/step-up/passkeys/register/finish', fn: 'totp', authorizer: 'user', scopes: [] },
+  { method: 'GET', path: '/v1/step-up/passkeys', fn: 'totp', authorizer: 'user', scopes: [] },
+  { method: 'PUT', path: '/v1/step-up/passkeys/{passkeyId}', fn: 'totp', authorizer: 'user', scopes: [] },
+  { method: 'POST', path: '/v1/step-up/passkeys/{passkeyId}/remove', fn: 'totp', authorizer: 'user', scopes: [] },
   // Tuning (DESIGN §7): risk-admins change, risk-auditors read; groups are checked in the admin handler.
   { method: 'GET', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },
   { method: 'PUT', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },

@@ -14,6 +14,8 @@ import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { composeStepUpTriggers } from '../composition/step-up-triggers';
 import { composeTotpEnrollment } from '../composition/totp';
+import { composePasskeys, withPasskeyRoutes } from '../composition/passkeys';
+import { localRelyingParty, PasskeyTestPage } from './passkey-test-page';
 import type { SessionEntry } from '../core/step-up/define-auth-challenge';
 import type { CognitoTrigger, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import type { AppSecretsSource } from '../ports/app-secrets';
@@ -835,7 +837,9 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
     return verifier;
   };
   const verbose = ctx.env.STEPGATE_TRIGGER_LOGS === '1';
+  const relyingParty = localRelyingParty(ctx.env, ctx.baseUrl);
   const triggers = composeStepUpTriggers({
+    relyingParty,
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
@@ -862,22 +866,37 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
     sessionValidityMs: Math.min(15, Math.max(3, Number.isFinite(validityMinutes) ? validityMinutes : 3)) * 60_000,
   });
   return {
-    services: [emulator, outbox],
+    services: [emulator, outbox, new PasskeyTestPage()],
     emulator,
     outbox,
     signDecisionToken: decisionTokenSigner({ secrets, issuer }),
-    totpHandler: composeTotpEnrollment({
-      dynamo: ctx.dynamo,
-      tables: ctx.tables,
-      clock: ctx.now,
-      secrets,
-      issuerName: 'stepgate (local)',
-      audit: new DynamoDbAuditLog({
-        client: ctx.dynamo,
-        tableName: ctx.tables.audit,
-        now: ctx.now,
-        writer: 'local-totp',
-      }),
-    }).handler,
+    totpHandler: withPasskeyRoutes(
+      composePasskeys({
+        dynamo: ctx.dynamo,
+        tables: ctx.tables,
+        clock: ctx.now,
+        secrets,
+        relyingParty,
+        audit: new DynamoDbAuditLog({
+          client: ctx.dynamo,
+          tableName: ctx.tables.audit,
+          now: ctx.now,
+          writer: 'local-passkeys',
+        }),
+      }).handler,
+      composeTotpEnrollment({
+        dynamo: ctx.dynamo,
+        tables: ctx.tables,
+        clock: ctx.now,
+        secrets,
+        issuerName: 'stepgate (local)',
+        audit: new DynamoDbAuditLog({
+          client: ctx.dynamo,
+          tableName: ctx.tables.audit,
+          now: ctx.now,
+          writer: 'local-totp',
+        }),
+      }).handler,
+    ),
   };
 }
