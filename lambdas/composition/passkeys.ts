@@ -28,7 +28,12 @@ export interface PasskeysComposition {
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
-const FALLBACK_POLICY: PolicyRecord = { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' };
+const FALLBACK_POLICY: PolicyRecord = {
+  version: 0,
+  policy: defaultPolicy,
+  updatedAt: '',
+  updatedBy: 'built-in default',
+};
 
 /** The passkey routes, on the same tables (and the same grants) as TOTP enrolment and the triggers. */
 export function composePasskeys(c: PasskeysComposition): { handler: HttpLambda } {

@@ -65,7 +65,8 @@ function callerFrom(event: HttpEvent): PasskeyCaller {
 
 function passkeyIdOf(event: HttpEvent): string {
   const id = event.pathParameters?.passkeyId ?? '';
-  if (!PASSKEY_ID.test(id)) throw new InvalidRequestError('passkeyId: must be the 32-character id the list returns', 'passkeyId');
+  if (!PASSKEY_ID.test(id))
+    throw new InvalidRequestError('passkeyId: must be the 32-character id the list returns', 'passkeyId');
   return id;
 }
 

@@ -47,8 +47,7 @@ export interface AssertionCredential {
 }
 
 export type AssertionCheck =
-  | { readonly ok: true; readonly newSignCount: number }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly newSignCount: number } | { readonly ok: false; readonly reason: string };
 
 export type RegistrationCheck =
   { readonly ok: true; readonly value: VerifiedRegistration } | { readonly ok: false; readonly reason: string };

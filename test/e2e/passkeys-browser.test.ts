@@ -49,8 +49,9 @@ describe('passkeys in headless Chromium (virtual authenticator, local runtime)',
 
   const inBrowser = (fn: 'create' | 'get', optionsJson: string) =>
     page.evaluate(
-      ([f, json]) => (window as unknown as Record<string, Record<string, (j: string) => Promise<string>>>)
-        .stepgatePasskeys![f]!(json),
+      ([f, json]) =>
+        (globalThis as unknown as { stepgatePasskeys: Record<string, (j: string) => Promise<string>> })
+          .stepgatePasskeys[f]!(json),
       [fn, optionsJson] as const,
     );
 

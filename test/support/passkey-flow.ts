@@ -9,8 +9,7 @@ import { appToken, postJson } from './local-runtime';
 export const ALICE = { username: 'alice@example.com', password: 'Alice-Local-1!' };
 const CLIENT_ID = 'local-web';
 const BERLIN = '2.204.10.20';
-const BROWSER =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 
 /**
  * What an app does around passkeys, through the local runtime: decisions with the app's token, and step-ups with

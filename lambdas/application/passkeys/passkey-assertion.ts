@@ -7,7 +7,10 @@ import { passkeyIdOf } from './passkey-registration';
 /** Far above a real assertion (about 1 kB) and far below what could cost a trigger noticeable time to parse. */
 export const MAX_ASSERTION_LENGTH = 16_384;
 
-const b64url = z.string().max(4096).regex(/^[A-Za-z0-9_-]*$/);
+const b64url = z
+  .string()
+  .max(4096)
+  .regex(/^[A-Za-z0-9_-]*$/);
 
 /** The JSON `PublicKeyCredential.toJSON()` gives for an assertion; unknown keys are ignored, as browsers add some. */
 const assertionSchema = z.object({
@@ -25,8 +28,7 @@ const assertionSchema = z.object({
 });
 
 export type AssertionOutcome =
-  | { readonly ok: true; readonly passkeyId: string }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly passkeyId: string } | { readonly ok: false; readonly reason: string };
 
 export interface PasskeyAssertionDependencies {
   readonly passkeys: Pick<PasskeyStore, 'list' | 'get' | 'recordUse'>;

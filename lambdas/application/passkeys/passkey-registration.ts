@@ -115,7 +115,8 @@ export class PasskeyRegistration {
   }
 
   private async checkedGrant(body: ChangeAuthority, username: string, now: number, policy: Policy) {
-    const stepUp = body.stepUpId !== undefined ? await this.deps.authenticators.getStepUp(body.stepUpId, now) : undefined;
+    const stepUp =
+      body.stepUpId !== undefined ? await this.deps.authenticators.getStepUp(body.stepUpId, now) : undefined;
     if (!stepUp) throw new StepUpInvalidError(AUTHENTICATOR_CHANGE_ACTION, 'no such step-up');
     const challenge = stepUp.grantedChallengeId
       ? await this.deps.authenticators.getChallenge(stepUp.grantedChallengeId)
@@ -214,7 +215,8 @@ export class PasskeyRegistration {
       );
     }
     const check = await this.deps.ceremonies.verifyRegistration(rp, body.response, pending.challenge);
-    if (!check.ok) throw new InvalidRequestError(`response: the passkey could not be verified: ${check.reason}`, 'response');
+    if (!check.ok)
+      throw new InvalidRequestError(`response: the passkey could not be verified: ${check.reason}`, 'response');
     const verified = check.value;
     const passkey: StoredPasskey = {
       userId: caller.username,

@@ -241,19 +241,21 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     operationId: 'listPasskeys',
     tag: 'step-up',
     summary: "The signed-in user's passkeys",
-    responses: { 200: object('`{"passkeys": [{id, name, createdAt, lastUsedAt?, deviceType, backedUp, transports}]}`') },
+    responses: {
+      200: object('`{"passkeys": [{id, name, createdAt, lastUsedAt?, deviceType, backedUp, transports}]}`'),
+    },
   },
   'PUT /v1/step-up/passkeys/{passkeyId}': {
     operationId: 'renamePasskey',
     tag: 'step-up',
-    summary: 'Rename one of the signed-in user\'s passkeys (audited)',
+    summary: "Rename one of the signed-in user's passkeys (audited)",
     body: renameBody,
     responses: { 200: object('`{"passkey": {...}}`'), 400: invalid, 404: notFound },
   },
   'POST /v1/step-up/passkeys/{passkeyId}/remove': {
     operationId: 'removePasskey',
     tag: 'step-up',
-    summary: 'Remove one of the signed-in user\'s passkeys',
+    summary: "Remove one of the signed-in user's passkeys",
     description: 'Redeems a fresh mfa.change step-up; the grant and the removal are one transaction.',
     body: removeBody,
     responses: {

@@ -46,9 +46,9 @@ export function passkeyToItem(p: StoredPasskey): Item {
 /** Undefined for an item that is not a well-formed passkey: a corrupted credential must never verify. */
 export function passkeyFromItem(item: Item): StoredPasskey | undefined {
   const raw = unmarshall(item) as Record<string, unknown>;
-  const str = (name: string) => (typeof raw[name] === 'string' ? (raw[name] as string) : undefined);
+  const str = (name: string) => (typeof raw[name] === 'string' ? (raw[name]) : undefined);
   const num = (name: string) =>
-    typeof raw[name] === 'number' && Number.isFinite(raw[name]) ? (raw[name] as number) : undefined;
+    typeof raw[name] === 'number' && Number.isFinite(raw[name]) ? (raw[name]) : undefined;
   const userId = str('userId');
   const passkeyId = str('passkeyId');
   const credentialId = str('credentialId');
