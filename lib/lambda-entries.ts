@@ -231,12 +231,14 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   totp: {
     entry: 'lambdas/wiring/totp.ts',
-    description: 'TOTP authenticator of the signed-in user (enroll, confirm, remove), each change behind a step-up.',
+    description:
+      'Authenticators of the signed-in user: TOTP (enroll, confirm, remove) and passkeys, each change behind a step-up.',
     env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
     tables: {
       // Reads the step-up, its challenge and the authenticator items; a change is one transaction of the grant's
       // redemption (Update), the pending or active item (Put, Update, ConditionCheck) and its audit records.
-      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // Passkeys are listed with one Query on the user's partition.
+      risk: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
       // The active policy: the level of mfa.change and the first-authenticator rule.
       policy: { actions: ['GetItem'] },
       audit: AUDIT_APPEND,
@@ -260,8 +262,9 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     entry: 'lambdas/wiring/create-auth-challenge.ts',
     description: 'Cognito Create auth challenge: issues a one-time code (SES/SNS) or asks for TOTP.',
     env: [...TRIGGER_ENV, ENV.sesFromAddress],
-    // Reads step-up, budget and TOTP items, claims the send (conditional update), stores the challenge.
-    tables: { risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
+    // Reads step-up, budget and TOTP items, claims the send (conditional update), stores the challenge; lists the
+    // user's passkeys (Query) for a webauthn challenge.
+    tables: { risk: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
     ...TRIGGER_DEFAULTS,
   },
   'verify-auth-challenge': {

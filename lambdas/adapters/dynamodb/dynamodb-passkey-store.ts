@@ -17,8 +17,10 @@ import type {
 } from '../../ports/passkey-store';
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
 import {
+  epochSeconds,
   key,
   passkeyFromItem,
+  REMOVED_RETENTION_SECONDS,
   passkeyKeys,
   passkeyToItem,
   pendingFromItem,
@@ -128,10 +130,12 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
       this.client,
       [
         {
-          Delete: {
+          // Spent, not deleted (no stepgate function may delete): the ceremony answers once.
+          Update: {
             TableName: this.table,
             Key: key(passkeyKeys.pending(passkey.userId)),
-            ConditionExpression: 'challenge = :challenge AND pendingUntil > :now',
+            UpdateExpression: 'SET usedAt = :now',
+            ConditionExpression: 'challenge = :challenge AND pendingUntil > :now AND attribute_not_exists(usedAt)',
             ExpressionAttributeValues: { ':challenge': { S: input.challenge }, ':now': { N: String(input.now) } },
           },
         },
@@ -139,7 +143,8 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
           Put: {
             TableName: this.table,
             Item: passkeyToItem(passkey),
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // A credential removed earlier may be registered again; a live one may not be registered twice.
+            ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
           },
         },
       ],
@@ -160,7 +165,7 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
             TableName: this.table,
             Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
             UpdateExpression: 'SET #name = :name',
-            ConditionExpression: 'attribute_exists(pk)',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
             ExpressionAttributeNames: { '#name': 'name' },
             ExpressionAttributeValues: { ':name': { S: input.name } },
           },
@@ -184,10 +189,16 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
       [
         this.redeem(input.redemption, input.now, 'passkey.remove'),
         {
-          Delete: {
+          // Marked removed (never usable again from this write on) and left to TTL: no function may delete.
+          Update: {
             TableName: this.table,
             Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
-            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET removedAt = :now, expiresAt = :ttl',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+            ExpressionAttributeValues: {
+              ':now': { N: String(input.now) },
+              ':ttl': { N: String(epochSeconds(input.now) + REMOVED_RETENTION_SECONDS) },
+            },
           },
         },
       ],
@@ -211,7 +222,7 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
           TableName: this.table,
           Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
           UpdateExpression: 'SET signCount = :next, lastUsedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND signCount = :expected',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt) AND signCount = :expected',
           ExpressionAttributeValues: {
             ':next': { N: String(input.next) },
             ':now': { N: String(input.now) },

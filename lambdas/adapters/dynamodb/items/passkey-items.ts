@@ -23,6 +23,8 @@ export const key = (k: { pk: string; sk: string }): Item => ({ pk: { S: k.pk }, 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
 export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+/** How long a removed passkey's item stays (marked removed, never usable) before TTL deletes it. */
+export const REMOVED_RETENTION_SECONDS = 7 * 86_400;
 
 export function passkeyToItem(p: StoredPasskey): Item {
   return {
@@ -43,12 +45,15 @@ export function passkeyToItem(p: StoredPasskey): Item {
   };
 }
 
-/** Undefined for an item that is not a well-formed passkey: a corrupted credential must never verify. */
+/**
+ * Undefined for an item that is not a well-formed passkey (a corrupted credential must never verify) or that was
+ * removed: removal marks the item (no stepgate function may delete) and TTL clears it later.
+ */
 export function passkeyFromItem(item: Item): StoredPasskey | undefined {
   const raw = unmarshall(item) as Record<string, unknown>;
-  const str = (name: string) => (typeof raw[name] === 'string' ? (raw[name]) : undefined);
-  const num = (name: string) =>
-    typeof raw[name] === 'number' && Number.isFinite(raw[name]) ? (raw[name]) : undefined;
+  if (raw.removedAt !== undefined) return undefined;
+  const str = (name: string) => (typeof raw[name] === 'string' ? raw[name] : undefined);
+  const num = (name: string) => (typeof raw[name] === 'number' && Number.isFinite(raw[name]) ? raw[name] : undefined);
   const userId = str('userId');
   const passkeyId = str('passkeyId');
   const credentialId = str('credentialId');
@@ -94,8 +99,10 @@ export function pendingToItem(p: PendingRegistration): Item {
   };
 }
 
+/** Undefined once the ceremony was finished (`usedAt`): each registration challenge is answered once. */
 export function pendingFromItem(item: Item): PendingRegistration | undefined {
   const raw = unmarshall(item) as Record<string, unknown>;
+  if (raw.usedAt !== undefined) return undefined;
   if (typeof raw.userId !== 'string' || typeof raw.challenge !== 'string') return undefined;
   if (typeof raw.createdAt !== 'number' || typeof raw.pendingUntil !== 'number') return undefined;
   let authorisation: EnrolmentAuthorisation;
