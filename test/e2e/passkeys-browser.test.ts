@@ -86,5 +86,5 @@ describe('passkeys in headless Chromium (virtual authenticator, local runtime)',
     const redeemed = await flow.decide('admin.production_access', { stepUpId: decision.stepUp!.id });
     expect(redeemed.decision).toBe('allow');
     expect(redeemed.reasons.map((r) => r.code)).toContain('step_up.satisfied');
-  });
+  }, 90_000);
 });
