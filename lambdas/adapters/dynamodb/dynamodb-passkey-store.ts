@@ -4,7 +4,6 @@ import {
   QueryCommand,
   UpdateItemCommand,
   type DynamoDBClient,
-  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../core/audit/audit-event';
 import type { GrantRedemption } from '../../ports/challenge-store';
@@ -15,19 +14,18 @@ import type {
   StartRegistrationResult,
   StoredPasskey,
 } from '../../ports/passkey-store';
-import { auditedTransaction, type AuditPreparer } from './audited-transaction';
+import type { TableNames } from '../../contracts/tables';
+import { redeemForChange } from './items/grant';
+import { keyAttributes, n, s } from './items/item';
 import {
-  epochSeconds,
-  key,
   passkeyFromItem,
-  REMOVED_RETENTION_SECONDS,
   passkeyKeys,
   passkeyToItem,
   pendingFromItem,
   pendingToItem,
-} from './items/passkey-items';
-import { keys } from './risk-keys';
-import type { TableNames } from './table-definitions';
+  removedPasskeyExpiry,
+} from './items/passkey';
+import { auditedTransaction, NamedTransaction, type AuditPreparer } from './transaction';
 
 /** A user has at most this many passkeys listed (and offered in one assertion): far more than anyone registers. */
 const MAX_LISTED = 50;
@@ -53,8 +51,8 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: {
-          ':pk': { S: passkeyKeys.partition(userId) },
-          ':prefix': { S: passkeyKeys.credentialPrefix },
+          ':pk': s(passkeyKeys.partition(userId)),
+          ':prefix': s(passkeyKeys.credentialPrefix),
         },
         ConsistentRead: true,
         Limit: MAX_LISTED,
@@ -67,7 +65,7 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.table,
-        Key: key(passkeyKeys.credential(userId, passkeyId)),
+        Key: keyAttributes(passkeyKeys.credential(userId, passkeyId)),
         ConsistentRead: true,
       }),
     );
@@ -75,45 +73,29 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
     return passkey?.userId === userId ? passkey : undefined;
   }
 
-  /** Redeems a grant for a change of authenticators, once, only while it is as it was read and checked. */
-  private redeem(redemption: GrantRedemption, now: number, purpose: string): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: key(keys.stepUp(redemption.stepUpId)),
-        UpdateExpression:
-          'SET changeRedeemedAt = :now, changeRedeemedFor = :purpose, #consumed = :true, revision = revision + :one',
-        ConditionExpression: '#status = :granted AND attribute_not_exists(changeRedeemedAt) AND revision = :rev',
-        ExpressionAttributeNames: { '#consumed': 'consumed', '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':true': { BOOL: true },
-          ':granted': { S: 'granted' },
-          ':now': { N: String(now) },
-          ':purpose': { S: purpose },
-          ':one': { N: '1' },
-          ':rev': { N: String(redemption.expectedRevision) },
-        },
-      },
-    };
-  }
-
   async startRegistration(input: {
     pending: PendingRegistration;
     redemption?: GrantRedemption;
     audit?: AuditEvent;
   }): Promise<StartRegistrationResult> {
-    const items: TransactWriteItem[] = [];
-    if (input.redemption) items.push(this.redeem(input.redemption, input.pending.createdAt, 'passkey.register'));
-    items.push({ Put: { TableName: this.table, Item: pendingToItem(input.pending) } });
-    const result = await auditedTransaction(this.client, items, input.audit ? [input.audit] : [], this.audit);
+    const change = new NamedTransaction<'grant' | 'pending'>();
+    if (input.redemption) {
+      change.add('grant', redeemForChange(this.table, input.redemption, input.pending.createdAt, 'passkey.register'));
+    }
+    change.add('pending', { Put: { TableName: this.table, Item: pendingToItem(input.pending) } });
+    const result = await auditedTransaction(this.client, change, input.audit ? [input.audit] : [], this.audit);
     if (result.ok) return 'started';
-    if (input.redemption && result.failed.has(0)) return 'grant_used';
-    throw new Error('passkey registration transaction failed on an unconditional item');
+    if (result.failed.has('grant')) return 'grant_used';
+    throw result.error;
   }
 
   async getPendingRegistration(userId: string, now: number): Promise<PendingRegistration | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: key(passkeyKeys.pending(userId)), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table,
+        Key: keyAttributes(passkeyKeys.pending(userId)),
+        ConsistentRead: true,
+      }),
     );
     const pending = out.Item ? pendingFromItem(out.Item) : undefined;
     return pending && pending.userId === userId && pending.pendingUntil > now ? pending : undefined;
@@ -126,54 +108,43 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
     audit: AuditEvent;
   }): Promise<FinishRegistrationResult> {
     const { passkey } = input;
-    const result = await auditedTransaction(
-      this.client,
-      [
-        {
-          // Spent, not deleted (no stepgate function may delete): the ceremony answers once.
-          Update: {
-            TableName: this.table,
-            Key: key(passkeyKeys.pending(passkey.userId)),
-            UpdateExpression: 'SET usedAt = :now',
-            ConditionExpression: 'challenge = :challenge AND pendingUntil > :now AND attribute_not_exists(usedAt)',
-            ExpressionAttributeValues: { ':challenge': { S: input.challenge }, ':now': { N: String(input.now) } },
-          },
+    const change = new NamedTransaction<'pending' | 'passkey'>()
+      .add('pending', {
+        // Spent, not deleted (no stepgate function may delete): the ceremony answers once.
+        Update: {
+          TableName: this.table,
+          Key: keyAttributes(passkeyKeys.pending(passkey.userId)),
+          UpdateExpression: 'SET usedAt = :now',
+          ConditionExpression: 'challenge = :challenge AND pendingUntil > :now AND attribute_not_exists(usedAt)',
+          ExpressionAttributeValues: { ':challenge': s(input.challenge), ':now': n(input.now) },
         },
-        {
-          Put: {
-            TableName: this.table,
-            Item: passkeyToItem(passkey),
-            // A credential removed earlier may be registered again; a live one may not be registered twice.
-            ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
-          },
+      })
+      .add('passkey', {
+        Put: {
+          TableName: this.table,
+          Item: passkeyToItem(passkey),
+          // A credential removed earlier may be registered again; a live one may not be registered twice.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(removedAt)',
         },
-      ],
-      [input.audit],
-      this.audit,
-    );
+      });
+    const result = await auditedTransaction(this.client, change, [input.audit], this.audit);
     if (result.ok) return 'registered';
-    if (result.failed.has(0)) return 'no_pending';
+    if (result.failed.has('pending')) return 'no_pending';
     return 'duplicate';
   }
 
   async rename(input: { userId: string; passkeyId: string; name: string; audit: AuditEvent }): Promise<boolean> {
-    const result = await auditedTransaction(
-      this.client,
-      [
-        {
-          Update: {
-            TableName: this.table,
-            Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
-            UpdateExpression: 'SET #name = :name',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
-            ExpressionAttributeNames: { '#name': 'name' },
-            ExpressionAttributeValues: { ':name': { S: input.name } },
-          },
-        },
-      ],
-      [input.audit],
-      this.audit,
-    );
+    const change = new NamedTransaction<'passkey'>().add('passkey', {
+      Update: {
+        TableName: this.table,
+        Key: keyAttributes(passkeyKeys.credential(input.userId, input.passkeyId)),
+        UpdateExpression: 'SET #name = :name',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': s(input.name) },
+      },
+    });
+    const result = await auditedTransaction(this.client, change, [input.audit], this.audit);
     return result.ok;
   }
 
@@ -184,29 +155,21 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
     redemption: GrantRedemption;
     audit: readonly AuditEvent[];
   }): Promise<'removed' | 'grant_used' | 'not_found'> {
-    const result = await auditedTransaction(
-      this.client,
-      [
-        this.redeem(input.redemption, input.now, 'passkey.remove'),
-        {
-          // Marked removed (never usable again from this write on) and left to TTL: no function may delete.
-          Update: {
-            TableName: this.table,
-            Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
-            UpdateExpression: 'SET removedAt = :now, expiresAt = :ttl',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
-            ExpressionAttributeValues: {
-              ':now': { N: String(input.now) },
-              ':ttl': { N: String(epochSeconds(input.now) + REMOVED_RETENTION_SECONDS) },
-            },
-          },
+    const change = new NamedTransaction<'grant' | 'passkey'>()
+      .add('grant', redeemForChange(this.table, input.redemption, input.now, 'passkey.remove'))
+      .add('passkey', {
+        // Marked removed (never usable again from this write on) and left to TTL: no function may delete.
+        Update: {
+          TableName: this.table,
+          Key: keyAttributes(passkeyKeys.credential(input.userId, input.passkeyId)),
+          UpdateExpression: 'SET removedAt = :now, expiresAt = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+          ExpressionAttributeValues: { ':now': n(input.now), ':ttl': removedPasskeyExpiry(input.now) },
         },
-      ],
-      input.audit,
-      this.audit,
-    );
+      });
+    const result = await auditedTransaction(this.client, change, input.audit, this.audit);
     if (result.ok) return 'removed';
-    return result.failed.has(0) ? 'grant_used' : 'not_found';
+    return result.failed.has('grant') ? 'grant_used' : 'not_found';
   }
 
   async recordUse(input: {
@@ -220,13 +183,13 @@ export class DynamoDbPasskeyStore implements PasskeyStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: key(passkeyKeys.credential(input.userId, input.passkeyId)),
+          Key: keyAttributes(passkeyKeys.credential(input.userId, input.passkeyId)),
           UpdateExpression: 'SET signCount = :next, lastUsedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt) AND signCount = :expected',
           ExpressionAttributeValues: {
-            ':next': { N: String(input.next) },
-            ':now': { N: String(input.now) },
-            ':expected': { N: String(input.expected) },
+            ':next': n(input.next),
+            ':now': n(input.now),
+            ':expected': n(input.expected),
           },
         }),
       );

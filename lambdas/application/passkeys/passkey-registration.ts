@@ -1,47 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../../core/audit/audit-event';
 import type { Policy } from '../../core/policy/policy-schema';
-import { AUTHENTICATOR_CHANGE_ACTION, checkAuthenticatorChangeGrant } from '../../core/step-up/authenticator-change';
 import type { AccountContacts } from '../../ports/account-contacts';
-import type {
-  AuthenticatorStore,
-  EnrolmentAuthorisation,
-  GrantRedemption,
-  StepUpRecord,
-} from '../../ports/challenge-store';
+import type { AuthenticatorStore, EnrolmentAuthorisation, GrantRedemption } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
 import type { PasskeyStore, StoredPasskey } from '../../ports/passkey-store';
 import type { ActivePolicySource } from '../../ports/policy-store';
 import type { RelyingParty, WebAuthnCeremonies } from '../../ports/webauthn';
+import { auditActor } from '../actor';
 import {
-  ApiError,
-  ConflictError,
-  InvalidRequestError,
-  NotFoundError,
+  checkedGrant,
+  exemptFromStepUp,
+  redemptionAudit,
   StepUpInvalidError,
   StepUpRequiredError,
-} from '../../handlers/http/api-errors';
+  usernameOf,
+  type AuthenticatorChange,
+} from '../authenticators/change-authorisation';
+import { ConflictError, InvalidInputError, NotConfiguredError, NotFoundError } from '../errors';
 
 /** A registration must be finished within this time (the browser's own ceremony timeout is the same). */
 export const PASSKEY_REGISTRATION_MS = 5 * 60_000;
 /** Passkeys one user may hold: enough for every device they own, few enough to list and offer in one assertion. */
 export const MAX_PASSKEYS_PER_USER = 10;
-
-export interface PasskeyCaller {
-  /** The Cognito username: what the triggers see as `userName`, so it keys the passkeys. */
-  readonly username: string;
-  /** The token's stable `sub`: the audit actor, and the WebAuthn user handle (never shown, never reused). */
-  readonly subject: string;
-  /** The caller's access token, to ask the user pool whether the account has a verified contact. */
-  readonly accessToken?: string;
-}
-
-/** The step-up that authorises a change, and where the app made the request from. */
-export interface ChangeAuthority {
-  readonly stepUpId?: string;
-  readonly sessionId?: string;
-  readonly deviceId?: string;
-}
 
 export interface PasskeyRegistrationDependencies {
   readonly passkeys: PasskeyStore;
@@ -85,13 +66,6 @@ export function passkeyIdOf(credentialId: string): string {
   return createHash('sha256').update(credentialId, 'utf8').digest('hex').slice(0, 32);
 }
 
-function stepUpRequired(): StepUpRequiredError {
-  return new StepUpRequiredError(
-    AUTHENTICATOR_CHANGE_ACTION,
-    `stepUpId: changing authenticators needs a passed step-up for ${AUTHENTICATOR_CHANGE_ACTION}: ask POST /v1/decisions about ${AUTHENTICATOR_CHANGE_ACTION}, complete the step-up with a method you already have, and send its stepUpId`,
-  );
-}
-
 /**
  * Registration and management of the signed-in user's passkeys. Registering and removing a passkey are changes
  * of authenticators, judged exactly like TOTP's (see authenticator-change.ts): each redeems a fresh step-up for
@@ -101,98 +75,64 @@ function stepUpRequired(): StepUpRequiredError {
  * an access token suffices; it is audited all the same.
  */
 export class PasskeyRegistration {
-  private readonly logError: (summary: Record<string, unknown>) => void;
+  private readonly logError: ((summary: Record<string, unknown>) => void) | undefined;
 
   constructor(private readonly deps: PasskeyRegistrationDependencies) {
-    this.logError = deps.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+    this.logError = deps.logError;
   }
 
   private rp(): RelyingParty {
     if (!this.deps.relyingParty) {
-      throw new ApiError('service_unavailable', 'passkeys are not configured for this deployment (no relying party)');
+      throw new NotConfiguredError('passkeys are not configured for this deployment (no relying party)');
     }
     return this.deps.relyingParty;
   }
 
-  private async checkedGrant(body: ChangeAuthority, username: string, now: number, policy: Policy) {
-    const stepUp =
-      body.stepUpId !== undefined ? await this.deps.authenticators.getStepUp(body.stepUpId, now) : undefined;
-    if (!stepUp) throw new StepUpInvalidError(AUTHENTICATOR_CHANGE_ACTION, 'no such step-up');
-    const challenge = stepUp.grantedChallengeId
-      ? await this.deps.authenticators.getChallenge(stepUp.grantedChallengeId)
-      : undefined;
-    const check = checkAuthenticatorChangeGrant(
-      { ...stepUp, ...(challenge ? { passedBy: challenge.userId } : {}) },
-      { username, deviceId: body.deviceId, sessionId: body.sessionId, now },
-      policy,
-    );
-    if (!check.ok) throw new StepUpInvalidError(AUTHENTICATOR_CHANGE_ACTION, check.why);
-    return stepUp;
-  }
-
-  private redemptionAudit(caller: PasskeyCaller, stepUp: StepUpRecord, purpose: string, now: number): AuditEvent {
-    return {
-      eventId: `grant:${stepUp.stepUpId}:redeemed`,
-      kind: 'grant.redeemed',
-      actor: { type: 'user', id: caller.subject },
-      subject: stepUp.userId,
-      action: AUTHENTICATOR_CHANGE_ACTION,
-      outcome: purpose,
-      at: new Date(now).toISOString(),
-      data: { stepUpId: stepUp.stepUpId, ...(stepUp.grantedMethod ? { stepUpMethod: stepUp.grantedMethod } : {}) },
-    };
-  }
-
   /** The policy's first-authenticator exemption: no passkey, no TOTP, and no verified e-mail or phone. */
-  private async exempt(policy: Policy, caller: PasskeyCaller, existing: number): Promise<boolean> {
+  private async exempt(policy: Policy, change: AuthenticatorChange, username: string, existing: number) {
+    if (existing > 0) return false;
     if ((policy.authenticators?.firstWithoutStepUp ?? 'never') !== 'no_verified_contact') return false;
-    if (existing > 0 || !this.deps.contacts || !caller.accessToken) return false;
-    if ((await this.deps.authenticators.getTotp(caller.username))?.status === 'active') return false;
-    try {
-      return !(await this.deps.contacts.hasVerifiedContact(caller.accessToken));
-    } catch (error) {
-      // Cannot tell: the account may be reachable, so the step-up stays required.
-      this.logError({ event: 'contacts_lookup_failed', name: (error as Error)?.name });
-      return false;
-    }
+    if ((await this.deps.authenticators.getTotp(username))?.status === 'active') return false;
+    return exemptFromStepUp(policy, change, this.deps.contacts, this.logError);
   }
 
-  async start(caller: PasskeyCaller, body: ChangeAuthority) {
+  async start(change: AuthenticatorChange) {
+    const username = usernameOf(change.actor);
     const rp = this.rp();
     const now = this.deps.clock();
     const { policy } = await this.deps.policy.active();
-    const existing = await this.deps.passkeys.list(caller.username);
+    const existing = await this.deps.passkeys.list(username);
     if (existing.length >= MAX_PASSKEYS_PER_USER) {
       throw new ConflictError(`passkeys: at most ${MAX_PASSKEYS_PER_USER} per user; remove one first`);
     }
     let authorisation: EnrolmentAuthorisation;
     let redemption: GrantRedemption | undefined;
     let audit: AuditEvent | undefined;
-    if (body.stepUpId !== undefined) {
-      const stepUp = await this.checkedGrant(body, caller.username, now, policy);
+    if (change.stepUpId !== undefined) {
+      const stepUp = await checkedGrant(this.deps.authenticators, change, username, now, policy);
       authorisation = {
         kind: 'step_up',
         stepUpId: stepUp.stepUpId,
         ...(stepUp.grantedMethod ? { method: stepUp.grantedMethod } : {}),
       };
       redemption = { stepUpId: stepUp.stepUpId, expectedRevision: stepUp.revision };
-      audit = this.redemptionAudit(caller, stepUp, 'passkey.register', now);
-    } else if (await this.exempt(policy, caller, existing.length)) {
+      audit = redemptionAudit(change.actor, stepUp, 'passkey.register', now);
+    } else if (await this.exempt(policy, change, username, existing.length)) {
       authorisation = { kind: 'no_verified_contact' };
     } else {
-      throw stepUpRequired();
+      throw new StepUpRequiredError();
     }
     const challenge = Buffer.from(this.deps.randomBytes(32)).toString('base64url');
     const options = await this.deps.ceremonies.registrationOptions(rp, {
-      userId: caller.subject,
-      userName: caller.username,
+      userId: change.actor.subject,
+      userName: username,
       challenge,
       exclude: existing.map((p) => ({ credentialId: p.credentialId, transports: p.transports })),
       timeoutMs: PASSKEY_REGISTRATION_MS,
     });
     const started = await this.deps.passkeys.startRegistration({
       pending: {
-        userId: caller.username,
+        userId: username,
         challenge,
         createdAt: now,
         pendingUntil: now + PASSKEY_REGISTRATION_MS,
@@ -201,14 +141,18 @@ export class PasskeyRegistration {
       ...(redemption ? { redemption } : {}),
       ...(audit ? { audit } : {}),
     });
-    if (started === 'grant_used') throw new StepUpInvalidError(AUTHENTICATOR_CHANGE_ACTION, 'grant already used');
+    if (started === 'grant_used') throw new StepUpInvalidError('grant already used');
     return { options, registerBy: new Date(now + PASSKEY_REGISTRATION_MS).toISOString() };
   }
 
-  async finish(caller: PasskeyCaller, body: { readonly response: unknown; readonly name?: string | undefined }) {
+  async finish(
+    change: AuthenticatorChange,
+    body: { readonly response: unknown; readonly name?: string | undefined },
+  ): Promise<PasskeyView> {
+    const username = usernameOf(change.actor);
     const rp = this.rp();
     const now = this.deps.clock();
-    const pending = await this.deps.passkeys.getPendingRegistration(caller.username, now);
+    const pending = await this.deps.passkeys.getPendingRegistration(username, now);
     if (!pending) {
       throw new ConflictError(
         'passkeys: no registration to finish (or it expired); start one with POST /v1/step-up/passkeys/register/start',
@@ -216,10 +160,10 @@ export class PasskeyRegistration {
     }
     const check = await this.deps.ceremonies.verifyRegistration(rp, body.response, pending.challenge);
     if (!check.ok)
-      throw new InvalidRequestError(`response: the passkey could not be verified: ${check.reason}`, 'response');
+      throw new InvalidInputError(`response: the passkey could not be verified: ${check.reason}`, 'response');
     const verified = check.value;
     const passkey: StoredPasskey = {
-      userId: caller.username,
+      userId: username,
       passkeyId: passkeyIdOf(verified.credentialId),
       credentialId: verified.credentialId,
       publicKey: verified.publicKey,
@@ -237,16 +181,16 @@ export class PasskeyRegistration {
       challenge: pending.challenge,
       now,
       audit: {
-        eventId: `passkey:${caller.username}:${passkey.passkeyId}:enrolled`,
+        eventId: `passkey:${username}:${passkey.passkeyId}:enrolled`,
         kind: 'mfa.enrolled',
-        actor: { type: 'user', id: caller.subject },
-        subject: caller.username,
+        actor: auditActor(change.actor),
+        subject: username,
         action: 'passkey.register',
         outcome: 'active',
         at: new Date(now).toISOString(),
         data: {
           method: 'webauthn',
-          username: caller.username,
+          username,
           passkeyId: passkey.passkeyId,
           deviceType: passkey.deviceType,
           backedUp: passkey.backedUp,
@@ -264,23 +208,24 @@ export class PasskeyRegistration {
     return viewOf(passkey);
   }
 
-  async list(caller: PasskeyCaller): Promise<PasskeyView[]> {
-    return (await this.deps.passkeys.list(caller.username)).map(viewOf);
+  async list(change: AuthenticatorChange): Promise<PasskeyView[]> {
+    return (await this.deps.passkeys.list(usernameOf(change.actor))).map(viewOf);
   }
 
-  async rename(caller: PasskeyCaller, passkeyId: string, name: string): Promise<PasskeyView> {
+  async rename(change: AuthenticatorChange, passkeyId: string, name: string): Promise<PasskeyView> {
+    const username = usernameOf(change.actor);
     const now = this.deps.clock();
-    const current = await this.deps.passkeys.get(caller.username, passkeyId);
+    const current = await this.deps.passkeys.get(username, passkeyId);
     if (!current) throw new NotFoundError('passkeys: no such passkey');
     const renamed = await this.deps.passkeys.rename({
-      userId: caller.username,
+      userId: username,
       passkeyId,
       name,
       audit: {
-        eventId: `passkey:${caller.username}:${passkeyId}:renamed:${now}`,
+        eventId: `passkey:${username}:${passkeyId}:renamed:${now}`,
         kind: 'mfa.renamed',
-        actor: { type: 'user', id: caller.subject },
-        subject: caller.username,
+        actor: auditActor(change.actor),
+        subject: username,
         action: 'passkey.rename',
         outcome: 'renamed',
         at: new Date(now).toISOString(),
@@ -291,26 +236,27 @@ export class PasskeyRegistration {
     return viewOf({ ...current, name });
   }
 
-  async remove(caller: PasskeyCaller, passkeyId: string, body: ChangeAuthority): Promise<void> {
-    if (body.stepUpId === undefined) throw stepUpRequired();
+  async remove(change: AuthenticatorChange, passkeyId: string): Promise<void> {
+    const username = usernameOf(change.actor);
+    if (change.stepUpId === undefined) throw new StepUpRequiredError();
     const now = this.deps.clock();
     const { policy } = await this.deps.policy.active();
-    const stepUp = await this.checkedGrant(body, caller.username, now, policy);
-    if (!(await this.deps.passkeys.get(caller.username, passkeyId))) {
+    const stepUp = await checkedGrant(this.deps.authenticators, change, username, now, policy);
+    if (!(await this.deps.passkeys.get(username, passkeyId))) {
       throw new NotFoundError('passkeys: no such passkey');
     }
     const removed = await this.deps.passkeys.remove({
-      userId: caller.username,
+      userId: username,
       passkeyId,
       now,
       redemption: { stepUpId: stepUp.stepUpId, expectedRevision: stepUp.revision },
       audit: [
-        this.redemptionAudit(caller, stepUp, 'passkey.remove', now),
+        redemptionAudit(change.actor, stepUp, 'passkey.remove', now),
         {
-          eventId: `passkey:${caller.username}:${passkeyId}:removed`,
+          eventId: `passkey:${username}:${passkeyId}:removed`,
           kind: 'mfa.removed',
-          actor: { type: 'user', id: caller.subject },
-          subject: caller.username,
+          actor: auditActor(change.actor),
+          subject: username,
           action: 'passkey.remove',
           outcome: 'removed',
           at: new Date(now).toISOString(),
@@ -324,7 +270,7 @@ export class PasskeyRegistration {
         },
       ],
     });
-    if (removed === 'grant_used') throw new StepUpInvalidError(AUTHENTICATOR_CHANGE_ACTION, 'grant already used');
+    if (removed === 'grant_used') throw new StepUpInvalidError('grant already used');
     if (removed === 'not_found') throw new NotFoundError('passkeys: no such passkey');
   }
 }

@@ -1,6 +1,6 @@
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbPasskeyStore } from '../../../lambdas/adapters/dynamodb/dynamodb-passkey-store';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import type { StoredPasskey } from '../../../lambdas/ports/passkey-store';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';

@@ -3,12 +3,20 @@ import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import type { Policy } from '../../../lambdas/core/policy/policy-schema';
 import { generateTotp } from '../../../lambdas/core/step-up/totp';
 import type { HttpEvent } from '../../../lambdas/handlers/http/http-handler';
-import { buildTotpEnrollmentHandler, TOTP_CONFIRM_TRIES, TOTP_ROUTES } from '../../../lambdas/handlers/totp-enrollment';
+import { TOTP_CONFIRM_TRIES } from '../../../lambdas/application/authenticators/totp-enrolment';
+import type { RouteKeyOf } from '../../../lambdas/contracts/routes';
+import type { PasskeyRegistration } from '../../../lambdas/application/passkeys/passkey-registration';
+import { buildTotpEnrollmentHandler } from '../../../lambdas/handlers/totp/totp-routes';
 import type { AccountContacts } from '../../../lambdas/ports/account-contacts';
 import type { StepUpRecord } from '../../../lambdas/ports/challenge-store';
 import { ALICE, BOB, MemoryStepUpStore, pendingStepUp, T0 } from './support';
 
 const context = {} as Context;
+const TOTP_ROUTES = {
+  enroll: 'POST /v1/step-up/totp/enroll',
+  confirm: 'POST /v1/step-up/totp/confirm',
+  remove: 'POST /v1/step-up/totp/remove',
+} as const satisfies Record<string, RouteKeyOf<'totp'>>;
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdWItYWxpY2UifQ.c2ln';
 
 function event(routeKey: string, claims: Record<string, string>, body?: unknown): HttpEvent {
@@ -48,17 +56,21 @@ describe('TOTP enrolment API', () => {
     now = T0;
     policy = defaultPolicy;
     contacts = undefined;
-    handler = buildTotpEnrollmentHandler({
-      store,
-      policy: { active: () => Promise.resolve({ version: 1, policy, updatedAt: '', updatedBy: 'test' }) },
-      get contacts() {
-        return contacts;
+    handler = buildTotpEnrollmentHandler(
+      {
+        store,
+        policy: { active: () => Promise.resolve({ version: 1, policy, updatedAt: '', updatedBy: 'test' }) },
+        get contacts() {
+          return contacts;
+        },
+        clock: () => now,
+        randomBytes: (n) => new Uint8Array(n).fill(42),
+        issuerName: 'stepgate',
+        logError: () => undefined,
       },
-      clock: () => now,
-      randomBytes: (n) => new Uint8Array(n).fill(42),
-      issuerName: 'stepgate',
-      logError: () => undefined,
-    });
+      // The passkey routes this function also serves are not called here (test/e2e/passkeys.test.ts covers them).
+      {} as PasskeyRegistration,
+    );
   });
   const call = async (route: string, body?: unknown, claims: Record<string, string> = alice) => {
     const res = await handler(event(route, claims, body), context);
