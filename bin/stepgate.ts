@@ -6,8 +6,10 @@
  *   npx cdk synth -c stage=dev|prod [-c sesFromAddress=codes@example.org] [-c sesIdentityArn=arn:aws:ses:...]
  *                 [-c alarmTopicArn=arn:aws:sns:...] [-c authDomainPrefix=my-unique-prefix]
  *                 [-c networkDataFile=asn.bin] [-c networkDataS3=s3://bucket/key.zip [-c networkDataS3Version=...]]
+ *                 [-c webauthnRpId=example.com -c webauthnOrigins=https://app.example.com[,https://...]]
  */
 import { App } from 'aws-cdk-lib';
+import { originList } from '../lambdas/contracts/relying-party';
 import { buildStepgate } from '../lib/stepgate-app';
 import { isStageName, stageConfig, STAGES, type StageOverrides } from '../lib/stage-config';
 
@@ -38,12 +40,23 @@ function networkData(): StageOverrides['networkData'] {
   };
 }
 
+function passkeys(): StageOverrides['passkeys'] {
+  const rpId = context('webauthnRpId');
+  const origins = context('webauthnOrigins');
+  if (rpId === undefined && origins === undefined) return undefined;
+  if (rpId === undefined || origins === undefined) {
+    throw new Error('-c webauthnRpId and -c webauthnOrigins: passkeys need both (or neither, to leave them off)');
+  }
+  return { rpId, origins: originList(origins) };
+}
+
 const overrides: StageOverrides = {
   ...(context('sesFromAddress') ? { sesFromAddress: context('sesFromAddress') } : {}),
   ...(context('sesIdentityArn') ? { sesIdentityArn: context('sesIdentityArn') } : {}),
   ...(context('alarmTopicArn') ? { alarmTopicArn: context('alarmTopicArn') } : {}),
   ...(context('authDomainPrefix') ? { authDomainPrefix: context('authDomainPrefix') } : {}),
   ...(networkData() ? { networkData: networkData() } : {}),
+  ...(passkeys() ? { passkeys: passkeys() } : {}),
 };
 
 // No lookups: the account may be unknown (offline synth); the region defaults so ARNs and the issuer resolve.

@@ -40,6 +40,8 @@ export interface LambdaEntry {
   readonly description: string;
   /** Variables the function receives (values come from the stacks). */
   readonly env: readonly EnvVarName[];
+  /** Variables it receives only when the stage configures them (absent: the feature they enable is off). */
+  readonly optionalEnv?: readonly EnvVarName[];
   readonly tables: Partial<Record<TableRole, TableAccess>>;
   /** Read access to the application secret (SECRETS_ARN). */
   readonly readsSecret: boolean;
@@ -71,6 +73,9 @@ const AUDIT_APPEND: TableAccess = { actions: ['PutItem'] };
  */
 const TRIGGER_ENV: readonly EnvVarName[] = [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable];
 const TRIGGER_DEFAULTS = { readsSecret: true, geoip: false, memoryMb: 512, timeoutSeconds: 4 } as const;
+
+/** The passkey relying party (StageConfig.passkeys): without it, passkeys are off in that stage. */
+const WEBAUTHN_ENV: readonly EnvVarName[] = [ENV.webauthnRpId, ENV.webauthnOrigins];
 
 const API_IDENTITY_ENV: readonly EnvVarName[] = [ENV.userPoolId, ENV.appClientIds, ENV.webClientId, ENV.tokenIssuer];
 
@@ -159,12 +164,16 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   totp: {
     entry: 'lambdas/wiring/totp.ts',
-    description: 'TOTP authenticator of the signed-in user (enroll, confirm, remove), each change behind a step-up.',
+    description:
+      'Authenticators of the signed-in user: TOTP (enroll, confirm, remove) and passkeys, each change behind a step-up.',
     env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    // Registration options and verification need the relying party.
+    optionalEnv: WEBAUTHN_ENV,
     tables: {
       // Reads the step-up, its challenge and the authenticator items; a change is one transaction of the grant's
       // redemption (Update), the pending or active item (Put, Update, ConditionCheck) and its audit records.
-      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // Passkeys are listed with one Query on the user's partition.
+      risk: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
       // The active policy: the level of mfa.change and the first-authenticator rule.
       policy: { actions: ['GetItem'] },
       audit: AUDIT_APPEND,
@@ -188,14 +197,19 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     entry: 'lambdas/wiring/create-auth-challenge.ts',
     description: 'Cognito Create auth challenge: issues a one-time code (SES/SNS) or asks for TOTP.',
     env: [...TRIGGER_ENV, ENV.sesFromAddress],
-    // Reads step-up, budget and TOTP items, claims the send (conditional update), stores the challenge.
-    tables: { risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
+    // Assertion options for a webauthn challenge name the RP ID.
+    optionalEnv: WEBAUTHN_ENV,
+    // Reads step-up, budget and TOTP items, claims the send (conditional update), stores the challenge; lists the
+    // user's passkeys (Query) for a webauthn challenge.
+    tables: { risk: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] }, audit: AUDIT_APPEND },
     ...TRIGGER_DEFAULTS,
   },
   'verify-auth-challenge': {
     entry: 'lambdas/wiring/verify-auth-challenge.ts',
     description: 'Cognito Verify auth challenge response: checks the code and the caller token.',
     env: TRIGGER_ENV,
+    // A passkey assertion is verified against the RP ID and the allowed origins.
+    optionalEnv: WEBAUTHN_ENV,
     // Counts the try and checks the budget in one transaction (Update + ConditionCheck); grants by conditional update.
     tables: { risk: { actions: ['GetItem', 'UpdateItem', 'ConditionCheckItem'] }, audit: AUDIT_APPEND },
     ...TRIGGER_DEFAULTS,

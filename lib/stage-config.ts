@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RelyingPartyConfig } from '../lambdas/contracts/relying-party';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -58,6 +59,12 @@ export interface StageConfig {
   readonly authDomainPrefix?: string;
   /** The ASN table decide scores with; default: built from the installed `@ip-location-db/asn`, shipped in the bundle. */
   readonly networkData?: NetworkDataConfig;
+  /**
+   * Where passkeys are valid: the WebAuthn RP ID (the registrable domain of the app's pages) and the exact origins
+   * whose pages run the ceremonies. Default: none, so passkeys are off (the passkey routes answer 503 and the
+   * webauthn step-up method never passes).
+   */
+  readonly passkeys?: RelyingPartyConfig;
 }
 
 /** Operator-supplied ASN data (docs/network.md: refreshing the data). */
@@ -74,7 +81,10 @@ export interface NetworkDataConfig {
 
 /** Overrides bin/stepgate.ts may take from context. */
 export type StageOverrides = Partial<
-  Pick<StageConfig, 'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix' | 'networkData'>
+  Pick<
+    StageConfig,
+    'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix' | 'networkData' | 'passkeys'
+  >
 >;
 
 /** Placeholder sender: synth works without configuration, deploys that send mail need `-c sesFromAddress=...`. */
@@ -126,5 +136,6 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}): S
     ...(overrides.alarmTopicArn ? { alarmTopicArn: overrides.alarmTopicArn } : {}),
     ...(overrides.authDomainPrefix ? { authDomainPrefix: overrides.authDomainPrefix } : {}),
     ...(overrides.networkData ? { networkData: overrides.networkData } : {}),
+    ...(overrides.passkeys ? { passkeys: overrides.passkeys } : {}),
   };
 }

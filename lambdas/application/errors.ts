@@ -9,7 +9,8 @@ export type WorkflowErrorCode =
   | 'conflict'
   | 'rate_limited'
   | 'step_up_required'
-  | 'step_up_invalid';
+  | 'step_up_invalid'
+  | 'service_unavailable';
 
 /**
  * A request a workflow refuses, for a reason the caller can act on: a stable code, a message that names the field
@@ -54,5 +55,12 @@ export class RefusedError extends WorkflowError {
 export class ConflictError extends WorkflowError {
   constructor(message: string, details?: Readonly<Record<string, unknown>>) {
     super('conflict', message, details);
+  }
+}
+
+/** The deployment lacks what the request needs (a feature not configured): nothing the caller can change. */
+export class NotConfiguredError extends WorkflowError {
+  constructor(message: string) {
+    super('service_unavailable', message);
   }
 }

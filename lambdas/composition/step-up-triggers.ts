@@ -17,7 +17,11 @@ import { buildPreTokenGenerationHandler } from '../handlers/triggers/pre-token-g
 import { StepUpBindingResolver } from '../handlers/triggers/step-up-binding';
 import type { DecisionTokenSettings, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import { buildVerifyAuthChallengeHandler } from '../handlers/triggers/verify-auth-challenge';
+import { PasskeyAssertions } from '../application/passkeys/passkey-assertion';
+import { DynamoDbPasskeyStore } from '../adapters/dynamodb/dynamodb-passkey-store';
+import { SimpleWebAuthnCeremonies } from '../adapters/simplewebauthn-ceremonies';
 import type { AppSecretsSource } from '../ports/app-secrets';
+import type { RelyingParty } from '../ports/webauthn';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
@@ -79,6 +83,8 @@ export interface StepUpTriggersComposition {
   readonly randomInt?: RandomInt;
   readonly newChallengeId?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where passkeys (the `webauthn` method) are valid; without it that method never passes. */
+  readonly relyingParty?: RelyingParty;
   /** See PreTokenGenerationDependencies: the local runtime's script client only; never set in AWS. */
   readonly ungatedClientIds?: readonly string[];
 }
@@ -104,6 +110,11 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     challenges,
     accessTokens,
     decisionTokens,
+  });
+  const passkeys = new PasskeyAssertions({
+    passkeys: new DynamoDbPasskeyStore(c.dynamo, c.tables),
+    ceremonies: new SimpleWebAuthnCeremonies(),
+    relyingParty: c.relyingParty,
   });
   const log = c.log ?? new PowertoolsLog();
   const common = {
@@ -135,6 +146,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       pepper,
       randomInt: c.randomInt ?? ((max) => randomInt(max)),
       newChallengeId: c.newChallengeId ?? (() => randomBytes(16).toString('base64url')),
+      passkeys,
       ...(c.sleep ? { sleep: c.sleep } : {}),
     }),
     verifyAuthChallengeResponse: buildVerifyAuthChallengeHandler({
@@ -144,6 +156,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       totp,
       binding,
       pepper,
+      passkeys,
       ...(c.onVerification ? { onVerification: c.onVerification } : {}),
     }),
     preTokenGeneration: buildPreTokenGenerationHandler({

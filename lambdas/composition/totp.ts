@@ -3,7 +3,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AesGcmSealer } from '../adapters/aes-gcm-sealer';
 import { DynamoDbAuthenticatorStore } from '../adapters/dynamodb/dynamodb-authenticator-store';
 import type { AuditPreparer } from '../adapters/dynamodb/transaction';
+import { DynamoDbPasskeyStore } from '../adapters/dynamodb/dynamodb-passkey-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
+import { SimpleWebAuthnCeremonies } from '../adapters/simplewebauthn-ceremonies';
+import { PasskeyRegistration } from '../application/passkeys/passkey-registration';
 import type { TableNames } from '../contracts/tables';
 import { defaultPolicy } from '../core/policy/default-policy';
 import type { HttpLambda } from '../handlers/http/http-handler';
@@ -12,6 +15,7 @@ import type { AccountContacts } from '../ports/account-contacts';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { Clock } from '../ports/clock';
 import type { PolicyRecord } from '../ports/policy-store';
+import type { RelyingParty } from '../ports/webauthn';
 
 export interface TotpEnrollmentComposition {
   readonly dynamo: DynamoDBClient;
@@ -24,6 +28,8 @@ export interface TotpEnrollmentComposition {
   readonly audit: AuditPreparer;
   /** The user pool's view of the caller's verified contacts (CognitoAccountContacts); see the handler. */
   readonly contacts?: AccountContacts;
+  /** Where passkeys are valid (RP ID and origins); without it every passkey route answers 503 "not configured". */
+  readonly relyingParty?: RelyingParty;
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
@@ -36,8 +42,9 @@ const FALLBACK_POLICY: PolicyRecord = {
 };
 
 /**
- * POST /v1/step-up/totp/enroll, /confirm and /remove, on the same store (and sealing key) the triggers read. The
- * policy is read on every change: changes of authenticators are rare, and a stale policy must not decide one.
+ * The signed-in user's authenticators: POST /v1/step-up/totp/enroll, /confirm and /remove, and the passkey routes,
+ * on the same store (and sealing key) the triggers read. The policy is read on every change: changes of
+ * authenticators are rare, and a stale policy must not decide one.
  */
 export function composeTotpEnrollment(c: TotpEnrollmentComposition): { handler: HttpLambda } {
   const store = new DynamoDbAuthenticatorStore(c.dynamo, c.tables, {
@@ -45,15 +52,30 @@ export function composeTotpEnrollment(c: TotpEnrollmentComposition): { handler: 
     audit: c.audit,
   });
   const policies = new DynamoDbPolicyStore(c.dynamo, c.tables.policy);
+  const policy = { active: async () => (await policies.getActive()) ?? FALLBACK_POLICY };
+  const passkeys = new PasskeyRegistration({
+    passkeys: new DynamoDbPasskeyStore(c.dynamo, c.tables, c.audit),
+    authenticators: store,
+    policy,
+    ...(c.contacts ? { contacts: c.contacts } : {}),
+    ceremonies: new SimpleWebAuthnCeremonies(),
+    relyingParty: c.relyingParty,
+    clock: c.clock,
+    randomBytes: (size) => randomBytes(size),
+    ...(c.logError ? { logError: c.logError } : {}),
+  });
   return {
-    handler: buildTotpEnrollmentHandler({
-      store,
-      policy: { active: async () => (await policies.getActive()) ?? FALLBACK_POLICY },
-      ...(c.contacts ? { contacts: c.contacts } : {}),
-      clock: c.clock,
-      randomBytes: (size) => randomBytes(size),
-      issuerName: c.issuerName ?? 'stepgate',
-      ...(c.logError ? { logError: c.logError } : {}),
-    }),
+    handler: buildTotpEnrollmentHandler(
+      {
+        store,
+        policy,
+        ...(c.contacts ? { contacts: c.contacts } : {}),
+        clock: c.clock,
+        randomBytes: (size) => randomBytes(size),
+        issuerName: c.issuerName ?? 'stepgate',
+        ...(c.logError ? { logError: c.logError } : {}),
+      },
+      passkeys,
+    ),
   };
 }

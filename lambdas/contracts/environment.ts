@@ -30,6 +30,13 @@ export const ENV = {
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   /** Read by Powertools itself: the CloudWatch namespace of every metric (METRICS.namespace). */
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /**
+   * The WebAuthn relying party ID passkeys are scoped to: the registrable domain of the pages that run the
+   * ceremonies (`example.com`), no scheme or port. Unset (with WEBAUTHN_ORIGINS): passkeys are off.
+   */
+  webauthnRpId: 'WEBAUTHN_RP_ID',
+  /** Comma-separated exact origins (`https://app.example.com`) on the RP ID whose pages may run ceremonies. */
+  webauthnOrigins: 'WEBAUTHN_ORIGINS',
   /** `dev` | `prod`. */
   stage: 'STAGE',
   /**

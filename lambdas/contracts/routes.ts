@@ -59,6 +59,12 @@ const ROUTES = [
   ownRoute('totp', 'POST', '/v1/step-up/totp/enroll'),
   ownRoute('totp', 'POST', '/v1/step-up/totp/confirm'),
   ownRoute('totp', 'POST', '/v1/step-up/totp/remove'),
+  // Passkeys of the signed-in user: served by the same function as TOTP (the user's authenticators).
+  ownRoute('totp', 'POST', '/v1/step-up/passkeys/register/start'),
+  ownRoute('totp', 'POST', '/v1/step-up/passkeys/register/finish'),
+  ownRoute('totp', 'GET', '/v1/step-up/passkeys'),
+  ownRoute('totp', 'PUT', '/v1/step-up/passkeys/{passkeyId}'),
+  ownRoute('totp', 'POST', '/v1/step-up/passkeys/{passkeyId}/remove'),
   // Tuning: policy versions, approval, simulation, shadow mode, recorded decisions and their labels.
   staffRoute('admin', 'GET', '/v1/admin/policy', READERS),
   staffRoute('admin', 'PUT', '/v1/admin/policy', CHANGERS),

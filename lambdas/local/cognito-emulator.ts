@@ -16,6 +16,7 @@ import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decisio
 import { composeStepUpTriggers } from '../composition/step-up-triggers';
 import { errorSummaries } from '../handlers/http/error-log';
 import { composeTotpEnrollment } from '../composition/totp';
+import { localRelyingParty, PasskeyTestPage } from './passkey-test-page';
 import type { SessionEntry } from '../core/step-up/define-auth-challenge';
 import type { CognitoTrigger, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import type { AppSecretsSource } from '../ports/app-secrets';
@@ -844,7 +845,9 @@ export function createLocalCognito(
     return verifier;
   };
   const log = new PowertoolsLog({ level: ctx.env.STEPGATE_TRIGGER_LOGS === '1' ? 'INFO' : 'SILENT' });
+  const relyingParty = localRelyingParty(ctx.env, ctx.baseUrl);
   const composed = composeStepUpTriggers({
+    relyingParty,
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
@@ -886,7 +889,7 @@ export function createLocalCognito(
     sessionValidityMs: Math.min(15, Math.max(3, Number.isFinite(validityMinutes) ? validityMinutes : 3)) * 60_000,
   });
   return {
-    services: [emulator, outbox],
+    services: [emulator, outbox, new PasskeyTestPage()],
     emulator,
     outbox,
     signDecisionToken: decisionTokenSigner({ secrets, issuer }),
@@ -896,6 +899,7 @@ export function createLocalCognito(
       clock: ctx.now,
       secrets,
       issuerName: 'stepgate (local)',
+      relyingParty,
       audit: new DynamoDbAuditLog({
         client: ctx.dynamo,
         tableName: ctx.tables.audit,

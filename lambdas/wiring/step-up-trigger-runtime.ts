@@ -8,6 +8,7 @@ import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secret
 import { decisionTokenIssuer } from '../composition/decision-token';
 import { composeStepUpTriggers, type StepUpTriggers } from '../composition/step-up-triggers';
 import { requiredEnv } from '../config/env';
+import { relyingPartyFromEnv } from '../config/relying-party';
 import { ENV } from '../contracts/environment';
 import { METRICS } from '../contracts/metrics';
 import type { CodeSender } from '../ports/code-sender';
@@ -29,6 +30,7 @@ export function stepUpTriggerRuntime(
     requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 1000 }),
   });
   const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.serviceName });
+  const relyingParty = relyingPartyFromEnv();
   const count = (name: string) => metrics.singleMetric().addMetric(name, MetricUnit.Count, 1);
   const triggers = composeStepUpTriggers({
     dynamo,
@@ -36,6 +38,8 @@ export function stepUpTriggerRuntime(
     clock: Date.now,
     secrets: new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv(ENV.secretsArn)),
     decisionTokenIssuer: decisionTokenIssuer(requiredEnv(ENV.stage)),
+    // Only Create (assertion options) and Verify (the assertion) read it; the stacks give it to those two.
+    ...(relyingParty ? { relyingParty } : {}),
     ...(options.codeSender ? { codeSender: options.codeSender } : {}),
     audit: new DynamoDbAuditLog({ client: dynamo, tableName: requiredEnv(ENV.auditTable), writer: functionName }),
     onAuditFailure: () => count(METRICS.auditWriteFailed),

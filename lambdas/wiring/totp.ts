@@ -8,11 +8,15 @@ import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secret
 import { errorSummaries } from '../handlers/http/error-log';
 import { composeTotpEnrollment } from '../composition/totp';
 import { requiredEnv } from '../config/env';
+import { relyingPartyFromEnv } from '../config/relying-party';
 import { ENV } from '../contracts/environment';
 
-// POST /v1/step-up/totp/enroll, /confirm and /remove. Secrets: the OTP pepper seals TOTP seeds at rest.
+// The signed-in user's authenticators: POST /v1/step-up/totp/enroll, /confirm and /remove, and the passkey routes.
+// Secrets: the OTP pepper seals TOTP seeds at rest. Without a relying party (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS) the
+// passkey routes answer 503 "not configured".
 const log = new PowertoolsLog();
 const dynamo = new DynamoDBClient({});
+const relyingParty = relyingPartyFromEnv();
 const { handler: totp } = composeTotpEnrollment({
   dynamo,
   tables: { risk: requiredEnv(ENV.riskTable), policy: requiredEnv(ENV.policyTable) },
@@ -21,6 +25,7 @@ const { handler: totp } = composeTotpEnrollment({
   audit: new DynamoDbAuditLog({ client: dynamo, tableName: requiredEnv(ENV.auditTable), writer: 'totp' }),
   // GetUser is authorised by the caller's own access token: no IAM permission, only their own attributes.
   contacts: new CognitoAccountContacts(new CognitoIdentityProviderClient({})),
+  ...(relyingParty ? { relyingParty } : {}),
   logError: errorSummaries(log),
 });
 

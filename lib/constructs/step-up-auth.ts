@@ -19,7 +19,9 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../../lambdas/contracts/identity';
 import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
+import type { RelyingPartyConfig } from '../../lambdas/contracts/relying-party';
 import { TRIGGER_LAMBDAS } from '../lambda-entries';
+import { relyingPartyEnvironment } from './relying-party-environment';
 import { StepgateFunction } from './stepgate-function';
 import type { StepgateTables } from './stepgate-tables';
 
@@ -39,6 +41,12 @@ export interface StepUpAuthProps {
    * @default the domain identity of sesFromAddress in this account and region
    */
   readonly sesIdentityArn?: string;
+  /**
+   * Where passkeys are valid (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS of the create and verify triggers): the RP ID and
+   * the exact origins of the pages that run the ceremonies. Checked at synth.
+   * @default none: the webauthn step-up method never passes
+   */
+  readonly passkeys?: RelyingPartyConfig;
   /**
    * Hosted domain prefix for the OAuth token endpoint (client-credentials); globally unique per region.
    * @default `<prefix>-<account id>`
@@ -82,6 +90,7 @@ export class StepUpAuth extends Construct {
     const triggerEnv: Partial<Record<EnvVarName, string>> = {
       [ENV.stage]: props.stage,
       [ENV.sesFromAddress]: props.sesFromAddress,
+      ...relyingPartyEnvironment(props.passkeys),
     };
     const triggers = {} as Record<TriggerName, StepgateFunction>;
     for (const name of TRIGGER_LAMBDAS) {

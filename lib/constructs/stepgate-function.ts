@@ -302,6 +302,10 @@ export class StepgateFunction extends Construct {
       }
       env[name] = value;
     }
+    for (const name of spec.optionalEnv ?? []) {
+      const value = known[name];
+      if (value !== undefined) env[name] = value;
+    }
     return env;
   }
 

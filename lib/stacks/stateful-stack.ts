@@ -57,6 +57,7 @@ export class StatefulStack extends Stack {
       sesFromAddress: c.sesFromAddress,
       ...(c.sesIdentityArn ? { sesIdentityArn: c.sesIdentityArn } : {}),
       ...(c.authDomainPrefix ? { domainPrefix: c.authDomainPrefix } : {}),
+      ...(c.passkeys ? { passkeys: c.passkeys } : {}),
       removalPolicy: c.removalPolicy,
       deletionProtection: c.deletionProtection,
       logRetention: c.logRetention,

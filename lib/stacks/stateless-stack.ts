@@ -67,7 +67,7 @@ export class StatelessStack extends Stack {
     this.admin = new AdminApi(this, 'Admin', common);
     // Verify checks the trail against the latest signed checkpoint: read-only access to them.
     anchoring.grantVerify(this.admin.audit);
-    this.stepUp = new StepUpApi(this, 'StepUp', common);
+    this.stepUp = new StepUpApi(this, 'StepUp', { ...common, ...(c.passkeys ? { passkeys: c.passkeys } : {}) });
 
     this.observability = new Observability(this, 'Observability', {
       prefix: c.prefix,

@@ -32,6 +32,8 @@ describe('bin/stepgate.ts', () => {
       sesFromAddress: 'codes@stepgate.example.org',
       networkDataS3: 's3://ops-data/stepgate/asn-2026-07.zip',
       networkDataS3Version: 'v3',
+      webauthnRpId: 'stepgate.example.org',
+      webauthnOrigins: 'https://app.stepgate.example.org, https://stepgate.example.org',
     });
     try {
       expect(r.stderr).not.toMatch(/ValidationFailed|Error/);
@@ -56,6 +58,9 @@ describe('bin/stepgate.ts', () => {
         { S3Bucket: 'ops-data', S3Key: 'stepgate/asn-2026-07.zip', S3ObjectVersion: 'v3' },
       ]);
       expect(JSON.stringify(stateless)).toContain('/opt/network/asn.bin');
+      // The passkey relying party reaches the totp function (and the create and verify triggers).
+      expect(JSON.stringify(stateless)).toContain('https://app.stepgate.example.org,https://stepgate.example.org');
+      expect(stateful).toContain('https://app.stepgate.example.org,https://stepgate.example.org');
     } finally {
       fs.rmSync(r.outdir, { recursive: true, force: true });
     }
@@ -66,6 +71,13 @@ describe('bin/stepgate.ts', () => {
     fs.rmSync(r.outdir, { recursive: true, force: true });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('-c networkDataS3=ops-data: expected s3://bucket/key');
+  }, 120_000);
+
+  it('rejects a passkey RP ID without origins', () => {
+    const r = runApp({ webauthnRpId: 'stepgate.example.org' });
+    fs.rmSync(r.outdir, { recursive: true, force: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('-c webauthnRpId and -c webauthnOrigins: passkeys need both');
   }, 120_000);
 
   it('rejects an unknown stage', () => {

@@ -49,7 +49,7 @@ export function usernameOf(actor: UserActor): string {
 
 /** The grant named in the change, checked against every rule for a change of authenticators; refused otherwise. */
 export async function checkedGrant(
-  store: AuthenticatorStore,
+  store: Pick<AuthenticatorStore, 'getStepUp' | 'getChallenge'>,
   change: AuthenticatorChange,
   username: string,
   now: number,

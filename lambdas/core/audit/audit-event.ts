@@ -17,6 +17,7 @@ export const AUDIT_EVENT_KINDS = [
   'shadow.changed',
   'mfa.enrolled',
   'mfa.removed',
+  'mfa.renamed',
 ] as const;
 
 export type AuditEventKind = (typeof AUDIT_EVENT_KINDS)[number];

@@ -33,7 +33,9 @@ const ACR_OTP = 'urn:stepgate:acr:otp';
  *   set it to 0 without excusing real command-line clients.
  *
  * SMS is a restricted authenticator (NIST SP 800-63B §5.1.3.3), so `high` and `critical` offer only e-mail OTP and
- * TOTP. The store being unreachable lets sign-in and reads through (otherwise an outage locks everyone out) but
+ * TOTP, and `critical` also a passkey (`webauthn`). A deployment that wants `critical` phishing-resistant sets its
+ * acr to urn:stepgate:acr:phr and its methods to `webauthn` alone, once its users hold passkeys (changing
+ * authenticators is `critical` too, so a user must register a passkey before that change). The store being unreachable lets sign-in and reads through (otherwise an outage locks everyone out) but
  * never a `medium`-or-above action without proof; `critical` is denied outright.
  */
 export const defaultPolicy: Policy = {
@@ -44,7 +46,7 @@ export const defaultPolicy: Policy = {
     low: { stepUpAt: 35, denyAt: 101, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
     medium: { stepUpAt: 35, denyAt: 95, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
     high: { stepUpAt: 25, denyAt: 90, acr: ACR_OTP, maxAgeSeconds: 300, methods: ['email_otp', 'totp'] },
-    critical: { stepUpAt: 0, denyAt: 85, acr: ACR_OTP, maxAgeSeconds: 0, methods: ['totp', 'email_otp'] },
+    critical: { stepUpAt: 0, denyAt: 85, acr: ACR_OTP, maxAgeSeconds: 0, methods: ['webauthn', 'totp', 'email_otp'] },
   },
   actions: {
     'auth.sign_in': { level: 'low', description: 'Sign-in (scored before Cognito custom auth)' },

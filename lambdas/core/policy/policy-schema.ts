@@ -13,7 +13,8 @@ import { actionFloorIssues, allowEntryProblem } from './guardrails';
  *   denyAt             score ≥ this → deny (0..101; ≥ stepUpAt)
  *   acr                acr value a step-up for this level must reach (relayed in WWW-Authenticate)
  *   maxAgeSeconds      how old a step-up grant may be; 0 = every time (single use, redeemable within 300 s)
- *   methods            step-up methods offered: email_otp | sms_otp | totp
+ *   methods            step-up methods offered: email_otp | sms_otp | totp | webauthn (passkeys); a level whose
+ *                      acr is urn:stepgate:acr:phr (phishing-resistant) offers webauthn only
  *   A more sensitive level never has a higher stepUpAt, denyAt or maxAgeSeconds than a less sensitive one, which
  *   is what makes "raising an action's sensitivity never relaxes the decision" hold for every valid policy.
  *   critical always steps up: its stepUpAt and maxAgeSeconds are 0 (guardrails.ts).
@@ -53,7 +54,15 @@ import { actionFloorIssues, allowEntryProblem } from './guardrails';
 export const SENSITIVITY_LEVELS = ['none', 'low', 'medium', 'high', 'critical'] as const;
 export type SensitivityLevel = (typeof SENSITIVITY_LEVELS)[number];
 
-export const STEP_UP_METHODS = ['email_otp', 'sms_otp', 'totp'] as const;
+export const STEP_UP_METHODS = ['email_otp', 'sms_otp', 'totp', 'webauthn'] as const;
+
+/**
+ * The acr of a phishing-resistant step-up (NIST SP 800-63B: an authenticator bound to the origin it signs for).
+ * A level that asks for it may offer only phishing-resistant methods, so no grant at that acr can come from a
+ * code a phishing page relayed.
+ */
+export const ACR_PHISHING_RESISTANT = 'urn:stepgate:acr:phr';
+export const PHISHING_RESISTANT_METHODS: readonly StepUpMethod[] = ['webauthn'];
 export type StepUpMethod = (typeof STEP_UP_METHODS)[number];
 
 export const FAIL_MODES = ['allow', 'step_up', 'deny'] as const;
@@ -100,6 +109,16 @@ const levelsSchema = z
     for (let i = 0; i < SENSITIVITY_LEVELS.length; i++) {
       const name = SENSITIVITY_LEVELS[i] as SensitivityLevel;
       const cur = levels[name];
+      if (cur.acr === ACR_PHISHING_RESISTANT) {
+        const weak = cur.methods.filter((m) => !PHISHING_RESISTANT_METHODS.includes(m));
+        if (weak.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'methods'],
+            message: `acr ${ACR_PHISHING_RESISTANT} is phishing-resistant: offer only ${PHISHING_RESISTANT_METHODS.join(', ')} (not ${weak.join(', ')})`,
+          });
+        }
+      }
       if (cur.stepUpAt > cur.denyAt) {
         ctx.addIssue({ code: 'custom', path: [name, 'stepUpAt'], message: `must be ≤ denyAt (${cur.denyAt})` });
       }

@@ -7,7 +7,7 @@
  * refuses rather than allows.
  */
 
-export const STEP_UP_METHODS = ['email_otp', 'sms_otp', 'totp'] as const;
+export const STEP_UP_METHODS = ['email_otp', 'sms_otp', 'totp', 'webauthn'] as const;
 export type StepUpMethod = (typeof STEP_UP_METHODS)[number];
 
 export function isStepUpMethod(value: unknown): value is StepUpMethod {

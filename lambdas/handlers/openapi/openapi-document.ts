@@ -7,6 +7,7 @@ import { simulateBody } from '../admin/simulation-routes';
 import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../../contracts/routes';
 import { decisionBody, outcomeBody } from '../decide';
 import { changeBody, confirmBody } from '../totp/totp-routes';
+import { registerFinishBody, registerStartBody, removeBody, renameBody } from '../passkeys/passkey-routes';
 import {
   apiErrorSchema,
   auditVerifyResponseSchema,
@@ -62,6 +63,7 @@ const PATH_PARAMETERS: Readonly<Record<string, string>> = {
   decisionId: 'the `decisionId` of a decision answer',
   version: 'a policy version number',
   userId: 'the `userId` the app sent with its decisions',
+  passkeyId: 'the `id` of a passkey, as GET /v1/step-up/passkeys lists it',
 };
 
 const invalid: Response = { description: 'bad input: the message and `field` name the problem', body: apiErrorSchema };
@@ -201,6 +203,72 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       400: invalid,
       409: conflict,
       429: { description: 'too many wrong codes: start the enrolment again', body: apiErrorSchema },
+    },
+  },
+
+  'POST /v1/step-up/passkeys/register/start': {
+    operationId: 'startPasskeyRegistration',
+    tag: 'step-up',
+    summary: 'Start registering a passkey for the signed-in user (WebAuthn creation options)',
+    description:
+      'Redeems a fresh mfa.change step-up, like TOTP enrolment. Returns `options` for ' +
+      '`PublicKeyCredential.parseCreationOptionsFromJSON` and `registerBy`; finish within 5 minutes.',
+    body: registerStartBody,
+    responses: {
+      200: object('`{"options": PublicKeyCredentialCreationOptionsJSON, "registerBy": "..."}`'),
+      400: invalid,
+      403: {
+        description: 'step_up_required / step_up_invalid: no fresh mfa.change step-up of this user was presented',
+        body: apiErrorSchema,
+      },
+      409: conflict,
+      503: { description: 'passkeys are not configured for this deployment', body: apiErrorSchema },
+    },
+  },
+  'POST /v1/step-up/passkeys/register/finish': {
+    operationId: 'finishPasskeyRegistration',
+    tag: 'step-up',
+    summary: "Store the new passkey from the authenticator's answer",
+    description:
+      'The body carries `PublicKeyCredential.toJSON()` of the created credential; it is verified against the ' +
+      'pending challenge (single use), the allowed origins and the RP ID, with user verification required.',
+    body: registerFinishBody,
+    responses: {
+      201: object('`{"passkey": {id, name, createdAt, deviceType, backedUp, transports}}`'),
+      400: invalid,
+      409: conflict,
+      503: { description: 'passkeys are not configured for this deployment', body: apiErrorSchema },
+    },
+  },
+  'GET /v1/step-up/passkeys': {
+    operationId: 'listPasskeys',
+    tag: 'step-up',
+    summary: "The signed-in user's passkeys",
+    responses: {
+      200: object('`{"passkeys": [{id, name, createdAt, lastUsedAt?, deviceType, backedUp, transports}]}`'),
+    },
+  },
+  'PUT /v1/step-up/passkeys/{passkeyId}': {
+    operationId: 'renamePasskey',
+    tag: 'step-up',
+    summary: "Rename one of the signed-in user's passkeys (audited)",
+    body: renameBody,
+    responses: { 200: object('`{"passkey": {...}}`'), 400: invalid, 404: notFound },
+  },
+  'POST /v1/step-up/passkeys/{passkeyId}/remove': {
+    operationId: 'removePasskey',
+    tag: 'step-up',
+    summary: "Remove one of the signed-in user's passkeys",
+    description: 'Redeems a fresh mfa.change step-up; the grant and the removal are one transaction.',
+    body: removeBody,
+    responses: {
+      200: object('`{"status":"removed"}`'),
+      400: invalid,
+      403: {
+        description: 'step_up_required / step_up_invalid: no fresh mfa.change step-up of this user was presented',
+        body: apiErrorSchema,
+      },
+      404: notFound,
     },
   },
 

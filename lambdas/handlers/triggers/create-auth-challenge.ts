@@ -19,6 +19,7 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { ChallengeStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
 import { CodeDeliveryError, type CodeSender } from '../../ports/code-sender';
+import type { PasskeyAssertions } from '../../application/passkeys/passkey-assertion';
 import type { Log } from '../../ports/log';
 import type { StepUpBindingResolver } from './step-up-binding';
 import { challengeIssuedEvent } from './step-up-audit';
@@ -48,6 +49,8 @@ export interface CreateAuthChallengeDependencies {
   /** `crypto.randomInt`; injected so tests can fix the code. */
   readonly randomInt: RandomInt;
   readonly newChallengeId: () => string;
+  /** The `webauthn` method's assertion options; without it (or unconfigured) that method gets a dead challenge. */
+  readonly passkeys?: PasskeyAssertions;
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
   readonly log: Log;
@@ -117,9 +120,14 @@ export class CreateAuthChallengeService {
     return event;
   };
 
-  private codeResponse(challengeId: string, method: StepUpMethod, destination: string): CreateResponse {
+  private codeResponse(
+    challengeId: string,
+    method: StepUpMethod,
+    destination: string,
+    extra: Record<string, string> = {},
+  ): CreateResponse {
     return {
-      publicChallengeParameters: { step: 'code', method, destination },
+      publicChallengeParameters: { ...extra, step: 'code', method, destination },
       privateChallengeParameters: { challengeId },
       challengeMetadata: buildCodeMetadata(challengeId) ?? CHALLENGE_METADATA.CODE,
     };
@@ -150,7 +158,12 @@ export class CreateAuthChallengeService {
     }
     if (!challenge || challenge.userId !== event.userName) return this.deadChallenge(event, 'challenge_not_found');
     this.log.info('create auth challenge', { trigger: 'create', outcome: 'same_challenge', challengeId });
-    return this.codeResponse(challengeId, challenge.method, challenge.destination);
+    return this.codeResponse(
+      challengeId,
+      challenge.method,
+      challenge.destination,
+      await this.assertionParameters(event, challenge.method, challengeId),
+    );
   }
 
   /**
@@ -182,7 +195,25 @@ export class CreateAuthChallengeService {
       reason,
       challengeId: latest.challengeId,
     });
-    return this.codeResponse(latest.challengeId, latest.method, latest.destination);
+    return this.codeResponse(
+      latest.challengeId,
+      latest.method,
+      latest.destination,
+      await this.assertionParameters(event, latest.method, latest.challengeId),
+    );
+  }
+
+  /**
+   * For `webauthn`: the assertion options (challenge = the challenge id, this user's passkeys, RP ID), public, so
+   * the client can run `navigator.credentials.get`. Nothing for the code methods.
+   */
+  private async assertionParameters(
+    event: CreateAuthChallengeTriggerEvent,
+    method: StepUpMethod,
+    challengeId: string,
+  ): Promise<Record<string, string>> {
+    if (method !== 'webauthn' || !this.deps.passkeys) return {};
+    return (await this.deps.passkeys.challengeParameters(event.userName, challengeId)) ?? {};
   }
 
   private async newChallenge(
@@ -200,13 +231,18 @@ export class CreateAuthChallengeService {
       }
       const { stepUp, method, delivery, destination } = binding.value;
 
+      if (method === 'webauthn' && !this.deps.passkeys?.configured) {
+        return this.deadChallenge(event, 'webauthn_not_configured');
+      }
       const challengeId = this.deps.newChallengeId();
-      if (method !== 'totp') {
+      // Nothing is delivered for TOTP or a passkey, so the resend limits do not apply to them.
+      const delivers = method !== 'totp' && method !== 'webauthn';
+      if (delivers) {
         const claim = await this.deps.stepUps.claimSend(stepUp.stepUpId, now, challengeId);
         if (!claim.allowed) return this.latestChallenge(event, stepUp.stepUpId, now, `resend_${claim.reason}`);
       }
 
-      const code = method === 'totp' ? undefined : generateCode(this.deps.randomInt);
+      const code = delivers ? generateCode(this.deps.randomInt) : undefined;
       const codeHash = code === undefined ? undefined : hashCode(code, challengeId, await this.deps.pepper());
       const state = newChallengeState(
         { challengeId, userId: event.userName, stepUpId: stepUp.stepUpId, method, ...(codeHash ? { codeHash } : {}) },
@@ -243,7 +279,12 @@ export class CreateAuthChallengeService {
         method,
         stepUpId: stepUp.stepUpId,
       });
-      return this.codeResponse(challengeId, method, destination);
+      return this.codeResponse(
+        challengeId,
+        method,
+        destination,
+        await this.assertionParameters(event, method, challengeId),
+      );
     } catch (error) {
       this.log.error('create auth challenge failed', { trigger: 'create', error: (error as Error)?.name });
       if (error instanceof CodeDeliveryError)

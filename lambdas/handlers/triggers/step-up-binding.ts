@@ -135,6 +135,7 @@ export interface BindingDependencies {
 type BindingEvent = TriggerEventBase & { readonly request: object };
 
 const TOTP_DESTINATION = 'authenticator app';
+const PASSKEY_DESTINATION = 'passkey';
 
 function fail(reason: BindingFailure, stepUpId?: string): Binding {
   return stepUpId ? { ok: false, reason, stepUpId } : { ok: false, reason };
@@ -210,6 +211,8 @@ export class StepUpBindingResolver {
     method: StepUpMethod,
   ): { channel?: CodeChannel; to?: string; destination: string } | undefined {
     if (method === 'totp') return { destination: TOTP_DESTINATION };
+    // Like TOTP: whether the user has a passkey shows only in the options Create sends, and Verify checks it.
+    if (method === 'webauthn') return { destination: PASSKEY_DESTINATION };
     if (isUserNotFound(event)) {
       return method === 'email_otp' ? { channel: 'email', destination: maskEmail(event.userName) } : undefined;
     }

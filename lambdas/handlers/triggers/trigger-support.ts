@@ -39,6 +39,8 @@ export const AMR_BY_METHOD: Readonly<Record<StepUpMethod, readonly string[]>> = 
   email_otp: ['otp', 'email'],
   sms_otp: ['otp', 'sms'],
   totp: ['otp', 'totp'],
+  // RFC 8176: a hardware-secured key, used with user verification (biometric or PIN).
+  webauthn: ['hwk', 'user'],
 };
 
 /**

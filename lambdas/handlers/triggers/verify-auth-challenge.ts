@@ -4,6 +4,7 @@ import { verifyTotp } from '../../core/step-up/totp';
 import type { AuditLog } from '../../ports/audit-log';
 import type { ChallengeStore, StepUpGrantStore, StoredChallenge, TotpStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { PasskeyAssertions } from '../../application/passkeys/passkey-assertion';
 import type { Log } from '../../ports/log';
 import type { StepUpBindingResolver } from './step-up-binding';
 import { grantIssuedEvent, refusedVerificationEvent, verificationEvent } from './step-up-audit';
@@ -16,6 +17,8 @@ export interface VerifyAuthChallengeDependencies {
   readonly totp: TotpStore;
   readonly binding: StepUpBindingResolver;
   readonly pepper: () => Promise<string>;
+  /** Verifies `webauthn` answers; without it that method never passes. */
+  readonly passkeys?: PasskeyAssertions;
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
   /** Metric hook (VerificationFailed): called once per answered round. */
@@ -117,7 +120,10 @@ export class VerifyAuthChallengeService {
     const { challenge } = attempt;
     const answer = normaliseAnswer(event.request.challengeAnswer);
     // Compared even for a user that does not exist (same work, same timing); the result is then discarded.
-    const matched = (await this.matches(event.userName, challenge, answer, now)) && !isUserNotFound(event);
+    const matched =
+      (challenge.method === 'webauthn'
+        ? await this.assertionMatches(event, challenge, now)
+        : await this.matches(event.userName, challenge, answer, now)) && !isUserNotFound(event);
 
     let passed = false;
     let reason: string | undefined;
@@ -165,6 +171,30 @@ export class VerifyAuthChallengeService {
       tries: challenge.tries,
     });
     return passed;
+  }
+
+  /** The answer is the assertion's JSON, taken as sent: the code normalisation would corrupt it. */
+  private async assertionMatches(
+    event: VerifyAuthChallengeResponseTriggerEvent,
+    challenge: StoredChallenge,
+    now: number,
+  ): Promise<boolean> {
+    if (!this.deps.passkeys) return false;
+    const outcome = await this.deps.passkeys.verify(
+      event.userName,
+      challenge.challengeId,
+      event.request.challengeAnswer,
+      now,
+    );
+    if (!outcome.ok) {
+      this.log.info('verify auth challenge response', {
+        trigger: 'verify',
+        round: 'webauthn',
+        outcome: 'fail',
+        reason: outcome.reason,
+      });
+    }
+    return outcome.ok;
   }
 
   private async matches(userId: string, challenge: StoredChallenge, answer: string, now: number): Promise<boolean> {

@@ -68,7 +68,7 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
 
   it('totp changes authenticators in conditional transactions, reads the policy and appends to audit', () => {
     const a = access('totp');
-    expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'));
+    expect(a.risk).toEqual(ddb('GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'));
     expect(a.audit).toEqual(AUDIT_APPEND);
     expect(a.policy).toEqual(ddb('GetItem'));
   });

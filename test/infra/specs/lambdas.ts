@@ -11,7 +11,9 @@ import {
   type LambdaName,
 } from '../../../lib/lambda-entries';
 import type { StepgateFunction } from '../../../lib/constructs/stepgate-function';
-import { CONFIGURED, logicalId, REPO_ROOT, synthStage, type Synthesized } from '../support/synth';
+import { buildStepgate } from '../../../lib/stepgate-app';
+import { stageConfig } from '../../../lib/stage-config';
+import { CONFIGURED, logicalId, REPO_ROOT, synthStage, testApp, type Synthesized } from '../support/synth';
 
 type FunctionProps = {
   Runtime: string;
@@ -174,5 +176,46 @@ describe('Lambda functions', () => {
     const s = synthStage('dev', CONFIGURED);
     const vars = props(s.statefulTemplate, s.stateful.auth.triggers['create-auth-challenge']).Environment.Variables;
     expect(vars[ENV.sesFromAddress]).toBe('codes@stepgate.example.org');
+  });
+
+  it('gives the passkey relying party to the totp function and the create and verify triggers, and to no other', () => {
+    const passkeys = { rpId: 'example.org', origins: ['https://app.example.org', 'https://login.example.org'] };
+    const s = synthStage('dev', { passkeys });
+    const all = functionsOf(s);
+    const templateOf = (name: LambdaName) =>
+      [...TRIGGER_LAMBDAS, ...SCHEDULED_LAMBDAS].includes(name as never) ? s.statefulTemplate : s.statelessTemplate;
+    const ceremonies: LambdaName[] = ['totp', 'create-auth-challenge', 'verify-auth-challenge'];
+    for (const [name, fn] of Object.entries(all) as [LambdaName, StepgateFunction][]) {
+      const vars = props(templateOf(name), fn).Environment.Variables;
+      if (ceremonies.includes(name)) {
+        expect({ name, rpId: vars[ENV.webauthnRpId], origins: vars[ENV.webauthnOrigins] }).toEqual({
+          name,
+          rpId: 'example.org',
+          origins: 'https://app.example.org,https://login.example.org',
+        });
+      } else {
+        expect({ name, rpId: vars[ENV.webauthnRpId] }).toEqual({ name, rpId: undefined });
+      }
+    }
+    // Without the stage's relying party, none gets one: the passkey routes answer 503, webauthn never passes.
+    const plain = synthStage('dev');
+    const plainFns = functionsOf(plain);
+    for (const name of ceremonies) {
+      const template = name === 'totp' ? plain.statelessTemplate : plain.statefulTemplate;
+      expect(props(template, plainFns[name]).Environment.Variables[ENV.webauthnRpId]).toBeUndefined();
+    }
+  });
+
+  it('refuses at synth a relying party no browser accepts', () => {
+    const synth = (passkeys: { rpId: string; origins: string[] }) => () =>
+      buildStepgate(testApp(), stageConfig('dev', { passkeys }), { nag: false, env: { region: 'us-east-1' } });
+    expect(synth({ rpId: 'https://example.org', origins: ['https://example.org'] })).toThrow(
+      /passkeys\.rpId: must be a lower-case domain name/,
+    );
+    expect(synth({ rpId: 'example.org', origins: ['https://evil.example.com'] })).toThrow(
+      /passkeys\.origins: "https:\/\/evil\.example\.com" is not on example\.org/,
+    );
+    expect(synth({ rpId: 'example.org', origins: ['http://app.example.org'] })).toThrow(/must be https/);
+    expect(synth({ rpId: 'example.org', origins: [] })).toThrow(/passkeys\.origins: lists no origin/);
   });
 });

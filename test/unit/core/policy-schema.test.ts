@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests write deliberately invalid values into the document */
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
-import { parsePolicy, SENSITIVITY_LEVELS } from '../../../lambdas/core/policy/policy-schema';
+import { ACR_PHISHING_RESISTANT, parsePolicy, SENSITIVITY_LEVELS } from '../../../lambdas/core/policy/policy-schema';
 
 function mutate(change: (p: Record<string, any>) => void): unknown {
   const p = structuredClone(defaultPolicy) as unknown as Record<string, any>;
@@ -237,5 +237,33 @@ describe('guardrails no policy can remove', () => {
     expect(issuesOf(mutate((p) => (p.authenticators = { firstWithoutStepUp: 'always' }))).map((i) => i.path)).toEqual([
       'authenticators.firstWithoutStepUp',
     ]);
+  });
+});
+
+describe('phishing-resistant levels', () => {
+  it('lets a level demand urn:stepgate:acr:phr with passkeys alone', () => {
+    const doc = mutate((p) => {
+      p.levels.critical.acr = ACR_PHISHING_RESISTANT;
+      p.levels.critical.methods = ['webauthn'];
+    });
+    expect(parsePolicy(doc).ok).toBe(true);
+  });
+
+  it('refuses a phishing-resistant level that also offers a code method, naming the weak ones', () => {
+    const doc = mutate((p) => {
+      p.levels.critical.acr = ACR_PHISHING_RESISTANT;
+      p.levels.critical.methods = ['webauthn', 'totp', 'email_otp'];
+    });
+    expect(issuesOf(doc)).toEqual([
+      {
+        path: 'levels.critical.methods',
+        message: expect.stringMatching(/offer only webauthn \(not totp, email_otp\)/),
+      },
+    ]);
+  });
+
+  it('accepts webauthn as a method of any level, and refuses an unknown one', () => {
+    expect(parsePolicy(mutate((p) => (p.levels.high.methods = ['webauthn', 'totp']))).ok).toBe(true);
+    expect(issuesOf(mutate((p) => (p.levels.high.methods = ['fido'])))[0]?.path).toBe('levels.high.methods.0');
   });
 });

@@ -7,6 +7,8 @@ import { API_ROUTES, routeKey, type ApiRoute } from '../../../lambdas/contracts/
 import { decisionBody } from '../../../lambdas/handlers/decide';
 import { buildOpenApiDocument, jsonSchemaOf, OPERATIONS } from '../../../lambdas/handlers/openapi/openapi-document';
 import { totpRoutes } from '../../../lambdas/handlers/totp/totp-routes';
+import { passkeyRoutes } from '../../../lambdas/handlers/passkeys/passkey-routes';
+import type { PasskeyRegistration } from '../../../lambdas/application/passkeys/passkey-registration';
 
 const OPTIONS = { serverUrl: 'http://127.0.0.1:3000', tokenUrl: 'http://127.0.0.1:3000/oauth2/token' };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is plain JSON read by path
@@ -46,6 +48,7 @@ describe('the OpenAPI 3.1 document', () => {
     const served = [
       ...Object.keys(adminRoutes({} as AdminContext)),
       ...Object.keys(totpRoutes({} as TotpEnrolmentDependencies)),
+      ...Object.keys(passkeyRoutes({} as PasskeyRegistration)),
     ];
     for (const key of served) expect(OPERATIONS).toHaveProperty([key]);
   });

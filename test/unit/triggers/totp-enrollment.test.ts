@@ -5,6 +5,7 @@ import { generateTotp } from '../../../lambdas/core/step-up/totp';
 import type { HttpEvent } from '../../../lambdas/handlers/http/http-handler';
 import { TOTP_CONFIRM_TRIES } from '../../../lambdas/application/authenticators/totp-enrolment';
 import type { RouteKeyOf } from '../../../lambdas/contracts/routes';
+import type { PasskeyRegistration } from '../../../lambdas/application/passkeys/passkey-registration';
 import { buildTotpEnrollmentHandler } from '../../../lambdas/handlers/totp/totp-routes';
 import type { AccountContacts } from '../../../lambdas/ports/account-contacts';
 import type { StepUpRecord } from '../../../lambdas/ports/challenge-store';
@@ -55,17 +56,21 @@ describe('TOTP enrolment API', () => {
     now = T0;
     policy = defaultPolicy;
     contacts = undefined;
-    handler = buildTotpEnrollmentHandler({
-      store,
-      policy: { active: () => Promise.resolve({ version: 1, policy, updatedAt: '', updatedBy: 'test' }) },
-      get contacts() {
-        return contacts;
+    handler = buildTotpEnrollmentHandler(
+      {
+        store,
+        policy: { active: () => Promise.resolve({ version: 1, policy, updatedAt: '', updatedBy: 'test' }) },
+        get contacts() {
+          return contacts;
+        },
+        clock: () => now,
+        randomBytes: (n) => new Uint8Array(n).fill(42),
+        issuerName: 'stepgate',
+        logError: () => undefined,
       },
-      clock: () => now,
-      randomBytes: (n) => new Uint8Array(n).fill(42),
-      issuerName: 'stepgate',
-      logError: () => undefined,
-    });
+      // The passkey routes this function also serves are not called here (test/e2e/passkeys.test.ts covers them).
+      {} as PasskeyRegistration,
+    );
   });
   const call = async (route: string, body?: unknown, claims: Record<string, string> = alice) => {
     const res = await handler(event(route, claims, body), context);

@@ -29,6 +29,10 @@ export const TTL_SECONDS = {
   pendingTotpGrace: HOUR,
   /** A removed authenticator's item (its secret already erased) stays this long for investigations. */
   removedTotp: 30 * DAY_SECONDS,
+  /** A pending passkey registration outlives its deadline by this much (reads check the deadline). */
+  pendingPasskeyGrace: HOUR,
+  /** A removed passkey's item (marked removed, never usable) stays this long before TTL deletes it. */
+  removedPasskey: 7 * DAY_SECONDS,
   /** Session approvals are read within seconds of being written; kept a little longer for investigations. */
   approval: HOUR,
 } as const;
