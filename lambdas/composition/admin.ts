@@ -5,7 +5,9 @@ import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import { DynamoDbConsoleReads } from '../adapters/dynamodb/dynamodb-console-reads';
 import { buildAdminHandler, type AdminDependencies } from '../handlers/admin-api';
+import { buildConsoleAdminRoutes, withRoutes } from '../handlers/console-read-routes';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';
@@ -36,7 +38,8 @@ export function composeAdmin(c: AdminComposition) {
   const cursors = new SignedCursorCodec(secrets ? async () => (await secrets.get()).cursorKey : randomBytes(32));
   const policies = new DynamoDbPolicyStore(c.dynamo, c.tables.policy, { audit: c.audit });
   const events = new DynamoDbAdminStore(c.dynamo, c.tables, { audit: c.audit, clock: c.clock, cursors });
-  const handler = buildAdminHandler({
+  const fallbackPolicy = { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' };
+  const tuning = buildAdminHandler({
     policies,
     events,
     audit: c.audit,
@@ -44,11 +47,23 @@ export function composeAdmin(c: AdminComposition) {
     newId: c.newId ?? (() => randomUUID()),
     cursors,
     // The same built-in default the decide path falls back to while the table holds no policy.
-    fallbackPolicy: { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' },
+    fallbackPolicy,
     ...(c.replayChunkEvents !== undefined ? { replayChunkEvents: c.replayChunkEvents } : {}),
     ...(c.replayBudgetMs !== undefined ? { replayBudgetMs: c.replayBudgetMs } : {}),
     ...(c.backtestMaxEvents !== undefined ? { backtestMaxEvents: c.backtestMaxEvents } : {}),
     ...(c.logError ? { logError: c.logError } : {}),
   });
+  // The security console's reads (decision stream, trusted contexts) ride on the same function and permissions.
+  const handler = withRoutes(
+    tuning,
+    buildConsoleAdminRoutes({
+      reads: new DynamoDbConsoleReads(c.dynamo, c.tables, { clock: c.clock, cursors }),
+      events,
+      activePolicy: async () => (await policies.getActive()) ?? fallbackPolicy,
+      audit: c.audit,
+      clock: c.clock,
+      ...(c.logError ? { logError: c.logError } : {}),
+    }),
+  );
   return { handler, policies, events };
 }

@@ -74,6 +74,8 @@ export interface StepUpTriggersComposition {
   readonly sleep?: (ms: number) => Promise<void>;
   /** See PreTokenGenerationDependencies: the local runtime's script client only; never set in AWS. */
   readonly ungatedClientIds?: readonly string[];
+  /** See PreTokenGenerationDependencies: the console's client ids where known (the local runtime). */
+  readonly consoleClientIds?: readonly string[];
 }
 
 /**
@@ -144,6 +146,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       approvals: store,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
+      ...(c.consoleClientIds ? { consoleClientIds: c.consoleClientIds } : {}),
       ...(c.log ? { log: c.log } : {}),
     }),
     postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),

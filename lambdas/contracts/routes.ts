@@ -13,8 +13,12 @@ export interface ApiRoute {
   /** API Gateway path syntax: `{name}` is a path parameter. */
   readonly path: string;
   readonly fn: FunctionName;
-  /** `app`: client-credentials tokens of app backends; `user`: user-pool sign-in tokens (groups checked in handler). */
-  readonly authorizer: 'app' | 'user';
+  /**
+   * `app`: client-credentials tokens of app backends; `user`: user-pool sign-in tokens of the web client (a
+   * signed-in user's own routes); `staff`: the web client's tokens and the security console's (groups checked in
+   * the handler). Console tokens are accepted on staff routes only, never as a signed-in user's token elsewhere.
+   */
+  readonly authorizer: 'app' | 'user' | 'staff';
   readonly scopes: readonly string[];
 }
 
@@ -28,30 +32,35 @@ export const API_ROUTES: readonly ApiRoute[] = [
     scopes: [DECIDE_SCOPE],
   },
   // Groups (risk-auditors, risk-admins) are checked in the handler: the JWT authorizer cannot check groups.
-  { method: 'GET', path: '/v1/admin/audit', fn: 'audit', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/audit/verify', fn: 'audit', authorizer: 'user', scopes: [] },
+  { method: 'GET', path: '/v1/admin/audit', fn: 'audit', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/audit/verify', fn: 'audit', authorizer: 'staff', scopes: [] },
   // TOTP enrolment of the signed-in user (user-pool access token; the handler keys it by the token's username).
   { method: 'POST', path: '/v1/step-up/totp/enroll', fn: 'totp', authorizer: 'user', scopes: [] },
   { method: 'POST', path: '/v1/step-up/totp/confirm', fn: 'totp', authorizer: 'user', scopes: [] },
   { method: 'POST', path: '/v1/step-up/totp/remove', fn: 'totp', authorizer: 'user', scopes: [] },
   // Tuning (DESIGN §7): risk-admins change, risk-auditors read; groups are checked in the admin handler.
-  { method: 'GET', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'PUT', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/policy/versions', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/policy/versions/{version}', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/policy/diff', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/policy/pending', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/policy/pending/{version}/approve', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/policy/pending/{version}/reject', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/policy/simulate', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/shadow', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/shadow', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/shadow/stop', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/shadow/report', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/users/{userId}/events', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/events', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'GET', path: '/v1/admin/events/{decisionId}', fn: 'admin', authorizer: 'user', scopes: [] },
-  { method: 'POST', path: '/v1/admin/events/{decisionId}/feedback', fn: 'admin', authorizer: 'user', scopes: [] },
+  { method: 'GET', path: '/v1/admin/policy', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'PUT', path: '/v1/admin/policy', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/policy/versions', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/policy/versions/{version}', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/policy/diff', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/policy/pending', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/policy/pending/{version}/approve', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/policy/pending/{version}/reject', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/policy/simulate', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/shadow', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/shadow', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/shadow/stop', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/shadow/report', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/users/{userId}/events', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/events', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/events/{decisionId}', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'POST', path: '/v1/admin/events/{decisionId}/feedback', fn: 'admin', authorizer: 'staff', scopes: [] },
+  // Security console reads (handlers/console-read-routes.ts): the filtered decision stream, a user's trusted
+  // contexts, and the overview's hourly tallies counted from the audit trail.
+  { method: 'GET', path: '/v1/admin/decisions', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/users/{userId}/profile', fn: 'admin', authorizer: 'staff', scopes: [] },
+  { method: 'GET', path: '/v1/admin/overview', fn: 'audit', authorizer: 'staff', scopes: [] },
 ];
 
 export function routeKey(route: Pick<ApiRoute, 'method' | 'path'>): string {

@@ -273,7 +273,7 @@ async function cursorSafe<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-function eventView(e: RecordedEvent): EventView {
+export function eventView(e: RecordedEvent): EventView {
   const f = e.features;
   return {
     decisionId: e.decisionId,

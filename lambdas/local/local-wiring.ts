@@ -20,6 +20,8 @@ export interface LocalService {
 export interface LocalWiring {
   readonly handlers: Partial<Record<FunctionName, HttpLambda>>;
   readonly services: LocalService[];
+  /** The token endpoint's user grants (authorization code, refresh) of the console's managed login. */
+  readonly userTokenGrant: (form: URLSearchParams, res: ServerResponse) => Promise<void>;
   /** Writes the audit trail's signed checkpoints (timer and on demand). */
   readonly checkpoints: LocalCheckpointWriter;
 }
@@ -80,6 +82,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       audit: audit.handler,
     },
     services: [...cognito.services, checkpoints],
+    userTokenGrant: (form, res) => cognito.oauth.tokenGrant(form, res),
     checkpoints,
   };
 }

@@ -166,6 +166,11 @@ function decode(item: Item): DecodedItem {
   };
 }
 
+/** A stored decision item as investigators see it (the console's decision stream reads the same items). */
+export function recordedEventOf(item: Item): RecordedEvent {
+  return decode(item).recorded;
+}
+
 const USER_KEY = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
 const TIME_KEY = ['pk', 'sk', 'gsi1pk', 'gsi1sk'] as const;
 

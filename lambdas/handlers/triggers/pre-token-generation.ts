@@ -1,4 +1,5 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { READER_GROUPS } from '../../contracts/identity';
 import { StepgateError } from '../../core/errors';
 import type { SessionApproval, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
@@ -24,6 +25,13 @@ export interface PreTokenGenerationDependencies {
    */
   readonly ungatedClientIds?: readonly string[];
   /**
+   * The security console's app clients, when known (the local runtime). Managed login (`TokenGeneration_HostedAuth`)
+   * is refused for any other client, and a console refresh re-checks the staff groups. In AWS the console is the
+   * only client with the authorization-code grant (asserted by the infrastructure tests), so managed login is the
+   * console whether or not its id is given here.
+   */
+  readonly consoleClientIds?: readonly string[];
+  /**
    * How recent the grant must be. Cognito calls this trigger within the same RespondToAuthChallenge that passed
    * the code, so a minute covers its retries while a later, unrelated sign-in cannot pick the grant up.
    */
@@ -40,6 +48,13 @@ export const DEFAULT_CLAIM_WINDOW_MS = 60_000;
 export class SignInNotApprovedError extends StepgateError {
   constructor() {
     super('sign_in_not_approved', 'Sign-in could not be completed. Please start again.');
+  }
+}
+
+/** Thrown on purpose: managed login gave a password-only session to someone outside the staff groups. */
+export class ConsoleStaffOnlyError extends StepgateError {
+  constructor() {
+    super('console_staff_only', 'The security console is only for members of risk-admins or risk-auditors.');
   }
 }
 
@@ -88,9 +103,31 @@ export class PreTokenGenerationService {
     return event;
   };
 
+  /**
+   * Managed login (the console's authorization-code sign-in) runs no custom-auth trigger, so no decision approves
+   * it: its rule is the staff groups. Members of risk-admins or risk-auditors get tokens (which the API accepts on
+   * staff routes only); anyone else is refused here, and so is managed login on any client but the console's.
+   */
+  private staffGate(event: PreTokenGenerationV2TriggerEvent): undefined {
+    const clientId = event.callerContext?.clientId;
+    const consoleClient = this.deps.consoleClientIds === undefined || this.deps.consoleClientIds.includes(clientId);
+    const raw: unknown = (event.request as { groupConfiguration?: { groupsToOverride?: unknown } }).groupConfiguration
+      ?.groupsToOverride;
+    const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
+    const staff = groups.some((g) => (READER_GROUPS as readonly string[]).includes(g));
+    this.log({ trigger: 'pre_token', kind: 'console', outcome: consoleClient && staff ? 'approved' : 'refused' });
+    if (!consoleClient) throw new SignInNotApprovedError();
+    if (!staff) throw new ConsoleStaffOnlyError();
+    return undefined;
+  }
+
   /** The approval these tokens are for; throws (Cognito fails the sign-in) when there is none. */
   private async gate(event: PreTokenGenerationV2TriggerEvent): Promise<SessionApproval | undefined> {
-    if (event.triggerSource === 'TokenGeneration_RefreshTokens') return undefined;
+    if (event.triggerSource === 'TokenGeneration_HostedAuth') return this.staffGate(event);
+    if (event.triggerSource === 'TokenGeneration_RefreshTokens') {
+      const isConsole = this.deps.consoleClientIds?.includes(event.callerContext?.clientId) ?? false;
+      return isConsole ? this.staffGate(event) : undefined;
+    }
     if (this.deps.ungatedClientIds?.includes(event.callerContext?.clientId)) return undefined;
     let approval: SessionApproval | undefined;
     try {
