@@ -29,7 +29,7 @@ export function consoleBuilt(dist = CONSOLE_DIST): boolean {
  */
 export async function buildConsole(): Promise<void> {
   const vite = await import('vite');
-  await vite.build({ configFile: path.resolve(__dirname, '..', '..', 'console', 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ configFile: path.resolve(__dirname, '..', '..', 'console', 'vite.config.mts'), logLevel: 'warn' });
 }
 
 /**
