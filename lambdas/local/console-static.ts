@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,8 +29,18 @@ export function consoleBuilt(dist = CONSOLE_DIST): boolean {
  * console/dist is missing.
  */
 export async function buildConsole(): Promise<void> {
-  const vite = await import('vite');
-  await vite.build({ configFile: path.resolve(__dirname, '..', '..', 'console', 'vite.config.mts'), logLevel: 'warn' });
+  // A child process: Vite is ESM-only, and the CLI and Jest load this module as CommonJS.
+  const root = path.resolve(__dirname, '..', '..');
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [vite, 'build', '--config', path.join(root, 'console', 'vite.config.mts')],
+      { cwd: root, env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`console build failed: ${stderr.trim() || error.message}`)) : resolve(),
+    );
+  });
 }
 
 /**

@@ -92,6 +92,18 @@ export function localIdentities(
         AUDITOR_GROUP,
       ]),
       user('ALICE', 'alice@example.com', 'Alice-Local-1!', '00000000-0000-4000-8000-00000000a003', []),
+      // A second admin only when configured: approving a change needs another person than its author.
+      ...(env.STEPGATE_SECOND_ADMIN_USER && env.STEPGATE_SECOND_ADMIN_PASSWORD
+        ? [
+            user(
+              'SECOND_ADMIN',
+              env.STEPGATE_SECOND_ADMIN_USER,
+              env.STEPGATE_SECOND_ADMIN_PASSWORD,
+              '00000000-0000-4000-8000-00000000a004',
+              [ADMIN_GROUP],
+            ),
+          ]
+        : []),
     ],
   };
 }
