@@ -54,7 +54,7 @@ export async function raw(path: string, options: ApiOptions = {}): Promise<RawAn
       error.code ?? (response.status === 403 ? 'forbidden' : 'http_error'),
       error.message ?? parsed.message ?? `HTTP ${response.status}`,
       error.field,
-      (parsed.error ?? {}) as Record<string, unknown>,
+      parsed.error ?? {},
     );
   }
   return { status: response.status, headers: response.headers, text };

@@ -69,7 +69,8 @@ export function session(): Session | undefined {
   const groups = Array.isArray(claims['cognito:groups'])
     ? claims['cognito:groups'].filter((g): g is string => typeof g === 'string')
     : [];
-  const username = typeof claims.username === 'string' ? claims.username : String(claims.sub ?? '');
+  const username =
+    typeof claims.username === 'string' ? claims.username : typeof claims.sub === 'string' ? claims.sub : '';
   return { username, groups, expiresAt: tokens.expiresAt };
 }
 

@@ -110,13 +110,7 @@ export function mergeOverview(a: OverviewTotals, b: OverviewTotals, topReasons =
   const hours = new Map<string, MutableHour>();
   for (const h of [...a.hours, ...b.hours]) {
     const into = hours.get(h.hour) ?? emptyHour(h.hour);
-    for (const field of [
-      ...DECISIONS,
-      'challengesIssued',
-      'stepUpsPassed',
-      'stepUpsFailed',
-      'stuffing',
-    ] as const) {
+    for (const field of [...DECISIONS, 'challengesIssued', 'stepUpsPassed', 'stepUpsFailed', 'stuffing'] as const) {
       into[field] += h[field];
     }
     hours.set(h.hour, into);
@@ -192,7 +186,9 @@ export function teachingReason(event: RecordedEvent, trustBelowScore: number): s
   return undefined;
 }
 
-function entries(maps: ProfileMaps | undefined): { kind: ContextKind; value: string; count: number; lastSeen: number }[] {
+function entries(
+  maps: ProfileMaps | undefined,
+): { kind: ContextKind; value: string; count: number; lastSeen: number }[] {
   const out: { kind: ContextKind; value: string; count: number; lastSeen: number }[] = [];
   if (!maps) return out;
   for (const [kind, name] of KEY_MAPS) {

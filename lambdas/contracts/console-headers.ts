@@ -70,7 +70,9 @@ export function consoleHeaderLines(policy: ConsoleHeaderPolicy): Record<string, 
   return {
     'content-security-policy': policy.contentSecurityPolicy,
     'strict-transport-security':
-      `max-age=${hsts.maxAgeSeconds}` + (hsts.includeSubdomains ? '; includeSubDomains' : '') + (hsts.preload ? '; preload' : ''),
+      `max-age=${hsts.maxAgeSeconds}` +
+      (hsts.includeSubdomains ? '; includeSubDomains' : '') +
+      (hsts.preload ? '; preload' : ''),
     'x-frame-options': policy.frameOptions,
     'referrer-policy': policy.referrerPolicy,
     'x-content-type-options': policy.contentTypeOptions,

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { READER_GROUPS } from '../contracts/identity';
-import {
-  OverviewTally,
-  trustedProfileView,
-  type DecisionFilter,
-} from '../application/console-reads';
+import { OverviewTally, trustedProfileView, type DecisionFilter } from '../application/console-reads';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { identifierProblem } from '../core/identifier';
 import { InvalidCursorError, type CursorCodec } from '../core/paging/signed-cursor';
@@ -69,7 +65,8 @@ export const decisionStreamQuery = z.strictObject({
 
 function queryOf<T extends z.ZodType>(schema: T, event: HttpEvent): z.infer<T> {
   const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined && v !== '') params[k] = v;
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
+    if (v !== undefined && v !== '') params[k] = v;
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -283,7 +280,9 @@ export function buildConsoleAuditRoutes(deps: ConsoleAuditRouteDependencies): Re
         200,
         {
           complete: inner === undefined,
-          ...(inner ? { cursor: await deps.cursors.seal(OVERVIEW_CURSOR, { f: window.from, t: window.to, c: inner }) } : {}),
+          ...(inner
+            ? { cursor: await deps.cursors.seal(OVERVIEW_CURSOR, { f: window.from, t: window.to, c: inner }) }
+            : {}),
           progress: {
             from: new Date(window.from).toISOString(),
             to: new Date(window.to).toISOString(),

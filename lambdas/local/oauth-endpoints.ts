@@ -104,7 +104,8 @@ export class LocalOAuthEndpoints implements LocalService {
       return this.page(res, 400, 'Sign-in error', '<p>invalid_request: unknown client or redirect_uri</p>');
     }
     const state = q.get('state') ?? undefined;
-    const fail = (error: string, description: string) => this.redirect(res, redirectUri, { error, error_description: description, state });
+    const fail = (error: string, description: string) =>
+      this.redirect(res, redirectUri, { error, error_description: description, state });
     if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     const challenge = q.get('code_challenge') ?? '';
     if (q.get('code_challenge_method') !== 'S256' || !CHALLENGE.test(challenge)) {

@@ -1,6 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildConsole } from '../../lambdas/local/console-static';
+import { buildConsole, CONSOLE_DIST } from '../../lambdas/local/console-static';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import { appToken, postJson, startTestRuntime } from '../support/local-runtime';
 
@@ -90,8 +92,17 @@ describe('security console in a headless browser', () => {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
     return { status: res.status, body: (await res.json()) as any, headers: res.headers };
   }
+
+  it('ships at most 150 KB of gzipped JavaScript (the console budget)', () => {
+    const assets = path.join(CONSOLE_DIST, 'assets');
+    const scripts = readdirSync(assets).filter((f) => f.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    const gzipped = scripts.reduce((sum, f) => sum + gzipSync(readFileSync(path.join(assets, f))).length, 0);
+    expect(gzipped).toBeLessThanOrEqual(150 * 1024);
+  });
 
   it('admin signs in, sees a decision with its reasons, raises a weight, backtests it; a second admin approves; it decides the next request', async () => {
     const app = await appToken(runtime.url);

@@ -4,7 +4,12 @@ import { diffJson } from 'diff';
 export function DiffView({ before, after }: { before: unknown; after: unknown }) {
   const parts = diffJson(before as object, after as object);
   const changed = parts.filter((p) => p.added || p.removed).length;
-  if (changed === 0) return <p class="muted" data-testid="diff-empty">No change against the active version.</p>;
+  if (changed === 0)
+    return (
+      <p class="muted" data-testid="diff-empty">
+        No change against the active version.
+      </p>
+    );
   return (
     <pre class="diff" data-testid="diff">
       {parts.map((p, i) => {

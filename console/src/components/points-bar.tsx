@@ -10,7 +10,10 @@ export function PointsBar({ reasons, score }: { reasons: readonly Reason[]; scor
   const positive = reasons.filter((r) => r.points > 0);
   const negative = reasons.filter((r) => r.points <= 0);
   const sum = reasons.reduce((s, r) => s + r.points, 0);
-  const scale = Math.max(100, positive.reduce((s, r) => s + r.points, 0));
+  const scale = Math.max(
+    100,
+    positive.reduce((s, r) => s + r.points, 0),
+  );
   return (
     <div class="points" data-testid="points-bar">
       <div class="bar">

@@ -63,7 +63,7 @@ export function PolicyEditor({ value, onChange, errors }: EditorProps) {
           value={String(v)}
           onInput={(e) => {
             const text = e.currentTarget.value;
-            update(path, text === '' || Number.isNaN(Number(text)) ? (text as Json) : Number(text));
+            update(path, text === '' || Number.isNaN(Number(text)) ? text : Number(text));
           }}
         />
       );
@@ -74,7 +74,7 @@ export function PolicyEditor({ value, onChange, errors }: EditorProps) {
         <textarea
           {...common}
           rows={Math.max(2, v.length + 1)}
-          value={(v as string[]).join('\n')}
+          value={v.join('\n')}
           onInput={(e) =>
             update(
               path,
@@ -87,7 +87,13 @@ export function PolicyEditor({ value, onChange, errors }: EditorProps) {
         />
       );
     } else {
-      input = <input {...common} value={String(v ?? '')} onInput={(e) => update(path, e.currentTarget.value)} />;
+      input = (
+        <input
+          {...common}
+          value={typeof v === 'string' || typeof v === 'number' ? String(v) : ''}
+          onInput={(e) => update(path, e.currentTarget.value)}
+        />
+      );
     }
     return (
       <div class={`field${problem ? ' invalid' : ''}`} key={id}>

@@ -115,7 +115,11 @@ export function AuditScreen() {
                   <tr key={chain} class="bad">
                     <td>{chain}</td>
                     <td>
-                      {n}: {v.breaks.filter((b) => b.chain === chain).map((b) => `${b.kind}@${b.seq}`).join(', ')}
+                      {n}:{' '}
+                      {v.breaks
+                        .filter((b) => b.chain === chain)
+                        .map((b) => `${b.kind}@${b.seq}`)
+                        .join(', ')}
                     </td>
                   </tr>
                 ))}
@@ -145,10 +149,11 @@ export function AuditScreen() {
       {evidence && (
         <div data-testid="evidence-report">
           <p>
-            {evidence.records} records from {fmtTime(evidence.from)} to {fmtTime(evidence.to)}: {evidence.decisions.total}{' '}
-            decisions; {evidence.stepUps.challengesIssued} step-ups issued, {evidence.stepUps.passed} passed,{' '}
-            {evidence.stepUps.failed} failed; {evidence.grants.issued} grants; {evidence.policyChanges.length} policy
-            changes; trail {evidence.verification.ok ? 'verified' : 'BROKEN'} ({evidence.verification.anchor}).
+            {evidence.records} records from {fmtTime(evidence.from)} to {fmtTime(evidence.to)}:{' '}
+            {evidence.decisions.total} decisions; {evidence.stepUps.challengesIssued} step-ups issued,{' '}
+            {evidence.stepUps.passed} passed, {evidence.stepUps.failed} failed; {evidence.grants.issued} grants;{' '}
+            {evidence.policyChanges.length} policy changes; trail {evidence.verification.ok ? 'verified' : 'BROKEN'} (
+            {evidence.verification.anchor}).
           </p>
           <table>
             <thead>

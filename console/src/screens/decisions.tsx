@@ -162,13 +162,7 @@ function DecisionDetail({ event, role }: { event: EventView; role: Role }) {
         <dt>policy version</dt>
         <dd data-testid="detail-policy-version">{event.policyVersion}</dd>
         <dt>step-up</dt>
-        <dd>
-          {event.decision === 'step_up'
-            ? 'asked for a step-up'
-            : stepUp
-              ? 'redeemed a passed step-up'
-              : 'none'}
-        </dd>
+        <dd>{event.decision === 'step_up' ? 'asked for a step-up' : stepUp ? 'redeemed a passed step-up' : 'none'}</dd>
         <dt>outcome reported</dt>
         <dd>{event.outcome ?? 'none yet'}</dd>
         <dt>context</dt>

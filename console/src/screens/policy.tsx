@@ -43,8 +43,8 @@ export function PolicyScreen({ role }: { role: Role }) {
       {pending.data?.pending.map((p) => (
         <div class="pending" key={p.version} data-testid={`pending-${p.version}`}>
           <p>
-            <b>v{p.version}</b> (on v{p.baseVersion}) proposed by {p.proposedBy} at {fmtTime(p.proposedAt)}: “{p.reason}”
-            {p.stale && <span class="bad"> — stale: the active policy moved; it can only be rejected</span>}
+            <b>v{p.version}</b> (on v{p.baseVersion}) proposed by {p.proposedBy} at {fmtTime(p.proposedAt)}: “{p.reason}
+            ”{p.stale && <span class="bad"> — stale: the active policy moved; it can only be rejected</span>}
           </p>
           {p.changes && (
             <ul>
@@ -186,7 +186,11 @@ function Draft({ active, onSubmitted }: { active: PolicyResponse; onSubmitted: (
         >
           Submit (If-Match: {active.version})
         </button>
-        <button disabled={!parsed.ok || changes.length === 0} onClick={() => navigate('what-if')} data-testid="to-what-if">
+        <button
+          disabled={!parsed.ok || changes.length === 0}
+          onClick={() => navigate('what-if')}
+          data-testid="to-what-if"
+        >
           Backtest in What-if
         </button>
         <button onClick={() => shared.setDraft(undefined)}>Discard</button>

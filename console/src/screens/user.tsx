@@ -86,8 +86,9 @@ function UserDetail({ userId }: { userId: string }) {
         <ol class="timeline" data-testid="timeline">
           {events.data?.events.map((e) => (
             <li key={e.decisionId}>
-              <span class="muted">{fmtTime(e.at)}</span> {e.action} → <span class={`pill ${e.decision}`}>{e.decision}</span>{' '}
-              ({e.score}) <span class="muted">{e.reasons.map((r) => r.code).join(', ')}</span>
+              <span class="muted">{fmtTime(e.at)}</span> {e.action} →{' '}
+              <span class={`pill ${e.decision}`}>{e.decision}</span> ({e.score}){' '}
+              <span class="muted">{e.reasons.map((r) => r.code).join(', ')}</span>
               {e.feedback ? <b> · {e.feedback.label}</b> : null}
             </li>
           ))}

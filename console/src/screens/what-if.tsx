@@ -29,8 +29,10 @@ function counts(report: SimulationReport) {
 function reasonCounts(report: SimulationReport) {
   const tally = new Map<string, { before: number; after: number }>();
   for (const e of report.changedEvents) {
-    for (const code of e.before.reasons ?? []) tally.set(code, { ...(tally.get(code) ?? { before: 0, after: 0 }), before: (tally.get(code)?.before ?? 0) + 1 });
-    for (const code of e.after.reasons ?? []) tally.set(code, { ...(tally.get(code) ?? { before: 0, after: 0 }), after: (tally.get(code)?.after ?? 0) + 1 });
+    for (const code of e.before.reasons ?? [])
+      tally.set(code, { ...(tally.get(code) ?? { before: 0, after: 0 }), before: (tally.get(code)?.before ?? 0) + 1 });
+    for (const code of e.after.reasons ?? [])
+      tally.set(code, { ...(tally.get(code) ?? { before: 0, after: 0 }), after: (tally.get(code)?.after ?? 0) + 1 });
   }
   return [...tally.entries()].sort((x, y) => y[1].before + y[1].after - (x[1].before + x[1].after)).slice(0, 12);
 }
@@ -162,7 +164,9 @@ export function WhatIfScreen({ role }: { role: Role }) {
               ))}
             </tbody>
           </table>
-          {report.changedEventsTruncated && <p class="muted">Only the first {report.changedEvents.length} are listed.</p>}
+          {report.changedEventsTruncated && (
+            <p class="muted">Only the first {report.changedEvents.length} are listed.</p>
+          )}
         </div>
       )}
       <Shadow role={role} draft={draft} activeVersion={a?.version} />
@@ -218,12 +222,18 @@ function Shadow({
             <button
               data-testid="shadow-start"
               disabled={!draft || reason.trim() === '' || activeVersion === undefined}
-              onClick={() => void act('/v1/admin/shadow', { policy: { ...draft, version: (activeVersion ?? 0) + 1 }, reason })}
+              onClick={() =>
+                void act('/v1/admin/shadow', { policy: { ...draft, version: (activeVersion ?? 0) + 1 }, reason })
+              }
             >
               Start shadow run of the draft
             </button>
           ) : (
-            <button data-testid="shadow-stop" disabled={reason.trim() === ''} onClick={() => void act('/v1/admin/shadow/stop', { reason })}>
+            <button
+              data-testid="shadow-stop"
+              disabled={reason.trim() === ''}
+              onClick={() => void act('/v1/admin/shadow/stop', { reason })}
+            >
               Stop shadow run
             </button>
           )}
@@ -237,7 +247,8 @@ function Shadow({
       {report && (
         <p data-testid="shadow-report-text">
           {report.report.events.compared} decisions scored by both; {report.report.changed} disagree; friction{' '}
-          {(100 * report.report.friction.beforeRate).toFixed(1)}% live → {(100 * report.report.friction.afterRate).toFixed(1)}% shadow
+          {(100 * report.report.friction.beforeRate).toFixed(1)}% live →{' '}
+          {(100 * report.report.friction.afterRate).toFixed(1)}% shadow
           {report.complete ? '' : ' (first chunk)'}
         </p>
       )}

@@ -103,7 +103,9 @@ export class DynamoDbConsoleReads implements ConsoleReadStore {
           ExpressionAttributeValues: { ':p': { S: partition }, ':lo': { S: lo }, ':hi': { S: hi } },
           ScanIndexForward: false,
           Limit: Math.min(budget, 200, query.limit - matched.length),
-          ...(state.k ? { ExclusiveStartKey: Object.fromEntries(names.map((n) => [n, { S: state.k![n] ?? '' }])) } : {}),
+          ...(state.k
+            ? { ExclusiveStartKey: Object.fromEntries(names.map((n) => [n, { S: state.k![n] ?? '' }])) }
+            : {}),
         }),
       );
       const entries = (out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#'));

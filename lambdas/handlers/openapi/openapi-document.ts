@@ -382,10 +382,12 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     tag: 'events',
     summary: "A user's trusted contexts, with when and why each became trusted (the read is audited)",
     description:
-      'From the learned profile and the user\'s newest 1,000 decisions: `since` is the oldest of those decisions that ' +
+      "From the learned profile and the user's newest 1,000 decisions: `since` is the oldest of those decisions that " +
       'taught the context (an allow below the learning threshold, or a redeemed step-up).',
     responses: {
-      200: object('`{"userId", "trustedEvents", "trusted": [...], "unverified": [...], "historyScanned", "historyComplete"}`'),
+      200: object(
+        '`{"userId", "trustedEvents", "trusted": [...], "unverified": [...], "historyScanned", "historyComplete"}`',
+      ),
       400: invalid,
       403: forbiddenGroup,
     },
@@ -399,7 +401,9 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       'the top reasons. Counts up to 20,000 records per call; pass `cursor` back until `complete` and add the totals.',
     query: { ...window, cursor },
     responses: {
-      200: object('`{"complete", "cursor"?, "progress", "totals": {"records", "decisions", "hours": [...], "reasons": [...]}}`'),
+      200: object(
+        '`{"complete", "cursor"?, "progress", "totals": {"records", "decisions", "hours": [...], "reasons": [...]}}`',
+      ),
       400: invalid,
       403: forbiddenGroup,
     },

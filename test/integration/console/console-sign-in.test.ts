@@ -29,12 +29,7 @@ describe('console sign-in (local managed login)', () => {
   }
 
   /** Opens the login page and submits the form; returns the redirect's Location. */
-  async function signIn(
-    username: string,
-    password: string,
-    challenge: string,
-    state = 'st-123',
-  ): Promise<URL> {
+  async function signIn(username: string, password: string, challenge: string, state = 'st-123'): Promise<URL> {
     const page = await fetch(
       authorizeUrl({
         response_type: 'code',
@@ -67,6 +62,7 @@ describe('console sign-in (local managed login)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   }
 
@@ -133,7 +129,13 @@ describe('console sign-in (local managed login)', () => {
   it('requires PKCE with S256, answering on the redirect URI with the state', async () => {
     for (const params of [{}, { code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) }]) {
       const res = await fetch(
-        authorizeUrl({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state: 'keep', ...params }),
+        authorizeUrl({
+          response_type: 'code',
+          client_id: clientId,
+          redirect_uri: redirectUri,
+          state: 'keep',
+          ...params,
+        }),
         { redirect: 'manual' },
       );
       expect(res.status).toBe(302);
@@ -187,14 +189,22 @@ describe('console sign-in (local managed login)', () => {
     expect(totp.status).toBe(401);
     expect(totp.headers.get('www-authenticate')).toContain('valid audience');
 
-    const refreshed = await exchange({ grant_type: 'refresh_token', client_id: clientId, refresh_token: body.refresh_token });
+    const refreshed = await exchange({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: body.refresh_token,
+    });
     expect(refreshed.status).toBe(200);
     await fetch(`${runtime.url}/oauth2/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: clientId, token: body.refresh_token }).toString(),
     });
-    const revoked = await exchange({ grant_type: 'refresh_token', client_id: clientId, refresh_token: body.refresh_token });
+    const revoked = await exchange({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: body.refresh_token,
+    });
     expect(revoked).toEqual({ status: 400, body: { error: 'invalid_grant' } });
   });
 
