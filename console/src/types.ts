@@ -15,12 +15,12 @@ export type {
   ShadowStatusResponse,
   UserEventsResponse,
   VersionsResponse,
-} from '../../lambdas/handlers/admin-api-contract';
+} from '../../lambdas/handlers/admin/responses';
 export type {
   DecisionStreamResponse,
   OverviewResponse,
   UserProfileResponse,
-} from '../../lambdas/handlers/console-read-contract';
+} from '../../lambdas/handlers/admin/console-responses';
 export type { Reason } from '../../lambdas/core/risk/types';
 export type { SimulationReport } from '../../lambdas/core/simulation/simulation';
 export type { AuditVerificationSummary } from '../../lambdas/ports/audit-log';

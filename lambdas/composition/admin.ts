@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
-import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
+import type { AuditPreparer } from '../adapters/dynamodb/transaction';
+import { DynamoDbConsoleReads } from '../adapters/dynamodb/dynamodb-console-reads';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
-import { DynamoDbConsoleReads } from '../adapters/dynamodb/dynamodb-console-reads';
-import { buildAdminHandler, type AdminDependencies } from '../handlers/admin-api';
-import { buildConsoleAdminRoutes, withRoutes } from '../handlers/console-read-routes';
+import type { TableNames } from '../contracts/tables';
+import { buildAdminHandler, type AdminDependencies } from '../handlers/admin/admin-routes';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';
@@ -38,32 +37,20 @@ export function composeAdmin(c: AdminComposition) {
   const cursors = new SignedCursorCodec(secrets ? async () => (await secrets.get()).cursorKey : randomBytes(32));
   const policies = new DynamoDbPolicyStore(c.dynamo, c.tables.policy, { audit: c.audit });
   const events = new DynamoDbAdminStore(c.dynamo, c.tables, { audit: c.audit, clock: c.clock, cursors });
-  const fallbackPolicy = { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' };
-  const tuning = buildAdminHandler({
+  const handler = buildAdminHandler({
     policies,
     events,
+    consoleReads: new DynamoDbConsoleReads(c.dynamo, c.tables, { clock: c.clock, cursors }),
     audit: c.audit,
     clock: c.clock,
     newId: c.newId ?? (() => randomUUID()),
     cursors,
     // The same built-in default the decide path falls back to while the table holds no policy.
-    fallbackPolicy,
+    fallbackPolicy: { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' },
     ...(c.replayChunkEvents !== undefined ? { replayChunkEvents: c.replayChunkEvents } : {}),
     ...(c.replayBudgetMs !== undefined ? { replayBudgetMs: c.replayBudgetMs } : {}),
     ...(c.backtestMaxEvents !== undefined ? { backtestMaxEvents: c.backtestMaxEvents } : {}),
     ...(c.logError ? { logError: c.logError } : {}),
   });
-  // The security console's reads (decision stream, trusted contexts) ride on the same function and permissions.
-  const handler = withRoutes(
-    tuning,
-    buildConsoleAdminRoutes({
-      reads: new DynamoDbConsoleReads(c.dynamo, c.tables, { clock: c.clock, cursors }),
-      events,
-      activePolicy: async () => (await policies.getActive()) ?? fallbackPolicy,
-      audit: c.audit,
-      clock: c.clock,
-      ...(c.logError ? { logError: c.logError } : {}),
-    }),
-  );
   return { handler, policies, events };
 }

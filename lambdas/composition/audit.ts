@@ -1,11 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
-import { AuditCheckpoints } from '../handlers/audit-checkpoints';
-import { buildAuditApiHandler, type AuditApiDependencies } from '../handlers/audit-api';
-import { buildConsoleAuditRoutes, withRoutes } from '../handlers/console-read-routes';
+import { AuditCheckpoints } from '../application/audit-checkpoints/audit-checkpoints';
+import { buildAuditApiHandler, type AuditApiDependencies } from '../handlers/audit/audit-routes';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { CheckpointSigner, CheckpointStore } from '../ports/checkpoint';
 import type { Clock } from '../ports/clock';
@@ -56,23 +55,13 @@ export function composeAudit(c: AuditComposition) {
   const cursors = new SignedCursorCodec(async () => (await c.secrets.get()).cursorKey);
   const auditReader = new DynamoDbAuditReader({ client: c.dynamo, tableName: c.tables.audit, now: c.clock, cursors });
   const checkpoints = c.anchoring ? composeCheckpoints({ ...c, reader: auditReader }, c.anchoring) : undefined;
-  const trail = buildAuditApiHandler({
+  const handler = buildAuditApiHandler({
+    cursors,
     auditReader,
     auditLog,
     now: c.clock,
     ...(checkpoints ? { checkpoints } : {}),
     ...(c.logError ? { logError: c.logError } : {}),
   });
-  // The security console's overview counts the trail by hour: same function, same read permissions.
-  const handler = withRoutes(
-    trail,
-    buildConsoleAuditRoutes({
-      auditReader,
-      audit: auditLog,
-      clock: c.clock,
-      cursors,
-      ...(c.logError ? { logError: c.logError } : {}),
-    }),
-  );
   return { handler, auditLog, auditReader, checkpoints };
 }

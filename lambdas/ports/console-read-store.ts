@@ -1,4 +1,4 @@
-import type { DecisionFilter } from '../application/console-reads';
+import type { DecisionFilter } from '../application/console-reads/console-views';
 import type { UserProfile } from '../core/risk/types';
 import type { RecordedEvent, TimeWindow } from './admin-event-store';
 

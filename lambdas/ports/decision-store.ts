@@ -141,10 +141,16 @@ export interface StoredDecision {
   readonly outcome?: Outcome;
 }
 
-/** What the outcome route needs: find a decision, record what happened once, count failures. */
+/** What the outcome route needs: find a decision, record what happened once. */
 export interface OutcomeStore {
   getDecision(decisionId: string): Promise<StoredDecision | undefined>;
   /** Sets the outcome once; 'same' when that outcome was already recorded, 'conflict' when another one was. */
   recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'>;
-  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number): Promise<void>;
+}
+
+/** Failed sign-ins (reported outcomes) and failed step-up tries, counted per user for the velocity signals. */
+export type FailureKind = 'signIns' | 'stepUps';
+
+export interface FailureCounter {
+  recordFailure(userId: string, kind: FailureKind, now: number): Promise<void>;
 }

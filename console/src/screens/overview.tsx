@@ -3,7 +3,7 @@ import { api, query } from '../api';
 import { Chart } from '../components/chart';
 import { RANGES, fmtTime, useLoad, windowOf } from '../hooks';
 import type { AuditVerificationSummary, OverviewResponse, ShadowStatusResponse } from '../types';
-import { mergeOverview, type OverviewTotals } from '../../../lambdas/application/console-reads';
+import { mergeOverview, type OverviewTotals } from '../../../lambdas/application/console-reads/console-views';
 
 /** At most this many chunks per view (each counts up to 20,000 audit records on the server). */
 const MAX_CHUNKS = 10;

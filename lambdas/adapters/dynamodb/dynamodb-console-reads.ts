@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { matchesFilter } from '../../application/console-reads';
+import { matchesFilter } from '../../application/console-reads/console-views';
 import { InvalidCursorError, SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type { UserProfile } from '../../core/risk/types';
 import type { Clock } from '../../ports/clock';
 import type { RecordedEvent } from '../../ports/admin-event-store';
 import type { ConsoleReadStore, DecisionStreamPage, DecisionStreamQuery } from '../../ports/console-read-store';
-import { BATCH_GET_MAX_KEYS, batchGetAll, itemKey, type Item } from './batch-get';
-import { recordedEventOf } from './dynamodb-admin-store';
-import { keys } from './risk-keys';
-import type { TableNames } from './table-definitions';
+import type { TableNames } from '../../contracts/tables';
+import { BATCH_GET_MAX_KEYS, batchGetAll } from './batch-get';
+import { recordedDecisionFromItem } from './items/decision';
+import { itemKey, keyAttributes, type Item } from './items/item';
+import { profileFromItem, profileKey } from './items/profile';
+import { isLive } from './items/ttl';
 
 /**
  * The console's reads of the risk table, on the indexes the decide path already maintains (nothing is added to a
@@ -57,19 +59,15 @@ export class DynamoDbConsoleReads implements ConsoleReadStore {
   }
 
   private live(item: Item): boolean {
-    const expiresAt = item.expiresAt?.N;
-    return expiresAt === undefined || Number(expiresAt) > Math.floor(this.options.clock() / 1000);
+    return isLive(item, this.options.clock());
   }
 
   async profile(userId: string): Promise<UserProfile | undefined> {
-    const k = keys.profile(userId);
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tables.risk, Key: { pk: { S: k.pk }, sk: { S: k.sk } } }),
+      new GetItemCommand({ TableName: this.tables.risk, Key: keyAttributes(profileKey(userId)) }),
     );
-    const json = out.Item?.profile?.S;
-    if (!json) return undefined;
     try {
-      return JSON.parse(json) as UserProfile;
+      return profileFromItem(out.Item).profile;
     } catch {
       return undefined;
     }
@@ -162,7 +160,7 @@ export class DynamoDbConsoleReads implements ConsoleReadStore {
     const out: RecordedEvent[] = [];
     for (const entry of entries) {
       const item = byKey.get(itemKey(entry));
-      if (item && this.live(item)) out.push(recordedEventOf(item));
+      if (item && this.live(item)) out.push(recordedDecisionFromItem(item).recorded);
     }
     return out;
   }

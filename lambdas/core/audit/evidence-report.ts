@@ -70,7 +70,13 @@ export const PASSED_OUTCOMES: ReadonlySet<string> = new Set([
   'verified',
   'ok',
 ]);
-const POLICY_KINDS = new Set(['policy.changed', 'policy.proposed', 'policy.approved', 'shadow.changed']);
+const POLICY_KINDS = new Set([
+  'policy.changed',
+  'policy.proposed',
+  'policy.approved',
+  'policy.rejected',
+  'shadow.changed',
+]);
 
 /**
  * A redemption is recorded on the decision it allowed (`data.redeemedStepUpId`, in the decision's own transaction);
