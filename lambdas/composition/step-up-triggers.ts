@@ -22,6 +22,7 @@ import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
 import { CodeDeliveryError } from '../ports/code-sender';
+import type { ConsoleClients } from '../ports/console-clients';
 import type { Log } from '../ports/log';
 
 /**
@@ -81,8 +82,8 @@ export interface StepUpTriggersComposition {
   readonly sleep?: (ms: number) => Promise<void>;
   /** See PreTokenGenerationDependencies: the local runtime's script client only; never set in AWS. */
   readonly ungatedClientIds?: readonly string[];
-  /** See PreTokenGenerationDependencies: the console's client ids where known (the local runtime). */
-  readonly consoleClientIds?: readonly string[];
+  /** See PreTokenGenerationDependencies: which client is the security console's. */
+  readonly consoleClients: ConsoleClients;
 }
 
 /**
@@ -154,7 +155,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       approvals,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
-      ...(c.consoleClientIds ? { consoleClientIds: c.consoleClientIds } : {}),
+      consoleClients: c.consoleClients,
       log,
     }),
     postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps, approvals, decisionTokens }),

@@ -903,7 +903,9 @@ export function createLocalCognito(
     accessTokens,
     // local-script signs in with a plain password (USER_PASSWORD_AUTH, no ceremony): the only client exempt.
     ungatedClientIds: [scriptClient.clientId],
-    consoleClientIds: [ctx.identities.consoleClient.clientId],
+    consoleClients: {
+      isConsole: (_pool, clientId) => Promise.resolve(clientId === ctx.identities.consoleClient.clientId),
+    },
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,

@@ -3,6 +3,7 @@ import { READER_GROUPS } from '../../contracts/identity';
 import { StepgateError } from '../../core/errors';
 import type { SessionApproval, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { ConsoleClients } from '../../ports/console-clients';
 import type { Log } from '../../ports/log';
 import { approvalKeyOf } from './step-up-binding';
 import {
@@ -24,12 +25,11 @@ export interface PreTokenGenerationDependencies {
    */
   readonly ungatedClientIds?: readonly string[];
   /**
-   * The security console's app clients, when known (the local runtime). Managed login (`TokenGeneration_HostedAuth`)
-   * is refused for any other client, and a console refresh re-checks the staff groups. In AWS the console is the
-   * only client with the authorization-code grant (asserted by the infrastructure tests), so managed login is the
-   * console whether or not its id is given here.
+   * Which client is the security console's. Managed login (`TokenGeneration_HostedAuth`) is refused for any other
+   * client, and a console refresh re-checks the staff groups, so someone removed from them gets no more console
+   * tokens. Required: without it a deployed trigger would let a console session refresh past a removal.
    */
-  readonly consoleClientIds?: readonly string[];
+  readonly consoleClients: ConsoleClients;
   /**
    * How recent the grant must be. Cognito calls this trigger within the same RespondToAuthChallenge that passed
    * the code, so a minute covers its retries while a later, unrelated sign-in cannot pick the grant up.
@@ -68,7 +68,8 @@ type V2Response = { claimsAndScopeOverrideDetails: Record<string, unknown> | nul
  * A sign-in or step-up gets tokens only against Define Auth Challenge's approval of this very session (recorded
  * moments ago for this user, under the decision or step-up its ClientMetadata names, and turned into tokens once):
  * a sign-in through a flow that never ran the custom-auth triggers, or one whose ClientMetadata points nowhere,
- * fails here, store errors included. Refreshes pass (their refresh token came from such a sign-in).
+ * fails here, store errors included. Refreshes pass (their refresh token came from such a sign-in), except the
+ * console's: its sign-in is managed login, held to the staff groups, and so is each refresh.
  *
  * When the approved session passed a step-up, the tokens get `step_up_id`, `step_up_acr`, `step_up_amr` and
  * `step_up_at` (epoch seconds); the grant's claims are issued once (a conditional write). On any doubt about the
@@ -107,9 +108,7 @@ export class PreTokenGenerationService {
    * it: its rule is the staff groups. Members of risk-admins or risk-auditors get tokens (which the API accepts on
    * staff routes only); anyone else is refused here, and so is managed login on any client but the console's.
    */
-  private staffGate(event: PreTokenGenerationV2TriggerEvent): undefined {
-    const clientId = event.callerContext?.clientId;
-    const consoleClient = this.deps.consoleClientIds === undefined || this.deps.consoleClientIds.includes(clientId);
+  private staffGate(event: PreTokenGenerationV2TriggerEvent, consoleClient: boolean): undefined {
     const raw: unknown = (event.request as { groupConfiguration?: { groupsToOverride?: unknown } }).groupConfiguration
       ?.groupsToOverride;
     const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
@@ -124,12 +123,26 @@ export class PreTokenGenerationService {
     return undefined;
   }
 
+  /** Whether the event came through the console's client; a failed lookup throws, so no tokens are issued. */
+  private async isConsole(event: PreTokenGenerationV2TriggerEvent): Promise<boolean> {
+    try {
+      return await this.deps.consoleClients.isConsole(event.userPoolId, event.callerContext?.clientId);
+    } catch (error) {
+      this.log.error('pre token generation: client lookup failed', {
+        trigger: 'pre_token',
+        error: (error as Error)?.name,
+      });
+      throw new SignInNotApprovedError();
+    }
+  }
+
   /** The approval these tokens are for; throws (Cognito fails the sign-in) when there is none. */
   private async gate(event: PreTokenGenerationV2TriggerEvent): Promise<SessionApproval | undefined> {
-    if (event.triggerSource === 'TokenGeneration_HostedAuth') return this.staffGate(event);
+    if (event.triggerSource === 'TokenGeneration_HostedAuth') {
+      return this.staffGate(event, await this.isConsole(event));
+    }
     if (event.triggerSource === 'TokenGeneration_RefreshTokens') {
-      const isConsole = this.deps.consoleClientIds?.includes(event.callerContext?.clientId) ?? false;
-      return isConsole ? this.staffGate(event) : undefined;
+      return (await this.isConsole(event)) ? this.staffGate(event, true) : undefined;
     }
     if (this.deps.ungatedClientIds?.includes(event.callerContext?.clientId)) return undefined;
     let approval: SessionApproval | undefined;
