@@ -50,6 +50,8 @@ export interface StageConfig {
   /** Minutes between audit checkpoints. */
   readonly checkpointEveryMinutes: number;
   readonly apiRateLimit: number;
+  /** Days the security console's CloudFront and bucket access logs are kept. */
+  readonly consoleAccessLogDays: number;
   readonly apiBurstLimit: number;
   /** Sender of one-time codes; must be verified in SES (identity below). */
   readonly sesFromAddress: string;
@@ -130,6 +132,7 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}): S
     checkpointRetentionDays: 400,
     checkpointEveryMinutes: 15,
     apiRateLimit: prod ? 500 : 50,
+    consoleAccessLogDays: prod ? 400 : 14,
     apiBurstLimit: prod ? 1000 : 100,
     sesFromAddress: overrides.sesFromAddress ?? PLACEHOLDER_SES_FROM_ADDRESS,
     ...(overrides.sesIdentityArn ? { sesIdentityArn: overrides.sesIdentityArn } : {}),

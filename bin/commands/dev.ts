@@ -3,6 +3,7 @@ import { runtimeOptionsFromEnv, startLocalRuntime } from '../../lambdas/local/ru
 import { JavaMissingError, PortInUseError } from '../../lambdas/local/dynamodb-local';
 import { localCheckpointDir } from '../../lambdas/local/local-checkpoints';
 import { describeNetworkData } from '../../lambdas/local/local-network-data';
+import { buildConsole, consoleBuilt } from '../../lambdas/local/console-static';
 
 const USAGE = `usage: stepgate dev          (what \`npm start\` runs)
 
@@ -23,6 +24,10 @@ export const devCommand: Command = {
   async run(args) {
     // Settings come from the environment; an argument is a mistake, and starting a stack anyway would hide it.
     if (args.length > 0) throw new CliError(`unexpected argument "${args[0]}"\n\n${USAGE}`, 2);
+    if (!consoleBuilt()) {
+      console.log('building the security console (console/dist is missing; npm run build:console rebuilds it)');
+      await buildConsole();
+    }
     let runtime;
     try {
       runtime = await startLocalRuntime({ ...runtimeOptionsFromEnv(process.env), log: (line) => console.log(line) });
@@ -44,6 +49,9 @@ export const devCommand: Command = {
       `  Cognito (local)  ${url}/   (AWS SDK endpoint; ${webClient.clientId}: custom auth with SRP, ${scriptClient.clientId}: password, local only)`,
     );
     console.log(`  outbox           ${url}/local/outbox?to=alice@example.com`);
+    console.log(
+      `  console          ${url}/console/   (${context.identities.consoleClient.clientId}: managed login with PKCE, staff only)`,
+    );
     console.log(`  tables           ${context.tables.risk}, ${context.tables.audit}, ${context.tables.policy}`);
     console.log(
       `  audit anchor     ${localCheckpointDir(context.anchorDir, context.tables.audit)}   (signed checkpoints)`,

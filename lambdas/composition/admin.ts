@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
 import type { AuditPreparer } from '../adapters/dynamodb/transaction';
+import { DynamoDbConsoleReads } from '../adapters/dynamodb/dynamodb-console-reads';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
 import type { TableNames } from '../contracts/tables';
@@ -39,6 +40,7 @@ export function composeAdmin(c: AdminComposition) {
   const handler = buildAdminHandler({
     policies,
     events,
+    consoleReads: new DynamoDbConsoleReads(c.dynamo, c.tables, { clock: c.clock, cursors }),
     audit: c.audit,
     clock: c.clock,
     newId: c.newId ?? (() => randomUUID()),

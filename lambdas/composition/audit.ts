@@ -56,6 +56,7 @@ export function composeAudit(c: AuditComposition) {
   const auditReader = new DynamoDbAuditReader({ client: c.dynamo, tableName: c.tables.audit, now: c.clock, cursors });
   const checkpoints = c.anchoring ? composeCheckpoints({ ...c, reader: auditReader }, c.anchoring) : undefined;
   const handler = buildAuditApiHandler({
+    cursors,
     auditReader,
     auditLog,
     now: c.clock,

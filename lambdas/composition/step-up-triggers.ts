@@ -26,6 +26,7 @@ import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
 import { CodeDeliveryError } from '../ports/code-sender';
+import type { ConsoleClients } from '../ports/console-clients';
 import type { Log } from '../ports/log';
 
 /**
@@ -87,6 +88,8 @@ export interface StepUpTriggersComposition {
   readonly relyingParty?: RelyingParty;
   /** See PreTokenGenerationDependencies: the local runtime's script client only; never set in AWS. */
   readonly ungatedClientIds?: readonly string[];
+  /** See PreTokenGenerationDependencies: which client is the security console's. */
+  readonly consoleClients: ConsoleClients;
 }
 
 /**
@@ -165,6 +168,7 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
       approvals,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
+      consoleClients: c.consoleClients,
       log,
     }),
     postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps, approvals, decisionTokens }),

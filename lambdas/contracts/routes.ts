@@ -17,8 +17,12 @@ export interface ApiRoute {
   /** API Gateway path syntax: `{name}` is a path parameter. */
   readonly path: string;
   readonly fn: FunctionName;
-  /** `app`: client-credentials tokens of app backends; `user`: user-pool sign-in tokens. */
-  readonly authorizer: 'app' | 'user';
+  /**
+   * `app`: client-credentials tokens of app backends; `user`: user-pool sign-in tokens of the web client (a
+   * signed-in user's own routes); `staff`: the web client's tokens and the security console's. Console tokens are
+   * accepted on staff routes only, never as a signed-in user's token elsewhere.
+   */
+  readonly authorizer: 'app' | 'user' | 'staff';
   /** Checked by the JWT authorizer (API Gateway, or the local gateway). */
   readonly scopes: readonly string[];
   /**
@@ -33,13 +37,13 @@ export interface ApiRoute {
 const appRoute = <M extends HttpMethod, P extends string>(method: M, path: P) =>
   ({ method, path, fn: 'decide', authorizer: 'app', scopes: [DECIDE_SCOPE], groups: [] }) as const;
 
-/** A security-staff route: a user-pool token of a member of `groups`. */
+/** A security-staff route: a web-client or console token of a member of `groups`. */
 const staffRoute = <F extends FunctionName, M extends HttpMethod, P extends string>(
   fn: F,
   method: M,
   path: P,
   groups: readonly string[],
-) => ({ method, path, fn, authorizer: 'user', scopes: [], groups }) as const;
+) => ({ method, path, fn, authorizer: 'staff', scopes: [], groups }) as const;
 
 /** The signed-in user's own settings: any user-pool token; the handler keys the data by the token's username. */
 const ownRoute = <F extends FunctionName, M extends HttpMethod, P extends string>(fn: F, method: M, path: P) =>
@@ -83,6 +87,11 @@ const ROUTES = [
   staffRoute('admin', 'GET', '/v1/admin/events', READERS),
   staffRoute('admin', 'GET', '/v1/admin/events/{decisionId}', READERS),
   staffRoute('admin', 'POST', '/v1/admin/events/{decisionId}/feedback', CHANGERS),
+  // The security console's reads: the filtered decision stream, a user's trusted contexts, and the overview's
+  // hourly tallies counted from the audit trail.
+  staffRoute('admin', 'GET', '/v1/admin/decisions', READERS),
+  staffRoute('admin', 'GET', '/v1/admin/users/{userId}/profile', READERS),
+  staffRoute('audit', 'GET', '/v1/admin/overview', READERS),
 ] as const satisfies readonly ApiRoute[];
 
 export const API_ROUTES: readonly ApiRoute[] = ROUTES;

@@ -36,6 +36,7 @@ import {
 import type { LocalAppClient, LocalIdentities, LocalUser, UserAuthFlow } from './local-identities';
 import type { LocalIssuer } from './local-issuer';
 import type { LocalService } from './local-wiring';
+import { LocalOAuthEndpoints } from './oauth-endpoints';
 import { Outbox } from './outbox';
 import type { LocalContext } from './runtime';
 
@@ -174,6 +175,15 @@ interface RefreshGrant {
 }
 
 type StringMap = Record<string, string>;
+
+/** The tokens of a completed sign-in, in the wire protocol's field names. */
+export interface AuthenticationResult {
+  readonly AccessToken: string;
+  readonly IdToken: string;
+  readonly RefreshToken?: string;
+  readonly ExpiresIn: number;
+  readonly TokenType: 'Bearer';
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -638,9 +648,9 @@ export class CognitoEmulator implements LocalService {
     user: PoolUser,
     clientId: string,
     clientMetadata: StringMap | undefined,
-    source: 'Authentication' | 'RefreshTokens',
-  ): Promise<unknown> {
-    if (source === 'Authentication') {
+    source: 'Authentication' | 'RefreshTokens' | 'HostedAuth',
+  ): Promise<{ AuthenticationResult: AuthenticationResult; ChallengeParameters: StringMap }> {
+    if (source !== 'RefreshTokens') {
       await this.invoke('PostAuthentication', this.options.triggers.postAuthentication, {
         ...this.base(user.username, clientId, 'PostAuthentication_Authentication', '1'),
         request: {
@@ -671,12 +681,12 @@ export class CognitoEmulator implements LocalService {
       JSON.stringify(idClaims) === JSON.stringify(accessClaims)
         ? idSet
         : await this.options.issuer.userTokens(subject, clientId, nowSeconds, accessClaims);
-    if (source === 'Authentication') this.keepRefreshToken(idSet.RefreshToken, user.username, clientId);
+    if (source !== 'RefreshTokens') this.keepRefreshToken(idSet.RefreshToken, user.username, clientId);
     return {
       AuthenticationResult: {
         AccessToken: accessSet.AccessToken,
         IdToken: idSet.IdToken,
-        ...(source === 'Authentication' ? { RefreshToken: idSet.RefreshToken } : {}),
+        ...(source !== 'RefreshTokens' ? { RefreshToken: idSet.RefreshToken } : {}),
         ExpiresIn: idSet.ExpiresIn,
         TokenType: 'Bearer',
       },
@@ -736,6 +746,42 @@ export class CognitoEmulator implements LocalService {
     };
   }
 
+  // ---- managed login (the OAuth endpoints of oauth-endpoints.ts) ------------------------------------------------
+
+  /**
+   * A managed-login sign-in: the password is checked against the stored SRP verifier (a decoy for an unknown user,
+   * the same work), then post authentication and pre token generation run with `TokenGeneration_HostedAuth`, as
+   * Cognito's hosted pages do; no custom-auth trigger runs. Throws CognitoServiceError: NotAuthorizedException for a
+   * wrong password, UserLambdaValidationException (with the trigger's message) when a trigger refuses.
+   */
+  async hostedSignIn(username: string, password: string, clientId: string): Promise<AuthenticationResult> {
+    const user = this.findUser(username);
+    const credentials = user?.srp ?? this.decoyVerifier(username);
+    const candidate = createVerifier(
+      this.poolName,
+      user?.username ?? 'decoy',
+      password,
+      Buffer.from(credentials.salt, 'hex'),
+    );
+    const ok = sameSecret(candidate.verifier.toString(16), credentials.verifier.toString(16)) && user !== undefined;
+    if (!ok || !user) throw new CognitoServiceError('NotAuthorizedException', INCORRECT);
+    return (await this.issueTokens(user, clientId, undefined, 'HostedAuth')).AuthenticationResult;
+  }
+
+  /** The token endpoint's `refresh_token` grant: same rules as REFRESH_TOKEN_AUTH (bound to its client). */
+  async refreshGrant(refreshToken: string, clientId: string): Promise<AuthenticationResult> {
+    const answer = (await this.refresh({ REFRESH_TOKEN: refreshToken }, clientId)) as {
+      AuthenticationResult: AuthenticationResult;
+    };
+    return answer.AuthenticationResult;
+  }
+
+  /** The revocation endpoint: forgets a refresh token of this client (an unknown one is not an error, RFC 7009). */
+  revokeRefreshToken(refreshToken: string, clientId: string): void {
+    const grant = this.refreshTokens.get(refreshToken);
+    if (grant && grant.clientId === clientId) this.refreshTokens.delete(refreshToken);
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private base(userName: string, clientId: string, triggerSource: string, version: string) {
@@ -760,9 +806,10 @@ export class CognitoEmulator implements LocalService {
   }
 
   private requirePublicClient(clientId: string): LocalAppClient {
-    const { webClient, scriptClient, appClient } = this.options.identities;
+    const { webClient, scriptClient, appClient, consoleClient } = this.options.identities;
     if (clientId === webClient.clientId) return webClient;
     if (clientId === scriptClient.clientId) return scriptClient;
+    if (clientId === consoleClient.clientId) return consoleClient;
     if (clientId === appClient.clientId) {
       // A client with a secret needs SECRET_HASH, which the local app client (client credentials only) never sends.
       throw new CognitoServiceError('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`);
@@ -808,6 +855,8 @@ export interface LocalCognito {
   readonly outbox: Outbox;
   /** For composeDecide: signs `auth.sign_in` decision tokens with the same key the triggers verify. */
   readonly signDecisionToken: ReturnType<typeof decisionTokenSigner>;
+  /** Managed login of the console client: authorize page, code and refresh grants, revoke, logout. */
+  readonly oauth: LocalOAuthEndpoints;
   /** POST /v1/step-up/totp/enroll and /confirm. */
   readonly totpHandler: ReturnType<typeof composeTotpEnrollment>['handler'];
 }
@@ -857,6 +906,9 @@ export function createLocalCognito(
     accessTokens,
     // local-script signs in with a plain password (USER_PASSWORD_AUTH, no ceremony): the only client exempt.
     ungatedClientIds: [scriptClient.clientId],
+    consoleClients: {
+      isConsole: (_pool, clientId) => Promise.resolve(clientId === ctx.identities.consoleClient.clientId),
+    },
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,
@@ -888,10 +940,12 @@ export function createLocalCognito(
     triggers,
     sessionValidityMs: Math.min(15, Math.max(3, Number.isFinite(validityMinutes) ? validityMinutes : 3)) * 60_000,
   });
+  const oauth = new LocalOAuthEndpoints({ identities: ctx.identities, emulator, now: ctx.now });
   return {
-    services: [emulator, outbox, new PasskeyTestPage()],
+    services: [emulator, outbox, oauth, new PasskeyTestPage()],
     emulator,
     outbox,
+    oauth,
     signDecisionToken: decisionTokenSigner({ secrets, issuer }),
     totpHandler: composeTotpEnrollment({
       dynamo: ctx.dynamo,

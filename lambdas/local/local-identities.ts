@@ -20,6 +20,11 @@ export interface LocalAppClient {
   readonly allowedScopes: readonly string[];
   /** The user sign-in flows the client allows; none for the app client (client credentials only). */
   readonly authFlows: readonly UserAuthFlow[];
+  /**
+   * The OAuth authorization-code grant (managed login) with PKCE: the exact redirect URIs allowed, and the scopes
+   * it may ask for. Only the security console's client has it.
+   */
+  readonly oauth?: { readonly redirectUris: readonly string[]; readonly scopes: readonly string[] };
 }
 
 export interface LocalIdentities {
@@ -32,14 +37,24 @@ export interface LocalIdentities {
    * running the sign-in ceremony. The local API and the local triggers accept its tokens as the web client's.
    */
   readonly scriptClient: LocalAppClient;
+  /**
+   * The security console's client: managed login (authorization code + PKCE) and refresh only, no InitiateAuth flow;
+   * its tokens open the admin and audit routes only, and only members of the staff groups get any.
+   */
+  readonly consoleClient: LocalAppClient;
   readonly users: readonly LocalUser[];
 }
 
+import { CONSOLE_PATH } from '../contracts/console-headers';
 import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../contracts/identity';
 
 export { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE };
 
-export function localIdentities(env: Readonly<Record<string, string | undefined>>): LocalIdentities {
+/** `baseUrl`: where the local runtime listens; the console client's redirect URI is `<baseUrl>/console/`. */
+export function localIdentities(
+  env: Readonly<Record<string, string | undefined>>,
+  baseUrl = 'http://127.0.0.1:3000',
+): LocalIdentities {
   const user = (key: string, username: string, password: string, sub: string, groups: string[]): LocalUser => ({
     username: env[`STEPGATE_${key}_USER`] ?? username,
     password: env[`STEPGATE_${key}_PASSWORD`] ?? password,
@@ -65,12 +80,30 @@ export function localIdentities(env: Readonly<Record<string, string | undefined>
       allowedScopes: [],
       authFlows: ['USER_PASSWORD_AUTH', 'REFRESH_TOKEN_AUTH'],
     },
+    consoleClient: {
+      clientId: env.STEPGATE_CONSOLE_CLIENT_ID ?? 'local-console',
+      allowedScopes: [],
+      authFlows: [],
+      oauth: { redirectUris: [`${baseUrl}${CONSOLE_PATH}`], scopes: ['openid', 'email', 'profile'] },
+    },
     users: [
       user('ADMIN', 'admin@example.com', 'Admin-Local-1!', '00000000-0000-4000-8000-00000000a001', [ADMIN_GROUP]),
       user('AUDITOR', 'auditor@example.com', 'Auditor-Local-1!', '00000000-0000-4000-8000-00000000a002', [
         AUDITOR_GROUP,
       ]),
       user('ALICE', 'alice@example.com', 'Alice-Local-1!', '00000000-0000-4000-8000-00000000a003', []),
+      // A second admin only when configured: approving a change needs another person than its author.
+      ...(env.STEPGATE_SECOND_ADMIN_USER && env.STEPGATE_SECOND_ADMIN_PASSWORD
+        ? [
+            user(
+              'SECOND_ADMIN',
+              env.STEPGATE_SECOND_ADMIN_USER,
+              env.STEPGATE_SECOND_ADMIN_PASSWORD,
+              '00000000-0000-4000-8000-00000000a004',
+              [ADMIN_GROUP],
+            ),
+          ]
+        : []),
     ],
   };
 }

@@ -22,6 +22,8 @@ export interface LocalService {
 export interface LocalWiring {
   readonly handlers: Partial<Record<FunctionName, HttpLambda>>;
   readonly services: LocalService[];
+  /** The token endpoint's user grants (authorization code, refresh) of the console's managed login. */
+  readonly userTokenGrant: (form: URLSearchParams, res: ServerResponse) => Promise<void>;
   /** Writes the audit trail's signed checkpoints (timer and on demand). */
   readonly checkpoints: LocalCheckpointWriter;
 }
@@ -90,6 +92,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       audit: log.handler(audit.handler, correlationIds.http),
     },
     services: [...cognito.services, checkpoints],
+    userTokenGrant: (form, res) => cognito.oauth.tokenGrant(form, res),
     checkpoints,
   };
 }

@@ -28,6 +28,7 @@ import { localAnchorDir, localCheckpointDir } from './local-checkpoints';
 /** How often the local runtime checkpoints the audit trail (when a chain moved), unless configured. */
 const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 import { localNetworkData } from './local-network-data';
+import { ConsoleStatic } from './console-static';
 import type { NetworkDataStatus } from '../composition/network-data';
 
 export interface LocalRuntimeOptions {
@@ -120,8 +121,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await rm(localCheckpointDir(anchorDir, tables.audit), { recursive: true, force: true });
     }
     await bootstrapTables(dynamo, tables);
-    const identities = localIdentities(env);
     const baseUrl = `http://127.0.0.1:${options.port}`;
+    const identities = localIdentities(env, baseUrl);
     const issuer = await LocalIssuer.create(`${baseUrl}/${identities.userPoolId}`);
     const secrets = localAppSecrets(options.dataDir);
     const network = localNetworkData(env, now(), options.log);
@@ -146,12 +147,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       routes: API_ROUTES,
       handlers: wiring.handlers,
       // local-script tokens count as the web client's here: that client exists so scripts can call these routes.
+      // Console tokens open the staff routes only (admin, audit), never a signed-in user's own routes.
       authorizers: {
         app: verifier(identities.appClient.clientId),
         user: verifier(identities.webClient.clientId, identities.scriptClient.clientId),
+        staff: verifier(
+          identities.webClient.clientId,
+          identities.scriptClient.clientId,
+          identities.consoleClient.clientId,
+        ),
       },
     });
-    const services: LocalService[] = wiring.services;
+    const services: LocalService[] = [...wiring.services, new ConsoleStatic({ baseUrl, identities })];
     let openApi: Record<string, unknown> | undefined;
     const server = createServer((req, res) => {
       void route(req, res).catch(() => {
@@ -171,7 +178,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         return sendJson(res, 200, issuer.jwks());
       }
       if (req.method === 'POST' && url.pathname === '/oauth2/token') {
-        return handleTokenRequest(req, res, issuer, identities, Math.floor(now() / 1000));
+        return handleTokenRequest(req, res, issuer, identities, Math.floor(now() / 1000), wiring.userTokenGrant);
       }
       if (await gateway.handle(req, res, url)) return;
       for (const service of services) if (await service.handle(req, res, url)) return;

@@ -25,13 +25,17 @@ function basicCredentials(encoded: string): { clientId: string; secret: string }
   }
 }
 
-/** `POST /oauth2/token` with Cognito's client-credentials semantics and error bodies. */
+/**
+ * `POST /oauth2/token` with Cognito's client-credentials semantics and error bodies; the user grants
+ * (`authorization_code`, `refresh_token`) go to `userGrant` (the console's managed login) when given.
+ */
 export async function handleTokenRequest(
   req: IncomingMessage,
   res: ServerResponse,
   issuer: LocalIssuer,
   identities: LocalIdentities,
   nowSeconds: number,
+  userGrant?: (form: URLSearchParams, res: ServerResponse) => Promise<void>,
 ): Promise<void> {
   const body = await readBody(req, 64 * 1024);
   if (body === 'too_large') return sendJson(res, 400, { error: 'invalid_request' });
@@ -39,7 +43,9 @@ export async function handleTokenRequest(
     return sendJson(res, 400, { error: 'invalid_request' });
   }
   const form = new URLSearchParams(body.toString('utf8'));
-  if (form.get('grant_type') !== 'client_credentials') return sendJson(res, 400, { error: 'unsupported_grant_type' });
+  const grant = form.get('grant_type');
+  if (userGrant && (grant === 'authorization_code' || grant === 'refresh_token')) return userGrant(form, res);
+  if (grant !== 'client_credentials') return sendJson(res, 400, { error: 'unsupported_grant_type' });
   const auth = req.headers.authorization ?? '';
   let clientId = form.get('client_id') ?? '';
   let secret = form.get('client_secret') ?? '';

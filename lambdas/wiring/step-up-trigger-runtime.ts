@@ -1,7 +1,9 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CognitoConsoleClients } from '../adapters/cognito-console-clients';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { PowertoolsLog } from '../adapters/powertools-log';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
@@ -40,6 +42,13 @@ export function stepUpTriggerRuntime(
     decisionTokenIssuer: decisionTokenIssuer(requiredEnv(ENV.stage)),
     // Only Create (assertion options) and Verify (the assertion) read it; the stacks give it to those two.
     ...(relyingParty ? { relyingParty } : {}),
+    // Asked by pre token generation only (which client a managed login or refresh came through), once per client.
+    consoleClients: new CognitoConsoleClients(
+      new CognitoIdentityProviderClient({
+        maxAttempts: 2,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 1000 }),
+      }),
+    ),
     ...(options.codeSender ? { codeSender: options.codeSender } : {}),
     audit: new DynamoDbAuditLog({ client: dynamo, tableName: requiredEnv(ENV.auditTable), writer: functionName }),
     onAuditFailure: () => count(METRICS.auditWriteFailed),

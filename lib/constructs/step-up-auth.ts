@@ -13,7 +13,7 @@ import {
   type UserPoolDomain,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -146,6 +146,20 @@ export class StepUpAuth extends Construct {
       LambdaVersion.V2_0,
     );
     this.userPool.addTrigger(UserPoolOperation.POST_AUTHENTICATION, triggers['post-authentication'].fn);
+    // Pre token generation holds the security console's sign-ins and refreshes to the staff groups, and asks Cognito
+    // which client an event came through (the console's is the one with the authorization-code grant): the
+    // console's client id cannot be given to it, since the pool, and so the trigger, exists before that client.
+    // A policy of its own, not the role's default one: the function depends on its default policy and the pool on
+    // the function, so naming the pool there would be a CloudFormation cycle.
+    new Policy(this, 'PreTokenClientLookup', {
+      roles: [triggers['pre-token-generation'].role],
+      statements: [
+        new PolicyStatement({
+          actions: ['cognito-idp:DescribeUserPoolClient'],
+          resources: [this.userPool.userPoolArn],
+        }),
+      ],
+    });
 
     this.userPool.addGroup('AdminsGroup', {
       groupName: ADMIN_GROUP,

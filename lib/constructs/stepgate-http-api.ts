@@ -18,6 +18,11 @@ export interface StepgateHttpApiProps {
   /** Audiences of the `user` authorizer: the client users sign in with. */
   readonly userClientIds: readonly string[];
   /**
+   * Audiences of the `staff` authorizer (admin and audit routes): the users' client and the security console's.
+   * @default userClientIds
+   */
+  readonly staffClientIds?: readonly string[];
+  /**
    * The routes to serve; every function named here must be mounted (see `mount`) or synth fails.
    * @default API_ROUTES
    */
@@ -61,7 +66,8 @@ const ACCESS_LOG_FIELDS = {
 /**
  * The one HTTP API that hosts the decision and admin routes. It owns the stage (throttling, JSON access logs) and
  * the two JWT authorizers; the DecisionApi and AdminApi constructs mount their functions on the routes that
- * API_ROUTES assigns to them, so authorization comes from the same list the local gateway uses.
+ * API_ROUTES assigns to them, so authorization comes from the same list the local gateway uses. Console tokens are
+ * audiences of the `staff` authorizer only: they open admin and audit routes, never a user's own (TOTP) routes.
  */
 export class StepgateHttpApi extends Construct {
   readonly api: HttpApi;
@@ -102,7 +108,11 @@ export class StepgateHttpApi extends Construct {
         jwtAudience: [...audience],
         identitySource: ['$request.header.Authorization'],
       });
-    this.authorizers = { app: jwt('app', props.appClientIds), user: jwt('user', props.userClientIds) };
+    this.authorizers = {
+      app: jwt('app', props.appClientIds),
+      user: jwt('user', props.userClientIds),
+      staff: jwt('staff', props.staffClientIds ?? props.userClientIds),
+    };
 
     this.node.addValidation({
       validate: () => {

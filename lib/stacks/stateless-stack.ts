@@ -1,8 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from '../constructs/admin-api';
 import { DecisionApi } from '../constructs/decision-api';
 import { Observability } from '../constructs/observability';
+import { SecurityConsole } from '../constructs/security-console';
 import { StepUpApi } from '../constructs/step-up-api';
 import { StepgateHttpApi } from '../constructs/stepgate-http-api';
 import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
@@ -17,7 +18,8 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * Replaceable at any time: the API functions (decide, admin, audit, totp), the HTTP API and its authorizers, alarms
- * and the dashboard.
+ * and the dashboard, and the security console (its files, CloudFront distribution and Cognito app client: replacing
+ * the client only signs staff out of the console).
  */
 export class StatelessStack extends Stack {
   readonly http: StepgateHttpApi;
@@ -25,6 +27,7 @@ export class StatelessStack extends Stack {
   readonly admin: AdminApi;
   readonly stepUp: StepUpApi;
   readonly observability: Observability;
+  readonly console: SecurityConsole;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
@@ -36,6 +39,11 @@ export class StatelessStack extends Stack {
       tokenIssuer: auth.tokenIssuer,
       appClientIds: [auth.appClient.userPoolClientId],
       userClientIds: [auth.webClient.userPoolClientId],
+      // Console tokens open the admin and audit routes only: the console client is an audience of `staff` alone.
+      // (Lazy: the console client's callback URL is the distribution in front of this API, made below.)
+      staffClientIds: Lazy.list({
+        produce: () => [auth.webClient.userPoolClientId, this.console.client.userPoolClientId],
+      }),
       rateLimit: c.apiRateLimit,
       burstLimit: c.apiBurstLimit,
       logRetention: c.logRetention,
@@ -79,6 +87,20 @@ export class StatelessStack extends Stack {
       ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
     });
 
+    this.console = new SecurityConsole(this, 'Console', {
+      prefix: c.prefix,
+      userPool: auth.userPool,
+      domain: auth.domain,
+      api: this.http.api,
+      removalPolicy: c.removalPolicy,
+      accessLogDays: c.consoleAccessLogDays,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.http.stage.url });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.console.url,
+      description: 'The security console (managed login, staff groups only)',
+    });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.console.client.userPoolClientId });
   }
 }

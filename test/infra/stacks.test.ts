@@ -10,4 +10,5 @@ import './specs/auth';
 import './specs/api';
 import './specs/observability';
 import './specs/anchoring';
+import './specs/console';
 import './specs/nag';

@@ -262,7 +262,7 @@ describe('authorization of every API route', () => {
     }
   });
 
-  const adminRoutes = () => API_ROUTES.filter((r) => r.authorizer === 'user' && r.path.startsWith('/v1/admin/'));
+  const adminRoutes = () => API_ROUTES.filter((r) => r.authorizer === 'staff' && r.path.startsWith('/v1/admin/'));
 
   async function groupless(routes: readonly ApiRoute[]) {
     const { issuer, identities } = runtime.context;
@@ -278,6 +278,7 @@ describe('authorization of every API route', () => {
   // Admin routes are group-scoped (risk-admins / risk-auditors); other user routes serve any signed-in user.
   it('refuses a signed-in user without a staff group on every admin route without a body (403)', async () => {
     const routes = adminRoutes().filter((r) => bodyFor(r) === undefined);
+    expect(routes.length).toBeGreaterThan(0);
     for (const result of await groupless(routes)) {
       expect(result).toEqual({ route: result.route, status: 403, code: 'forbidden' });
     }

@@ -62,7 +62,14 @@ export interface VerificationInput {
 }
 
 /** Step-up verification outcomes that mean the user proved it; every other outcome counts as failed. */
-const PASSED_OUTCOMES = new Set(['passed', 'pass', 'success', 'succeeded', 'verified', 'ok']);
+export const PASSED_OUTCOMES: ReadonlySet<string> = new Set([
+  'passed',
+  'pass',
+  'success',
+  'succeeded',
+  'verified',
+  'ok',
+]);
 const POLICY_KINDS = new Set([
   'policy.changed',
   'policy.proposed',

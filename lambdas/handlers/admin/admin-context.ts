@@ -3,6 +3,7 @@ import type { ReplayLimits } from '../../application/replay/replay-chunk';
 import type { AdminEventStore } from '../../ports/admin-event-store';
 import type { AuditLog } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
+import type { ConsoleReadStore } from '../../ports/console-read-store';
 import type { PolicyAdminStore } from '../../ports/policy-admin-store';
 import type { PolicyRecord } from '../../ports/policy-store';
 
@@ -10,6 +11,8 @@ import type { PolicyRecord } from '../../ports/policy-store';
 export interface AdminContext {
   readonly policies: PolicyAdminStore;
   readonly events: AdminEventStore;
+  /** The security console's reads: the filtered decision stream and users' learned profiles. */
+  readonly consoleReads: ConsoleReadStore;
   /** For records of reads; changes are audited inside the stores' transactions. */
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock: Clock;

@@ -3,6 +3,7 @@ import { SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cu
 import { DEFAULT_REPLAY_BUDGET_MS, DEFAULT_REPLAY_CHUNK_EVENTS } from '../../application/replay/replay-chunk';
 import { serveRoutes, type HttpLambda, type RouteHandlers } from '../http/http-handler';
 import type { AdminContext } from './admin-context';
+import { consoleRoutes } from './console-routes';
 import { eventRoutes } from './event-routes';
 import { feedbackRoutes } from './feedback-routes';
 import { policyHistoryRoutes } from './policy-history-routes';
@@ -34,13 +35,14 @@ export function adminRoutes(ctx: AdminContext): RouteHandlers<'admin'> {
     ...shadowRoutes(ctx),
     ...eventRoutes(ctx),
     ...feedbackRoutes(ctx),
+    ...consoleRoutes(ctx),
   };
 }
 
 /**
  * The tuning API for security staff, one Lambda dispatching on `routeKey`: policy (read, change with `If-Match`
  * and a reason, second-person approval, history and diffs), backtesting, shadow mode, recorded decisions and their
- * labels. Every change is written atomically with its audit record; every read of personal data is recorded before
+ * labels, and the security console's decision stream and trusted contexts. Every change is written atomically with its audit record; every read of personal data is recorded before
  * anything is returned.
  */
 export function buildAdminHandler(deps: AdminDependencies): HttpLambda {

@@ -1,7 +1,11 @@
 import { exportTrail, verifyAuditTrail, type AuditTrailDependencies } from '../../application/audit-read/audit-trail';
 import type { AuditCheckpoints } from '../../application/audit-checkpoints/audit-checkpoints';
+import { randomBytes } from 'node:crypto';
+import type { OverviewDependencies } from '../../application/console-reads/console-reads';
+import { SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type { AuditLog, AuditReader } from '../../ports/audit-log';
 import { callerOf } from '../http/caller';
+import { overviewRoutes } from './overview-routes';
 import { json, route, serveRoutes, type HttpEvent, type HttpLambda, type RouteHandlers } from '../http/http-handler';
 
 export interface AuditApiDependencies {
@@ -11,6 +15,13 @@ export interface AuditApiDependencies {
   readonly now: () => number;
   /** The signed checkpoints verify checks the trail against; without them verify reports `anchor: null`. */
   readonly checkpoints?: AuditCheckpoints;
+  /**
+   * Signs the overview's cursors. Every instance serving one API must share its key; the default, a random key per
+   * instance, suits a single process.
+   */
+  readonly cursors?: CursorCodec;
+  /** Audit records the overview counts per call (default OVERVIEW_CHUNK_RECORDS). */
+  readonly overviewChunkRecords?: number;
   /** Where unexpected errors are summarised (defaults to a JSON line on stderr). */
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
@@ -25,8 +36,9 @@ const readRequest = (event: HttpEvent) => ({ actor: callerOf(event), requestId: 
  * checkpoint verified against, or null when there is none). Who may call them is in the route table; both reads
  * are recorded as `admin.read` before anything is returned.
  */
-export function auditRoutes(deps: AuditTrailDependencies): RouteHandlers<'audit'> {
+export function auditRoutes(deps: AuditTrailDependencies, overview: OverviewDependencies): RouteHandlers<'audit'> {
   return {
+    ...overviewRoutes(overview),
     'GET /v1/admin/audit': route({}, async ({ event }) => {
       const q = event.queryStringParameters ?? {};
       const page = await exportTrail(deps, readRequest(event), {
@@ -55,11 +67,20 @@ export function auditRoutes(deps: AuditTrailDependencies): RouteHandlers<'audit'
 
 /** The audit function's HTTP entry point. */
 export function buildAuditApiHandler(deps: AuditApiDependencies): HttpLambda {
-  const routes = auditRoutes({
-    reader: deps.auditReader,
-    audit: deps.auditLog,
-    clock: deps.now,
-    ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
-  });
+  const routes = auditRoutes(
+    {
+      reader: deps.auditReader,
+      audit: deps.auditLog,
+      clock: deps.now,
+      ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
+    },
+    {
+      auditReader: deps.auditReader,
+      audit: deps.auditLog,
+      clock: deps.now,
+      cursors: deps.cursors ?? new SignedCursorCodec(randomBytes(32)),
+      ...(deps.overviewChunkRecords !== undefined ? { chunkRecords: deps.overviewChunkRecords } : {}),
+    },
+  );
   return serveRoutes('audit', routes, deps.logError ? { logError: deps.logError } : {});
 }

@@ -424,6 +424,61 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     },
     responses: { 200: object('`{"events": [...], "cursor"?, "progress"}`'), 400: invalid, 403: forbiddenGroup },
   },
+  'GET /v1/admin/decisions': {
+    operationId: 'listDecisions',
+    tag: 'events',
+    summary: 'The decision stream for the security console: newest first, filtered (the read is audited)',
+    description:
+      'Filters by user (the byUser index), action, decision, reason code and address (as stored: the pseudonym when ' +
+      'the policy hashes identifiers). A page examines at most 1,000 index entries whatever matched: a short page ' +
+      'with a cursor means "keep going". The cursor carries the window and the filter.',
+    query: {
+      ...window,
+      userId: { schema: z.string().max(256), description: 'only this user (identifier rules apply)' },
+      action: { schema: z.string().max(128), description: 'only this action' },
+      decision: { schema: z.enum(['allow', 'step_up', 'deny']), description: 'only this decision' },
+      reason: { schema: z.string().max(128), description: 'only decisions carrying this reason code' },
+      ip: { schema: z.string().max(128), description: 'only this client address' },
+      limit: { schema: z.number().int().min(1).max(200).default(50), description: 'decisions per page' },
+      cursor,
+    },
+    responses: {
+      200: object('`{"decisions": [...], "cursor"?, "scanned"}`'),
+      400: invalid,
+      403: forbiddenGroup,
+    },
+  },
+  'GET /v1/admin/users/{userId}/profile': {
+    operationId: 'getUserProfile',
+    tag: 'events',
+    summary: "A user's trusted contexts, with when and why each became trusted (the read is audited)",
+    description:
+      "From the learned profile and the user's newest 1,000 decisions: `since` is the oldest of those decisions that " +
+      'taught the context (an allow below the learning threshold, or a redeemed step-up).',
+    responses: {
+      200: object(
+        '`{"userId", "trustedEvents", "trusted": [...], "unverified": [...], "historyScanned", "historyComplete"}`',
+      ),
+      400: invalid,
+      403: forbiddenGroup,
+    },
+  },
+  'GET /v1/admin/overview': {
+    operationId: 'getOverview',
+    tag: 'audit',
+    summary: 'Hourly tallies for the security console, counted from the audit trail (risk-auditors, risk-admins)',
+    description:
+      'Decisions per hour by outcome, step-ups issued/passed/failed, decisions carrying velocity.ip_many_users, and ' +
+      'the top reasons. Counts up to 20,000 records per call; pass `cursor` back until `complete` and add the totals.',
+    query: { ...window, cursor },
+    responses: {
+      200: object(
+        '`{"complete", "cursor"?, "progress", "totals": {"records", "decisions", "hours": [...], "reasons": [...]}}`',
+      ),
+      400: invalid,
+      403: forbiddenGroup,
+    },
+  },
   'GET /v1/admin/events/{decisionId}': {
     operationId: 'getEvent',
     tag: 'events',

@@ -1,7 +1,9 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { READER_GROUPS } from '../../contracts/identity';
 import { StepgateError } from '../../core/errors';
 import type { SessionApproval, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { ConsoleClients } from '../../ports/console-clients';
 import type { Log } from '../../ports/log';
 import { approvalKeyOf } from './step-up-binding';
 import {
@@ -23,6 +25,12 @@ export interface PreTokenGenerationDependencies {
    */
   readonly ungatedClientIds?: readonly string[];
   /**
+   * Which client is the security console's. Managed login (`TokenGeneration_HostedAuth`) is refused for any other
+   * client, and a console refresh re-checks the staff groups, so someone removed from them gets no more console
+   * tokens. Required: without it a deployed trigger would let a console session refresh past a removal.
+   */
+  readonly consoleClients: ConsoleClients;
+  /**
    * How recent the grant must be. Cognito calls this trigger within the same RespondToAuthChallenge that passed
    * the code, so a minute covers its retries while a later, unrelated sign-in cannot pick the grant up.
    */
@@ -42,6 +50,13 @@ export class SignInNotApprovedError extends StepgateError {
   }
 }
 
+/** Thrown on purpose: managed login gave a password-only session to someone outside the staff groups. */
+export class ConsoleStaffOnlyError extends StepgateError {
+  constructor() {
+    super('console_staff_only', 'The security console is only for members of risk-admins or risk-auditors.');
+  }
+}
+
 /** JSON claim values, as the V2 event accepts them (the aws-lambda types only allow strings). */
 export type StepUpClaims = Record<string, string | number | boolean | readonly string[]>;
 
@@ -53,7 +68,8 @@ type V2Response = { claimsAndScopeOverrideDetails: Record<string, unknown> | nul
  * A sign-in or step-up gets tokens only against Define Auth Challenge's approval of this very session (recorded
  * moments ago for this user, under the decision or step-up its ClientMetadata names, and turned into tokens once):
  * a sign-in through a flow that never ran the custom-auth triggers, or one whose ClientMetadata points nowhere,
- * fails here, store errors included. Refreshes pass (their refresh token came from such a sign-in).
+ * fails here, store errors included. Refreshes pass (their refresh token came from such a sign-in), except the
+ * console's: its sign-in is managed login, held to the staff groups, and so is each refresh.
  *
  * When the approved session passed a step-up, the tokens get `step_up_id`, `step_up_acr`, `step_up_amr` and
  * `step_up_at` (epoch seconds); the grant's claims are issued once (a conditional write). On any doubt about the
@@ -87,9 +103,47 @@ export class PreTokenGenerationService {
     return event;
   };
 
+  /**
+   * Managed login (the console's authorization-code sign-in) runs no custom-auth trigger, so no decision approves
+   * it: its rule is the staff groups. Members of risk-admins or risk-auditors get tokens (which the API accepts on
+   * staff routes only); anyone else is refused here, and so is managed login on any client but the console's.
+   */
+  private staffGate(event: PreTokenGenerationV2TriggerEvent, consoleClient: boolean): undefined {
+    const raw: unknown = (event.request as { groupConfiguration?: { groupsToOverride?: unknown } }).groupConfiguration
+      ?.groupsToOverride;
+    const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
+    const staff = groups.some((g) => (READER_GROUPS as readonly string[]).includes(g));
+    this.log.info('pre token generation', {
+      trigger: 'pre_token',
+      kind: 'console',
+      outcome: consoleClient && staff ? 'approved' : 'refused',
+    });
+    if (!consoleClient) throw new SignInNotApprovedError();
+    if (!staff) throw new ConsoleStaffOnlyError();
+    return undefined;
+  }
+
+  /** Whether the event came through the console's client; a failed lookup throws, so no tokens are issued. */
+  private async isConsole(event: PreTokenGenerationV2TriggerEvent): Promise<boolean> {
+    try {
+      return await this.deps.consoleClients.isConsole(event.userPoolId, event.callerContext?.clientId);
+    } catch (error) {
+      this.log.error('pre token generation: client lookup failed', {
+        trigger: 'pre_token',
+        error: (error as Error)?.name,
+      });
+      throw new SignInNotApprovedError();
+    }
+  }
+
   /** The approval these tokens are for; throws (Cognito fails the sign-in) when there is none. */
   private async gate(event: PreTokenGenerationV2TriggerEvent): Promise<SessionApproval | undefined> {
-    if (event.triggerSource === 'TokenGeneration_RefreshTokens') return undefined;
+    if (event.triggerSource === 'TokenGeneration_HostedAuth') {
+      return this.staffGate(event, await this.isConsole(event));
+    }
+    if (event.triggerSource === 'TokenGeneration_RefreshTokens') {
+      return (await this.isConsole(event)) ? this.staffGate(event, true) : undefined;
+    }
     if (this.deps.ungatedClientIds?.includes(event.callerContext?.clientId)) return undefined;
     let approval: SessionApproval | undefined;
     try {

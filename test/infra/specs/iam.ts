@@ -210,4 +210,16 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect(ses.map((st) => st.Resource)).toEqual([arn]);
     expect(ses[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'codes@stepgate.example.org' } });
   });
+
+  it('lets only pre token generation describe app clients, on this pool alone (how it tells the console client)', () => {
+    const describers = Object.keys(fns).filter((name) =>
+      statements(name as LambdaName).some((st) => actionsOf(st).some((a) => a.startsWith('cognito-idp:'))),
+    );
+    expect(describers).toEqual(['pre-token-generation']);
+    const lookups = statements('pre-token-generation').filter((st) =>
+      actionsOf(st).some((a) => a.startsWith('cognito-idp:')),
+    );
+    expect(lookups.map(actionsOf)).toEqual([['cognito-idp:DescribeUserPoolClient']]);
+    expect(lookups[0]!.Resource).toEqual({ 'Fn::GetAtt': [logicalId(s.stateful.auth.userPool), 'Arn'] });
+  });
 });

@@ -9,10 +9,10 @@ const handlers = adminRoutes({} as AdminContext);
 const admin = API_ROUTES.filter((r) => r.fn === 'admin');
 
 describe('admin routes', () => {
-  it('are exactly the routes the admin handler serves, all behind the user-pool authorizer and a staff group', () => {
+  it('are exactly the routes the admin handler serves, all behind the staff authorizer and a staff group', () => {
     expect(admin.map(routeKey).sort()).toEqual(Object.keys(handlers).sort());
     for (const route of admin) {
-      expect(route).toMatchObject({ authorizer: 'user', scopes: [] });
+      expect(route).toMatchObject({ authorizer: 'staff', scopes: [] });
       expect([READER_GROUPS, CHANGER_GROUPS]).toContain(route.groups);
     }
   });
@@ -24,7 +24,13 @@ describe('admin routes', () => {
   });
 
   it('refuse to serve when the table and the handlers disagree', () => {
-    const extra: ApiRoute = { method: 'GET', path: '/v1/admin/new-thing', fn: 'admin', authorizer: 'user', scopes: [] };
+    const extra: ApiRoute = {
+      method: 'GET',
+      path: '/v1/admin/new-thing',
+      fn: 'admin',
+      authorizer: 'staff',
+      scopes: [],
+    };
     expect(() => serveRoutes('admin', handlers, { routes: [...API_ROUTES, extra] })).toThrow(
       /no handler for \[GET \/v1\/admin\/new-thing\]/,
     );

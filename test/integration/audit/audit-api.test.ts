@@ -76,11 +76,12 @@ describe('audit admin API handler', () => {
   });
   afterAll(() => client.destroy());
 
-  it('is routed through the shared route list as the audit function, for user tokens', () => {
+  it('is routed through the shared route list as the audit function, for staff tokens', () => {
     const routes = API_ROUTES.filter((r) => r.fn === 'audit').map((r) => [routeKey(r), r.authorizer, r.scopes]);
     expect(routes).toEqual([
-      ['GET /v1/admin/audit', 'user', []],
-      ['GET /v1/admin/audit/verify', 'user', []],
+      ['GET /v1/admin/audit', 'staff', []],
+      ['GET /v1/admin/audit/verify', 'staff', []],
+      ['GET /v1/admin/overview', 'staff', []],
     ]);
   });
 

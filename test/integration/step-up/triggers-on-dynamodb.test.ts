@@ -51,6 +51,7 @@ describe('step-up triggers on DynamoDB Local', () => {
       decisionTokenIssuer: DECISION_ISSUER,
       codeSender: { send: (m) => Promise.resolve(void sent.push({ to: m.to, code: m.code })) },
       accessTokens: pool.accessTokens,
+      consoleClients: { isConsole: () => Promise.resolve(false) },
       audit: new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => clock.now, writer: 'test' }),
       onAuditFailure: () => (auditFailures += 1),
       log: silentLog,

@@ -10,6 +10,7 @@ import { buildPreTokenGenerationHandler } from '../../../lambdas/handlers/trigge
 import { STEP_UP_CLAIMS } from '../../../lambdas/handlers/triggers/trigger-support';
 import type { SessionApproval } from '../../../lambdas/ports/challenge-store';
 import {
+  NO_CONSOLE,
   ALICE,
   BOB,
   decisionTokenFor,
@@ -128,6 +129,7 @@ describe('Pre token generation and Post authentication triggers', () => {
         approvals: h.store,
         decisionTokens,
         ungatedClientIds: ['web-client'],
+        consoleClients: NO_CONSOLE,
         log: silentLog,
       });
       expect(details(await ungated(preTokenEvent()))).toBeNull();

@@ -1,3 +1,4 @@
+import type { ConsoleClients } from '../../../lambdas/ports/console-clients';
 import type {
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
@@ -100,6 +101,9 @@ function base<T extends string>(user: { userName: string }, triggerSource: T, ve
     triggerSource,
   };
 }
+
+/** For triggers tested without the security console: no client is the console's. */
+export const NO_CONSOLE: ConsoleClients = { isConsole: () => Promise.resolve(false) };
 
 export interface EventOptions {
   readonly user?: TestUser;
@@ -684,7 +688,14 @@ export async function triggerHarness(options: { code?: string } = {}) {
       pepper: async () => PEPPER,
       onVerification: (outcome) => verifications.push(outcome),
     }),
-    preToken: buildPreTokenGenerationHandler({ clock, stepUps: store, approvals: store, decisionTokens, log: quiet }),
+    preToken: buildPreTokenGenerationHandler({
+      clock,
+      stepUps: store,
+      approvals: store,
+      decisionTokens,
+      consoleClients: NO_CONSOLE,
+      log: quiet,
+    }),
     postAuth: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
   };
 }
