@@ -53,8 +53,9 @@ export function composeTotpEnrollment(c: TotpEnrollmentComposition): { handler: 
   });
   const policies = new DynamoDbPolicyStore(c.dynamo, c.tables.policy);
   const policy = { active: async () => (await policies.getActive()) ?? FALLBACK_POLICY };
+  const passkeyStore = new DynamoDbPasskeyStore(c.dynamo, c.tables, c.audit);
   const passkeys = new PasskeyRegistration({
-    passkeys: new DynamoDbPasskeyStore(c.dynamo, c.tables, c.audit),
+    passkeys: passkeyStore,
     authenticators: store,
     policy,
     ...(c.contacts ? { contacts: c.contacts } : {}),
@@ -68,6 +69,7 @@ export function composeTotpEnrollment(c: TotpEnrollmentComposition): { handler: 
     handler: buildTotpEnrollmentHandler(
       {
         store,
+        passkeys: passkeyStore,
         policy,
         ...(c.contacts ? { contacts: c.contacts } : {}),
         clock: c.clock,

@@ -11,6 +11,7 @@ import type { Clock } from '../../ports/clock';
 import type { ActivePolicySource } from '../../ports/policy-store';
 import { auditActor, type UserActor } from '../actor';
 import { ConflictError, InvalidInputError, NotFoundError, WorkflowError } from '../errors';
+import type { PasskeyStore } from '../../ports/passkey-store';
 import {
   checkedGrant,
   exemptFromStepUp,
@@ -28,6 +29,11 @@ export const TOTP_CONFIRM_TRIES = 5;
 
 export interface TotpEnrolmentDependencies {
   readonly store: AuthenticatorStore;
+  /**
+   * The user's passkeys: a user whose only authenticator is a passkey is not enrolling a *first* authenticator, so
+   * the no-verified-contact exemption must not let a stolen access token add TOTP beside it.
+   */
+  readonly passkeys: Pick<PasskeyStore, 'list'>;
   /** The active policy: the level (and so the max age and acr) of `mfa.change`, and the first-enrolment rule. */
   readonly policy: ActivePolicySource;
   /**
@@ -79,7 +85,11 @@ export async function enrollTotp(deps: TotpEnrolmentDependencies, change: Authen
     };
     redemption = { stepUpId: stepUp.stepUpId, expectedRevision: stepUp.revision };
     audit = redemptionAudit(change.actor, stepUp, 'totp.enroll', now);
-  } else if (!replaces && (await exemptFromStepUp(policy, change, deps.contacts, deps.logError))) {
+  } else if (
+    !replaces &&
+    (await deps.passkeys.list(username)).length === 0 &&
+    (await exemptFromStepUp(policy, change, deps.contacts, deps.logError))
+  ) {
     authorisation = { kind: 'no_verified_contact' };
   } else {
     throw new StepUpRequiredError();

@@ -41,6 +41,7 @@ describe('passkey routes of a deployment without a relying party', () => {
     const store = new MemoryStepUpStore();
     const deps = {
       store,
+      passkeys: { list: () => Promise.resolve([]) },
       policy: { active: () => Promise.resolve({ version: 1, policy: defaultPolicy, updatedAt: '', updatedBy: 't' }) },
       clock: () => T0,
       randomBytes: (n: number) => new Uint8Array(n),

@@ -10,6 +10,7 @@ import { buildTotpEnrollmentHandler } from '../../../lambdas/handlers/totp/totp-
 import type { AccountContacts } from '../../../lambdas/ports/account-contacts';
 import type { StepUpRecord } from '../../../lambdas/ports/challenge-store';
 import { ALICE, BOB, MemoryStepUpStore, pendingStepUp, T0 } from './support';
+import type { StoredPasskey } from '../../../lambdas/ports/passkey-store';
 
 const context = {} as Context;
 const TOTP_ROUTES = {
@@ -49,6 +50,7 @@ describe('TOTP enrolment API', () => {
   let now: number;
   let policy: Policy;
   let contacts: AccountContacts | undefined;
+  let passkeyCount: number;
   let handler: ReturnType<typeof buildTotpEnrollmentHandler>;
   let challenges = 0;
   beforeEach(() => {
@@ -56,9 +58,11 @@ describe('TOTP enrolment API', () => {
     now = T0;
     policy = defaultPolicy;
     contacts = undefined;
+    passkeyCount = 0;
     handler = buildTotpEnrollmentHandler(
       {
         store,
+        passkeys: { list: () => Promise.resolve(Array.from({ length: passkeyCount }, () => ({}) as StoredPasskey)) },
         policy: { active: () => Promise.resolve({ version: 1, policy, updatedAt: '', updatedBy: 'test' }) },
         get contacts() {
           return contacts;
@@ -266,6 +270,16 @@ describe('TOTP enrolment API', () => {
       ]);
       // Never for a replacement: an account with an authenticator can step up with it.
       expect((await call(TOTP_ROUTES.enroll, {})).body.error.code).toBe('step_up_required');
+    });
+
+    it('never for an account whose only authenticator is a passkey: that is not a first authenticator', async () => {
+      exempting();
+      contacts = new FixedContacts(false);
+      passkeyCount = 1;
+      const res = await call(TOTP_ROUTES.enroll, {});
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('step_up_required');
+      expect(store.changeAudits).toEqual([]);
     });
 
     it.each<[string, () => void]>([
