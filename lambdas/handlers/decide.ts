@@ -277,8 +277,15 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         ...(evaluation.teaches
           ? {
               profile: {
-                next: learn(state.profile, features, now, 'trusted'),
+                // Recorded as observed: values new to the profile wait until the user comes back with them on
+                // another day (or passes a step-up), so an allowed takeover does not make the attacker familiar.
+                next: learn(state.profile, features, now, 'observed', {
+                  learning: policyRecord.policy.learning,
+                  geo: policyRecord.policy.geo,
+                  afterFailures: velocity.userFailedSignIns > 0 || velocity.userFailedStepUps > 0,
+                }),
                 expectedRevision: state.profileRevision,
+                ...(state.profile ? { previous: state.profile } : {}),
               },
             }
           : {}),
@@ -346,7 +353,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     if (recorded === 'conflict')
       throw new ConflictError('outcome: a different outcome was already reported for this decision');
     if (recorded === 'recorded' && outcome === 'failed' && decision.action === 'auth.sign_in') {
-      await deps.store.recordFailure(decision.userId, 'signIns', now);
+      await deps.store.recordFailure(decision.userId, 'signIns', now, decision.origin);
     }
     return json(200, { decisionId, outcome });
   });

@@ -1,3 +1,4 @@
+import type { FailureOrigin } from '../core/risk/learning';
 import type { Evaluation, GlobalStats, RequestFeatures, UserProfile, VelocityCounts } from '../core/risk/types';
 import type { ReplayInput } from '../core/simulation/replay-input';
 import type { ShadowCandidate } from './policy-admin-store';
@@ -85,7 +86,7 @@ export interface DecisionWrite {
   readonly idempotencyKey?: string;
   readonly bodyHash?: string;
   /** The profile after learning, when this decision teaches it; written only if unchanged since the read. */
-  readonly profile?: { readonly next: UserProfile; readonly expectedRevision: number };
+  readonly profile?: { readonly next: UserProfile; readonly expectedRevision: number; readonly previous?: UserProfile };
   readonly newStepUp?: StoredStepUp;
   /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
   readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
@@ -117,6 +118,8 @@ export interface StoredDecision {
   readonly decision: string;
   readonly at: number;
   readonly outcome?: Outcome;
+  /** Where the decision's request came from: its client IP and network (ASN, else prefix). */
+  readonly origin?: FailureOrigin;
 }
 
 /** What the outcome route needs: find a decision, record what happened once, count failures. */
@@ -124,5 +127,6 @@ export interface OutcomeStore {
   getDecision(decisionId: string): Promise<StoredDecision | undefined>;
   /** Sets the outcome once; 'same' when that outcome was already recorded, 'conflict' when another one was. */
   recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'>;
-  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number): Promise<void>;
+  /** `origin`: where the failed attempt came from, when known (see the adapter for what it feeds). */
+  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureOrigin): Promise<void>;
 }

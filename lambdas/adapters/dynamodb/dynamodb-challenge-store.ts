@@ -36,6 +36,7 @@ import type {
 } from '../../ports/challenge-store';
 import type { AuditEvent } from '../../core/audit/audit-event';
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
+import { withNotedFailures } from './profile-item';
 import { populationIncrements, type GlobalKeys } from './population-counts';
 import { stepUpFromItem } from './dynamodb-decision-store';
 import { bucketOf, HOUR, keys } from './risk-keys';
@@ -461,7 +462,9 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     const item = await this.get(keys.profile(subjectId));
     const revision = Number(item?.revision?.N ?? 0);
     const json = item?.profile?.S;
-    return json ? { profile: JSON.parse(json) as UserProfile, revision } : { revision };
+    if (!json) return { revision };
+    // The decision store's outcome route notes failures on the item; keep them when this profile is written back.
+    return { profile: withNotedFailures(item), revision };
   }
 
   async commitLearning(input: {
@@ -469,6 +472,7 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     next: UserProfile;
     expectedRevision: number;
     now: number;
+    previous?: UserProfile;
   }): Promise<LearningResult> {
     const { stepUp } = input;
     try {
@@ -516,12 +520,17 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
       if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'profile_changed';
       throw error;
     }
-    await this.bumpGlobalCounts(input.next, stepUp.features, input.now);
+    await this.bumpGlobalCounts(input.next, stepUp.features, input.now, input.previous);
     return 'learned';
   }
 
   /** Best effort, like the decision store: population counts are statistics, not state that must be exact. */
-  private async bumpGlobalCounts(next: UserProfile, features: RequestFeatures, now: number): Promise<void> {
+  private async bumpGlobalCounts(
+    next: UserProfile,
+    features: RequestFeatures,
+    now: number,
+    previous: UserProfile | undefined,
+  ): Promise<void> {
     if (!this.options.globalKeys) return;
     const add = (key: Key) =>
       this.client.send(
@@ -532,7 +541,7 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
           ExpressionAttributeValues: { ':one': n(1), ':ttl': n(seconds(now) + GLOBAL_COUNT_TTL_SECONDS) },
         }),
       );
-    await Promise.allSettled(populationIncrements(next, this.options.globalKeys(features)).map(add));
+    await Promise.allSettled(populationIncrements(next, this.options.globalKeys(features), previous).map(add));
   }
 
   // ---- TOTP enrolments ----------------------------------------------------------------------------------------

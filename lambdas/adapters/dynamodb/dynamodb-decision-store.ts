@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { formatIp, parseIp } from '../../core/net/ip';
-import type { GlobalStats, RequestFeatures, UserProfile } from '../../core/risk/types';
+import type { FailureOrigin } from '../../core/risk/learning';
+import type { GlobalStats, RequestFeatures } from '../../core/risk/types';
 import type {
   DecisionReadRequest,
   DecisionRecord,
@@ -36,6 +37,7 @@ import {
 } from './dynamodb-policy-store';
 import { bucketOf, HOUR, keys, memberId, minuteSlot, MINUTE, slidingCount, TEN_MINUTES } from './risk-keys';
 import { populationIncrements, type GlobalKeys, type GlobalLevel } from './population-counts';
+import { failedKeyOf, withNotedFailures } from './profile-item';
 
 export type { GlobalKeys, GlobalLevel };
 
@@ -187,9 +189,11 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     if (request.stepUpId) riskKeys.stepUp = k(keys.stepUp(request.stepUpId));
     if (request.idempotencyKey) riskKeys.replay = k(keys.request(request.idempotencyKey));
 
+    // The request's network, remembered as the user's last one: the next request sees it as `previous`.
+    const network = globals.asn ?? globals.prefix;
     // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot IP item)
     // must not fail the decision; its counts then come from the BatchGet's copy of the same item.
-    const counting = request.count ? Promise.allSettled(this.countRequest(userId, ip, now)) : undefined;
+    const counting = request.count ? Promise.allSettled(this.countRequest(userId, ip, now, network)) : undefined;
     const requestItems: Record<string, KeysAndAttributes> = {
       [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
       ...(request.includePolicy
@@ -236,8 +240,20 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       return num(at === now ? current[subject] : get(`${subject}Cur`), slot.attribute);
     };
     const users = (item: Record<string, AttributeValue> | undefined) => item?.users?.SS ?? [];
+    // The user's previous request: what this request's counting update replaced (or, when this read does not count,
+    // the current hour's copy), else the previous hour's; never older than an hour.
+    const lastRequest = (item: Record<string, AttributeValue> | undefined) => {
+      const at = Number(item?.lastAt?.N);
+      const net = item?.lastNet?.S;
+      return Number.isFinite(at) && net !== undefined && at >= now - HOUR ? { at, network: net } : undefined;
+    };
+    const previous = lastRequest(current.user) ?? lastRequest(get('userPrev'));
+    const member = memberId(ip);
+    const failedFromIp = [get('userCur'), get('userPrev')].some((item) => item?.failIps?.SS?.includes(member));
+    const ipFailed = slidingCount(num(get('ipCur'), 'fails'), num(get('ipPrev'), 'fails'), now, TEN_MINUTES);
+    const profile = profileItem?.profile?.S ? withNotedFailures(profileItem) : undefined;
     return {
-      ...(profileItem?.profile?.S ? { profile: JSON.parse(profileItem.profile.S) as UserProfile } : {}),
+      ...(profile ? { profile } : {}),
       profileRevision: num(profileItem, 'revision'),
       velocity: {
         userRequests: slidingCount(minuteCount('user', now), minuteCount('user', now - MINUTE), now, MINUTE),
@@ -246,6 +262,9 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
         // Failures are not among the counting update's returned attributes: the BatchGet's copy has them.
         userFailedStepUps: slidingCount(num(get('userCur'), 'stepUps'), num(get('userPrev'), 'stepUps'), now, HOUR),
         userFailedSignIns: slidingCount(num(get('userCur'), 'signIns'), num(get('userPrev'), 'signIns'), now, HOUR),
+        ...(ipFailed > 0 ? { ipFailedSignIns: ipFailed } : {}),
+        ...(failedFromIp ? { failedSignInFromIp: true } : {}),
+        ...(previous ? { previous } : {}),
       },
       global: {
         total: num(get('globalTotal'), 'n'),
@@ -388,6 +407,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       decision: String(raw.decision),
       at: Number(raw.at),
       ...(typeof raw.outcome === 'string' ? { outcome: raw.outcome as Outcome } : {}),
+      ...(typeof raw.features === 'string' ? originOf(raw.features, this.options.globalKeys) : {}),
     };
   }
 
@@ -410,17 +430,68 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     }
   }
 
-  /** Counts a failed sign-in (reported outcome) or a failed step-up verification against the user's hourly budget. */
-  async recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tables.risk,
-        Key: k(keys.userVelocity(userId, bucketOf(now, HOUR))),
-        UpdateExpression: 'ADD #kind :one SET expiresAt = :ttl',
-        ExpressionAttributeNames: { '#kind': kind },
-        ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(Math.floor(now / 1000) + 3 * 3600) } },
-      }),
-    );
+  /**
+   * Counts a failed sign-in (reported outcome) or a failed step-up verification against the user's hourly budget.
+   * With the request's IP, a failed sign-in is also counted for that IP (any user: credential stuffing) and noted
+   * in the user's hour as coming from it (a success from the same unfamiliar address soon after weighs more). The
+   * failure (time, and the hashed address and network it came from) goes on the profile item: the next decision
+   * folds it into the document (`withNotedFailures`), so a pending address or network a failure came from is
+   * never confirmed by repetition. The profile's revision moves with it: a decision that read the profile before
+   * has to read it again, and its write cannot drop the note.
+   */
+  async recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureOrigin): Promise<void> {
+    const nowSeconds = Math.floor(now / 1000);
+    const address = origin?.ip === undefined ? undefined : canonicalIp(origin.ip);
+    const failedKeys = [
+      ...(address ? [failedKeyOf('ip', address)] : []),
+      ...(origin?.network ? [failedKeyOf('net', origin.network)] : []),
+    ];
+    const updates: Promise<unknown>[] = [
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tables.risk,
+          Key: k(keys.userVelocity(userId, bucketOf(now, HOUR))),
+          UpdateExpression: `ADD #kind :one${address ? ', failIps :member' : ''} SET expiresAt = :ttl`,
+          ExpressionAttributeNames: { '#kind': kind },
+          ExpressionAttributeValues: {
+            ':one': { N: '1' },
+            ':ttl': { N: String(nowSeconds + 3 * 3600) },
+            ...(address ? { ':member': { SS: [memberId(address)] } } : {}),
+          },
+        }),
+      ),
+      this.client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.tables.risk,
+            Key: k(keys.profile(userId)),
+            UpdateExpression: `SET lastFailureAt = :now ADD revision :one${failedKeys.length > 0 ? ', failedKeys :keys' : ''}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: {
+              ':now': { N: String(now) },
+              ':one': { N: '1' },
+              ...(failedKeys.length > 0 ? { ':keys': { SS: failedKeys } } : {}),
+            },
+          }),
+        )
+        .catch((error: unknown) => {
+          // No profile yet: nothing learned that a failure could hold back.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }),
+    ];
+    if (address && kind === 'signIns') {
+      updates.push(
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tables.risk,
+            Key: k(keys.ipVelocity(address, bucketOf(now, TEN_MINUTES))),
+            UpdateExpression: 'ADD fails :one SET expiresAt = :ttl',
+            ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 30 * 60) } },
+          }),
+        ),
+      );
+    }
+    await Promise.all(updates);
   }
 
   /**
@@ -432,6 +503,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     userId: string,
     ip: string,
     now: number,
+    network: string | undefined,
   ): [Promise<Record<string, AttributeValue> | undefined>, Promise<Record<string, AttributeValue> | undefined>] {
     const nowSeconds = Math.floor(now / 1000);
     const user = minuteSlot(now, HOUR);
@@ -442,10 +514,15 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
           new UpdateItemCommand({
             TableName: this.tables.risk,
             Key: k(keys.userVelocity(userId, user.bucket)),
-            UpdateExpression: 'ADD #minute :one SET expiresAt = :ttl',
+            // The user's last request (time and network) is replaced here; UPDATED_OLD hands back the one before.
+            UpdateExpression: `ADD #minute :one SET expiresAt = :ttl${network ? ', lastAt = :now, lastNet = :net' : ''}`,
             ExpressionAttributeNames: { '#minute': user.attribute },
             // Read as the previous hour for another hour, then gone.
-            ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 3 * 3600) } },
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':ttl': { N: String(nowSeconds + 3 * 3600) },
+              ...(network ? { ':now': { N: String(now) }, ':net': { S: network } } : {}),
+            },
             ReturnValues: 'UPDATED_OLD',
           }),
         )
@@ -474,7 +551,8 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     if (!write.profile) return;
     const { record } = write;
     const nowSeconds = Math.floor((write.receivedAt ?? record.at) / 1000);
-    const updates = populationIncrements(write.profile.next, this.options.globalKeys(record.features)).map((key) =>
+    const levels = this.options.globalKeys(record.features);
+    const updates = populationIncrements(write.profile.next, levels, write.profile.previous ?? null).map((key) =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tables.risk,
@@ -485,6 +563,19 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       ),
     );
     await Promise.all(updates);
+  }
+}
+
+/** The client IP and network of a stored decision's features, if they can be read. */
+function originOf(featuresJson: string, globalKeys: (f: RequestFeatures) => GlobalKeys): { origin?: FailureOrigin } {
+  try {
+    const features = JSON.parse(featuresJson) as RequestFeatures;
+    if (typeof features.ip !== 'string') return {};
+    const levels = globalKeys(features);
+    const network = levels.asn ?? levels.prefix;
+    return { origin: { ip: features.ip, ...(network !== undefined ? { network } : {}) } };
+  } catch {
+    return {};
   }
 }
 

@@ -18,18 +18,29 @@ const PROFILE_MAP_OF: Record<GlobalLevel, keyof ProfileMaps> = {
 };
 
 /**
- * The population counters a profile update moves. Population counts are counts of USERS: a value adds 1 the first
- * time it enters a user's trusted profile, and the total adds 1 with a user's first trusted event. A familiar login
- * therefore moves no counter, which keeps these hot items off the common path; p(value) is the share of users who
- * use it. Both the decision store and the step-up store (learning after a passed step-up) count this way.
+ * The population counters a profile update moves. Population counts are counts of USERS: a value adds 1 when it
+ * becomes trusted for a user, and the total adds 1 with a user's first recorded login. A familiar login therefore
+ * moves no counter, which keeps these hot items off the common path; p(value) is the share of users who trust it.
+ * Both the decision store and the step-up store (learning after a passed step-up) count this way. `previous`: the
+ * profile before the update (null: the caller does not have it; a value then counts when its count is 1).
  */
-export function populationIncrements(next: UserProfile, levels: GlobalKeys): { pk: string; sk: string }[] {
+export function populationIncrements(
+  next: UserProfile,
+  levels: GlobalKeys,
+  previous: UserProfile | null | undefined = null,
+): { pk: string; sk: string }[] {
   const out: { pk: string; sk: string }[] = [];
-  if (next.trustedEvents === 1) out.push(riskKeys.globalTotal());
+  const first = previous === null ? next.trustedEvents === 1 : (previous?.trustedEvents ?? 0) === 0;
+  if (first && next.trustedEvents >= 1) out.push(riskKeys.globalTotal());
   for (const [level, value] of Object.entries(levels) as [GlobalLevel, string | undefined][]) {
-    if (value !== undefined && next.trusted[PROFILE_MAP_OF[level]][value]?.count === 1) {
-      out.push(riskKeys.global(level, value));
-    }
+    if (value === undefined) continue;
+    const map = PROFILE_MAP_OF[level];
+    const trustedNow = Object.hasOwn(next.trusted[map] ?? {}, value);
+    const counted =
+      previous === null
+        ? trustedNow && next.trusted[map][value]?.count === 1
+        : trustedNow && !Object.hasOwn(previous?.trusted?.[map] ?? {}, value);
+    if (counted) out.push(riskKeys.global(level, value));
   }
   return out;
 }

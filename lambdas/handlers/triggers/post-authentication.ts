@@ -76,7 +76,13 @@ export class PostAuthenticationService {
         const { profile, revision } = await this.deps.stepUps.loadProfile(stepUp.userId);
         // The context was observed when the step-up was asked for, so it is learned at that time.
         const next = learn(profile, stepUp.features, stepUp.createdAt, 'trusted');
-        result = await this.deps.stepUps.commitLearning({ stepUp, next, expectedRevision: revision, now });
+        result = await this.deps.stepUps.commitLearning({
+          stepUp,
+          next,
+          expectedRevision: revision,
+          now,
+          ...(profile ? { previous: profile } : {}),
+        });
         if (result !== 'profile_changed') break;
       }
     }

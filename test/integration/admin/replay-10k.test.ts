@@ -26,8 +26,8 @@ const CANDIDATE: Policy = (() => {
   p.levels.low.stepUpAt = 80;
   p.levels.low.denyAt = 95;
   p.levels.medium.stepUpAt = 60;
-  p.weights.device.newDevice = 35;
-  p.weights.geo.newCountry = 25;
+  p.weights.evidence.device = 1.5;
+  p.weights.evidence.country = 2;
   p.weights.velocity.ipManyUsers = { points: 60, threshold: 10 };
   return p;
 })();

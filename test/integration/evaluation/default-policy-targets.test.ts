@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateTrafficCommand } from '../../../bin/commands/simulate-traffic';
-import { contextKeys, evaluate, learn } from '../../../lambdas/core/risk';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
 import { evaluateFile } from '../../../lambdas/evaluation/evaluate-file';
+import { ENGINE_SCORER } from '../../../lambdas/evaluation/login-evaluator';
 import type { PopulationSummary } from '../../../lambdas/evaluation/evaluation-metrics';
 import { UNKNOWN_ACCOUNT_ID } from '../../../lambdas/evaluation/traffic-generator';
 
@@ -30,7 +30,7 @@ describe('the default policy on generated traffic (held-out seed)', () => {
     }
     const { report } = await evaluateFile(
       {
-        scorer: { evaluate, learn, contextKeys },
+        scorer: ENGINE_SCORER,
         locator: new GeoipLiteLocator(),
         devices: new UaParserDeviceParser(),
       },
