@@ -17,7 +17,8 @@ import { median } from './stats';
  * platform node, CommonJS, minified, source map without sources, AWS SDK bundled, geoip-lite external and shipped
  * as a node module), then import + init measured in fresh child processes: the time `require` of the bundle takes
  * (module evaluation, geoip-lite reading its data, client construction) and the RSS after it, median of N runs.
- * Two baselines from the same runs explain the figure: an empty Node process and geoip-lite alone.
+ * Two baselines from the same runs explain the figure: an empty Node process and geoip-lite alone; and the same bundle
+ * without its ASN table (NETWORK_DATA_FILE=off) says what the network data costs.
  */
 export interface ColdStartResult {
   readonly entry: string;
@@ -34,6 +35,17 @@ export interface ColdStartResult {
   readonly baselineRssMb: number;
   readonly geoipInitMs: number;
   readonly geoipRssMb: number;
+  /** The same bundle started with NETWORK_DATA_FILE=off (no ASN table), in the same runs, interleaved. */
+  readonly initMsNoNetwork: number;
+  readonly rssMbNoNetwork: number;
+  /** Median of the per-run differences with − without the ASN table: what the data adds. */
+  readonly networkInitDeltaMs: number;
+  /** The same in CPU time of the init (user + system), and the init's CPU time with the table. */
+  readonly networkInitCpuDeltaMs: number;
+  readonly initCpuMs: number;
+  readonly networkRssDeltaMb: number;
+  /** The ASN table shipped beside the bundle (not part of `bundleBytes`). */
+  readonly networkDataBytes: number;
   readonly runs: number;
   readonly target: string;
   readonly topInputs: readonly { readonly input: string; readonly bytes: number }[];
@@ -44,9 +56,11 @@ const WIRING_ENTRY = LAMBDA_ENTRIES.decide.entry;
 /** Run by `node -e` in a fresh process: prints one line `BENCH_RESULT {json}` (the handler may log other lines). */
 const CHILD_SOURCE = `
 const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
 const mod = require(process.env.BENCH_BUNDLE);
 const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
-const out = { initMs, rssMb: process.memoryUsage().rss / 1048576, processToReadyMs: performance.now() };
+const c1 = process.cpuUsage(c0);
+const out = { initMs, initCpuMs: (c1.user + c1.system) / 1000, rssMb: process.memoryUsage().rss / 1048576, processToReadyMs: performance.now() };
 const finish = () => { process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify(out) + '\\n'); process.exit(0); };
 if (!process.env.BENCH_EVENTS) finish();
 else {
@@ -76,6 +90,8 @@ process.stdout.write('BENCH_RESULT ' + JSON.stringify(out) + '\\n');
 
 interface ChildResult {
   initMs: number;
+  /** CPU time (user + system) of the init: what a busy machine inflates least. */
+  initCpuMs?: number;
   rssMb: number;
   processToReadyMs?: number;
   firstInvokeMs?: number;
@@ -103,6 +119,7 @@ export async function runColdStart(
   invoke:
     { endpoint: string; tables: { risk: string; audit: string; policy: string }; bodies: DecisionBody[] } | undefined,
   log: (line: string) => void,
+  networkTable: string,
 ): Promise<ColdStartResult> {
   // Loaded here, not at the top: the other sections (and the smoke test) do not need esbuild.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -168,6 +185,8 @@ export async function runColdStart(
       POLICY_TABLE: invoke?.tables.policy ?? 'bench-policy',
       POWERTOOLS_SERVICE_NAME: 'stepgate',
       POWERTOOLS_METRICS_NAMESPACE: 'Stepgate',
+      // CDK ships the table beside the bundle; here it is the same file where the build left it.
+      NETWORK_DATA_FILE: networkTable,
       BENCH_BUNDLE: outfile,
       ...(invoke
         ? {
@@ -178,6 +197,7 @@ export async function runColdStart(
         : {}),
     };
     const runs: ChildResult[] = [];
+    const withoutNetwork: ChildResult[] = [];
     const baseline: ChildResult[] = [];
     const geoip: ChildResult[] = [];
     // Interleaved, so a burst of load on the shared machine does not land on one kind only.
@@ -186,6 +206,8 @@ export async function runColdStart(
       if (r.error) throw new Error(`cold-start invoke failed: ${r.error}`);
       if (invoke && r.status !== 200) throw new Error(`cold-start invoke answered ${r.status}`);
       runs.push(r);
+      const { BENCH_EVENTS: _events, ...initOnly } = lambdaEnv;
+      withoutNetwork.push(runChild(CHILD_SOURCE, { ...initOnly, NETWORK_DATA_FILE: 'off' }));
       baseline.push(runChild(BASELINE_SOURCE, {}));
       geoip.push(runChild(BASELINE_SOURCE, { NODE_PATH: nodePath, BENCH_REQUIRE: 'geoip-lite' }));
     }
@@ -212,13 +234,21 @@ export async function runColdStart(
       baselineRssMb: median(baseline.map((r) => r.rssMb)),
       geoipInitMs: median(geoip.map((r) => r.initMs)),
       geoipRssMb: median(geoip.map((r) => r.rssMb)),
+      initMsNoNetwork: median(withoutNetwork.map((r) => r.initMs)),
+      rssMbNoNetwork: median(withoutNetwork.map((r) => r.rssMb)),
+      networkInitDeltaMs: median(runs.map((r, i) => r.initMs - (withoutNetwork[i]?.initMs ?? NaN))),
+      networkRssDeltaMb: median(runs.map((r, i) => r.rssMb - (withoutNetwork[i]?.rssMb ?? NaN))),
+      networkInitCpuDeltaMs: median(runs.map((r, i) => (r.initCpuMs ?? NaN) - (withoutNetwork[i]?.initCpuMs ?? NaN))),
+      initCpuMs: median(runs.map((r) => r.initCpuMs ?? NaN)),
+      networkDataBytes: statSync(networkTable).size,
       runs: runs.length,
       target,
       topInputs,
     };
     log(
       `  bundle ${(bytes / 1024).toFixed(0)} KiB (gzip ${(gzip / 1024).toFixed(0)} KiB); init ${result.initMs.toFixed(0)} ms ` +
-        `(geoip-lite alone ${result.geoipInitMs.toFixed(0)} ms), RSS ${result.rssMb.toFixed(0)} MB`,
+        `(geoip-lite alone ${result.geoipInitMs.toFixed(0)} ms), RSS ${result.rssMb.toFixed(0)} MB; ASN table ` +
+        `+${result.networkInitDeltaMs.toFixed(1)} ms, +${result.networkRssDeltaMb.toFixed(1)} MB`,
     );
     return result;
   } finally {

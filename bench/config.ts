@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 
 /** The sections of `npm run bench`, in the order they run. */
-export const SECTION_NAMES = ['scoring', 'handler', 'http', 'coldStart', 'roundTrips'] as const;
+export const SECTION_NAMES = ['scoring', 'network', 'handler', 'http', 'coldStart', 'roundTrips'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchConfig {
@@ -94,7 +94,7 @@ export interface BenchArgs {
   outFile?: string;
 }
 
-export const BENCH_USAGE = `usage: stepgate bench [--quick] [--only scoring,handler,http,coldStart,roundTrips] [--out results.json]
+export const BENCH_USAGE = `usage: stepgate bench [--quick] [--only scoring,network,handler,http,coldStart,roundTrips] [--out results.json]
 
 env: BENCH_QUICK=1, BENCH_SECTIONS, BENCH_OUT, BENCH_SEED, BENCH_USERS, BENCH_SCORING_SAMPLES,
      BENCH_HANDLER_SAMPLES, BENCH_HTTP_SECONDS, BENCH_HTTP_CONNECTIONS, BENCH_COLD_RUNS,

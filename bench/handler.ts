@@ -24,6 +24,7 @@ import { createBenchTables, decisionEvent, lambdaContext, seedStore } from './se
 import { now, nsToMs, Rng, runQueueWaitPct, SchedProbe, summarize, type Summary } from './stats';
 import type { DeviceParser } from '../lambdas/ports/device-parser';
 import type { GeoLocator } from '../lambdas/ports/geo-locator';
+import type { NetworkLocator } from '../lambdas/ports/network-locator';
 
 /**
  * Section 2: the decide handler in-process (middy, validation, geo + UA, BatchGet and counting, evaluate, learn,
@@ -157,7 +158,7 @@ export async function runHandler(
   config: BenchConfig,
   pop: Population,
   endpoint: string,
-  deps: { locator: GeoLocator; parser: DeviceParser },
+  deps: { locator: GeoLocator; parser: DeviceParser; network?: NetworkLocator },
   log: (line: string) => void,
 ): Promise<HandlerResult> {
   // Same client settings as lambdas/wiring/decide.ts where they matter here (retries), pointed at DynamoDB Local.
@@ -167,7 +168,12 @@ export async function runHandler(
     await seedStore(client, tables, pop, deps, Date.now());
     const recorder = new CommandRecorder();
     recorder.attach(client);
-    const { handler } = composeDecide({ dynamo: client, tables, clock: Date.now });
+    const { handler } = composeDecide({
+      dynamo: client,
+      tables,
+      clock: Date.now,
+      ...(deps.network ? { network: deps.network } : {}),
+    });
 
     const rng = new Rng(config.seed ^ 0x4a9d);
     let serial = 0;

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { ColdStartResult } from './cold-start';
 import type { HandlerResult } from './handler';
 import type { HttpResult } from './http';
+import type { NetworkResult } from './network';
 import type { RoundTripResult } from './round-trips';
 import type { ScoringResult } from './scoring';
 import { round } from './stats';
@@ -12,6 +13,7 @@ import { round } from './stats';
 export interface BenchResults {
   meta: Record<string, string | number | boolean>;
   scoring?: ScoringResult;
+  network?: NetworkResult;
   handler?: HandlerResult;
   http?: HttpResult;
   coldStart?: ColdStartResult;
@@ -41,6 +43,28 @@ export function budgets(r: BenchResults): BudgetCheck[] {
       value: r.scoring.uaParseUncachedP99Us,
       limit: '≤ 150 µs',
       ok: r.scoring.uaParseUncachedP99Us <= 150,
+    });
+  }
+  if (r.network) {
+    out.push({
+      name: 'network.lookupP50Us',
+      value: r.network.lookupP50Us,
+      limit: '≤ 5 µs',
+      ok: r.network.lookupP50Us <= 5,
+    });
+  }
+  if (r.coldStart) {
+    out.push({
+      name: 'coldStart.networkInitDeltaMs',
+      value: r.coldStart.networkInitDeltaMs,
+      limit: '≤ 30 ms',
+      ok: r.coldStart.networkInitDeltaMs <= 30,
+    });
+    out.push({
+      name: 'coldStart.networkRssDeltaMb',
+      value: r.coldStart.networkRssDeltaMb,
+      limit: '≤ 30 MB',
+      ok: r.coldStart.networkRssDeltaMb <= 30,
     });
   }
   if (r.handler) {
@@ -94,6 +118,14 @@ export function toJson(r: BenchResults): Record<string, unknown> {
     );
     out.scoringDetail = summaries;
   }
+  if (r.network) {
+    const { summaries, data, ...figures } = r.network;
+    out.network = {
+      ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, r2(v, k === 'lookupsPerSec' ? 0 : 3)])),
+      data,
+    };
+    out.networkDetail = summaries;
+  }
   if (r.handler) {
     const { summaries, profile, ...figures } = r.handler;
     out.handler = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, r2(v, 3)]));
@@ -126,9 +158,21 @@ export function toJson(r: BenchResults): Record<string, unknown> {
       baselineRssMb: r2(c.baselineRssMb, 1),
       geoipInitMs: r2(c.geoipInitMs, 1),
       geoipRssMb: r2(c.geoipRssMb, 1),
+      initMsNoNetwork: r2(c.initMsNoNetwork, 1),
+      rssMbNoNetwork: r2(c.rssMbNoNetwork, 1),
+      networkInitDeltaMs: r2(c.networkInitDeltaMs, 1),
+      networkRssDeltaMb: r2(c.networkRssDeltaMb, 1),
+      initCpuMs: r2(c.initCpuMs, 1),
+      networkInitCpuDeltaMs: r2(c.networkInitCpuDeltaMs, 1),
       runs: c.runs,
     };
-    out.bundle = { bytes: c.bundleBytes, gzipBytes: c.bundleGzipBytes, buildMs: c.buildMs, topInputs: c.topInputs };
+    out.bundle = {
+      bytes: c.bundleBytes,
+      gzipBytes: c.bundleGzipBytes,
+      networkDataBytes: c.networkDataBytes,
+      buildMs: c.buildMs,
+      topInputs: c.topInputs,
+    };
   }
   if (r.roundTrips) {
     const s = r.roundTrips.scenarios;
@@ -233,6 +277,33 @@ export function formatTable(r: BenchResults): string {
       '',
     ]);
   }
+  const n = r.network;
+  if (n) {
+    rows.push([
+      '1b network',
+      'ASN lookup p50 / p99 (IPv6 p50)',
+      `${fmt(n.lookupP50Us, 2)} / ${fmt(n.lookupP99Us, 2)} µs (${fmt(n.lookupV6P50Us, 2)})`,
+      'p50 ≤ 5 µs',
+    ]);
+    rows.push([
+      '',
+      'lookups/s on one thread; addresses with a network',
+      `${fmt(n.lookupsPerSec, 0)}; ${fmt(n.foundPct)} %`,
+      '',
+    ]);
+    rows.push([
+      '',
+      'locator miss p50: geoip-lite alone / + ASN lookup',
+      `${fmt(n.geoUncachedP50Us, 2)} / ${fmt(n.geoUncachedWithNetworkP50Us, 2)} µs`,
+      '',
+    ]);
+    rows.push([
+      '',
+      'table: size; load in process, wall (CPU), median of 5',
+      `${fmt(n.tableBytes / 1048576, 1)} MiB; ${fmt(n.loadMs, 1)} (${fmt(n.loadCpuMs, 1)}) ms`,
+      '',
+    ]);
+  }
   const h = r.handler;
   if (h) {
     rows.push([
@@ -289,13 +360,32 @@ export function formatTable(r: BenchResults): string {
       `${fmt(c.bundleBytes / 1024, 0)} KiB (${fmt(c.bundleGzipBytes / 1024, 0)} KiB)`,
       '',
     ]);
+    rows.push(['', 'ASN table beside the bundle', `${fmt(c.networkDataBytes / 1048576, 1)} MiB`, '']);
     rows.push(['', `import + init, median of ${c.runs}`, `${fmt(c.initMs, 0)} ms`, 'reported']);
+    rows.push([
+      '',
+      '  without the ASN table; what it adds (median of pairs)',
+      `${fmt(c.initMsNoNetwork, 0)} ms; +${fmt(c.networkInitDeltaMs, 1)} ms`,
+      '≤ +30 ms',
+    ]);
+    rows.push([
+      '',
+      '  CPU time of the init; what the ASN table adds',
+      `${fmt(c.initCpuMs, 0)} ms; +${fmt(c.networkInitCpuDeltaMs, 1)} ms`,
+      '',
+    ]);
     rows.push(['', '  of which geoip-lite alone', `${fmt(c.geoipInitMs, 0)} ms`, '']);
     rows.push([
       '',
       'RSS after init (empty node; geoip-lite alone)',
       `${fmt(c.rssMb, 0)} MB (${fmt(c.baselineRssMb, 0)}; ${fmt(c.geoipRssMb, 0)})`,
       '',
+    ]);
+    rows.push([
+      '',
+      '  RSS without the ASN table; what it adds',
+      `${fmt(c.rssMbNoNetwork, 0)} MB; +${fmt(c.networkRssDeltaMb, 1)} MB`,
+      '≤ +30 MB',
     ]);
     rows.push(['', 'process start → ready', `${fmt(c.processToReadyMs, 0)} ms`, '']);
     rows.push([

@@ -23,6 +23,7 @@ import { localClientConfig } from '../lambdas/local/dynamodb-local';
 import type { StoredStepUp } from '../lambdas/ports/decision-store';
 import type { DeviceParser } from '../lambdas/ports/device-parser';
 import type { GeoLocator } from '../lambdas/ports/geo-locator';
+import type { NetworkLocator } from '../lambdas/ports/network-locator';
 import type { BenchConfig } from './config';
 import type { BenchUser, DecisionBody, Population } from './fixtures';
 import { createBenchTables, decisionEvent, lambdaContext, seedStore } from './seed';
@@ -198,7 +199,7 @@ export async function runRoundTrips(
   config: BenchConfig,
   pop: Population,
   endpoint: string,
-  deps: { locator: GeoLocator; parser: DeviceParser },
+  deps: { locator: GeoLocator; parser: DeviceParser; network?: NetworkLocator },
 ): Promise<RoundTripResult> {
   const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 2 });
   try {
@@ -215,6 +216,7 @@ export async function runRoundTrips(
       tables,
       clock: Date.now,
       onRoundTrip: (kind) => (kind === 'read' ? reads++ : writes++),
+      ...(deps.network ? { network: deps.network } : {}),
     });
     const rng = new Rng(config.seed ^ 0x2b7);
     const established = pop.users.filter((u) => u.profile !== undefined && u.profile.trustedEvents >= 5);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GeoipLiteLocator } from '../lambdas/adapters/geoip-lite-locator';
+import { AsnTableLocator } from '../lambdas/adapters/asn-table/asn-table-locator';
+import { ensureBundledAsnTable } from '../lambdas/adapters/asn-table/ip-location-db-asn';
 import { UaParserDeviceParser } from '../lambdas/adapters/ua-parser-device-parser';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,6 +14,7 @@ import { configFromEnv, parseBenchArgs, type BenchConfig } from './config';
 import { runColdStart } from './cold-start';
 import { runHandler } from './handler';
 import { runHttp } from './http';
+import { runNetwork } from './network';
 import { runRoundTrips } from './round-trips';
 import { runScoring } from './scoring';
 import { createBenchTables, seedStore } from './seed';
@@ -56,7 +59,11 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   log(
     `stepgate bench${config.quick ? ' (quick: smoke figures only)' : ''}: sections ${[...config.sections].join(', ')}`,
   );
-  const locator = new GeoipLiteLocator();
+  // As decide runs live: geoip-lite plus the ASN table built from the installed package.
+  const networkTable = ensureBundledAsnTable(log);
+  const network = AsnTableLocator.fromFile(networkTable);
+  results.meta.networkData = `${network.info.source} ${network.info.version ?? ''} (${network.info.dataDate})`.trim();
+  const locator = new GeoipLiteLocator(undefined, network);
   const parser = new UaParserDeviceParser();
   const rng = new Rng(config.seed);
   const uas = loadUserAgents();
@@ -68,10 +75,13 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   results.meta.ipv6Addresses = ips.v6.length;
   results.meta.profileBytesMean = Math.round(pop.profileBytesMean);
   results.meta.profileBytesMax = pop.profileBytesMax;
-  const deps = { locator, parser };
+  const deps = { locator, parser, network };
 
   if (config.sections.has('scoring')) {
-    results.scoring = await section('1 scoring', () => Promise.resolve(runScoring(config, pop)));
+    results.scoring = await section('1 scoring', () => Promise.resolve(runScoring(config, pop, network)));
+  }
+  if (config.sections.has('network')) {
+    results.network = await section('1b network lookup', () => Promise.resolve(runNetwork(config, pop, networkTable)));
   }
 
   const needsDynamo = ['handler', 'http', 'coldStart', 'roundTrips'].some((s) => config.sections.has(s as never));
@@ -109,7 +119,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
             client.destroy();
           }
         }
-        return runColdStart(config, invoke, log);
+        return runColdStart(config, invoke, log, networkTable);
       });
     }
     if (endpoint && config.sections.has('http')) {

@@ -4,6 +4,7 @@ import { learn } from '../lambdas/core/risk/learning';
 import type { EvaluationInput, GlobalStats, UserProfile, VelocityCounts } from '../lambdas/core/risk/types';
 import { parseUncached, UaParserDeviceParser } from '../lambdas/adapters/ua-parser-device-parser';
 import { GeoipLiteLocator, locateUncached } from '../lambdas/adapters/geoip-lite-locator';
+import type { NetworkLocator } from '../lambdas/ports/network-locator';
 import type { BenchConfig } from './config';
 import { requestFor, sampleGlobal, sampleVelocity, type Population } from './fixtures';
 import { now, nsToUs, Rng, runQueueWaitPct, SchedProbe, summarize, type Summary } from './stats';
@@ -12,7 +13,8 @@ import { now, nsToUs, Rng, runQueueWaitPct, SchedProbe, summarize, type Summary 
  * Section 1: the CPU cost of one decision without I/O: geo lookup + UA parse + `evaluate`, on the inputs a real
  * decision sees (a profile parsed from its stored JSON, velocity and population counts, the default policy).
  * "Cached": the device parser's and the locator's LRU caches hit, as in a warm Lambda serving returning users;
- * "uncached": every call parses the UA with ua-parser-js (`parseUncached`) and asks geoip-lite (`locateUncached`).
+ * "uncached": every call parses the UA with ua-parser-js (`parseUncached`) and asks geoip-lite and, when the bench
+ * has one, the ASN table (`locateUncached`), as decide does on a locator cache miss.
  */
 export interface ScoringResult {
   readonly cachedP50Us: number;
@@ -42,7 +44,7 @@ export interface ScoringResult {
   readonly uaParseUncachedP50Us: number;
   readonly uaParseUncachedP99Us: number;
   readonly uaParseCachedP50Us: number;
-  /** The locator's LRU hit, and a geoip-lite lookup (`locateUncached`). */
+  /** The locator's LRU hit, and a miss: geoip-lite + the network lookup (`locateUncached`). */
   readonly geoLocateP50Us: number;
   readonly geoLocateUncachedP50Us: number;
   readonly evaluateP50Us: number;
@@ -87,7 +89,7 @@ class Samples {
   }
 }
 
-export function runScoring(config: BenchConfig, pop: Population): ScoringResult {
+export function runScoring(config: BenchConfig, pop: Population, network?: NetworkLocator): ScoringResult {
   const rng = new Rng(config.seed ^ 0x5c0e);
   const scenarios: Scenario[] = [];
   for (let i = 0; i < 8192; i++) {
@@ -107,7 +109,7 @@ export function runScoring(config: BenchConfig, pop: Population): ScoringResult 
   }
   const at = Date.now();
   const parser = new UaParserDeviceParser();
-  const locator = new GeoipLiteLocator();
+  const locator = new GeoipLiteLocator(undefined, network);
   const policy = defaultPolicy;
   const probe = new SchedProbe();
   const schedBefore = probe.read();
@@ -116,7 +118,7 @@ export function runScoring(config: BenchConfig, pop: Population): ScoringResult 
     const features = {
       ip: s.ip,
       ...(s.deviceId ? { deviceId: s.deviceId } : {}),
-      geo: cached ? locator.locate(s.ip) : locateUncached(s.ip),
+      geo: cached ? locator.locate(s.ip) : locateUncached(s.ip, network),
       device: cached ? parser.parse(s.ua) : parseUncached(s.ua),
     };
     const input: EvaluationInput = {
@@ -212,7 +214,7 @@ export function runScoring(config: BenchConfig, pop: Population): ScoringResult 
     for (let i = 0; i < componentSamples; i++) time(into, () => work(i % scenarios.length));
   };
   block(geo, (i) => (locator.locate((scenarios[i] as Scenario).ip).country ?? '').length);
-  block(geoUncached, (i) => (locateUncached((scenarios[i] as Scenario).ip).country ?? '').length);
+  block(geoUncached, (i) => (locateUncached((scenarios[i] as Scenario).ip, network).country ?? '').length);
   block(evalSamples, (i) => evaluate(inputs[i] as EvaluationInput).score);
   block(learnSamples, (i) => {
     const input = inputs[i] as EvaluationInput;

@@ -4,7 +4,14 @@
  */
 export interface Command {
   readonly summary: string;
-  /** Returns the process exit code. Errors meant for the user are thrown as CliError (printed without a stack). */
+  /** The help text, starting with a `usage:` line; a function when building it needs something loaded lazily. */
+  readonly usage: string | (() => string);
+  /** Subcommands (`policy get`, `audit verify`, ...): `--help` after any of them prints the help too. */
+  readonly subcommands?: readonly string[];
+  /**
+   * Returns the process exit code. Errors meant for the user are thrown as CliError (printed without a stack).
+   * Never called with `--help` or `-h`: main() answers those from `usage`, so asking for help starts nothing.
+   */
   run(args: string[]): Promise<number>;
 }
 
@@ -21,7 +28,7 @@ export class CliError extends Error {
  * Command name → [module, export]. Loaded with a lazy require, not import(): the CLI runs under tsx's CommonJS
  * loader, where import() of a .ts path fails.
  */
-const COMMANDS: Record<string, readonly [module: string, exportName: string]> = {
+export const COMMANDS: Readonly<Record<string, readonly [module: string, exportName: string]>> = {
   dev: ['./commands/dev', 'devCommand'],
   audit: ['./commands/audit', 'auditCommand'],
   evaluate: ['./commands/evaluate', 'evaluateCommand'],
@@ -32,9 +39,12 @@ const COMMANDS: Record<string, readonly [module: string, exportName: string]> = 
   shadow: ['./commands/shadow', 'shadowCommand'],
   events: ['./commands/events', 'eventsCommand'],
   feedback: ['./commands/feedback', 'feedbackCommand'],
+  demo: ['./commands/demo', 'demoCommand'],
+  openapi: ['./commands/openapi', 'openapiCommand'],
+  network: ['./commands/network', 'networkCommand'],
 };
 
-function load(name: string): Command {
+export function load(name: string): Command {
   const entry = COMMANDS[name];
   if (!entry) throw new Error(`unknown command ${name}`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -50,6 +60,12 @@ function usage(): string {
   return lines.join('\n');
 }
 
+/** `--help` / `-h` anywhere before a `--` (after which arguments are values, not options). */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -61,7 +77,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await load(name).run(rest);
+    const command = load(name);
+    if (asksForHelp(rest)) {
+      console.log(typeof command.usage === 'function' ? command.usage() : command.usage);
+      return 0;
+    }
+    return await command.run(rest);
   } catch (error) {
     if (error instanceof CliError) {
       console.error(`stepgate ${name}: ${error.message}`);

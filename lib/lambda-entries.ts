@@ -8,7 +8,7 @@
  * nothing at run time (type imports only; no aws-cdk-lib).
  */
 import type { TableRole } from '../lambdas/adapters/dynamodb/table-definitions';
-import type { FunctionName } from '../lambdas/handlers/api-routes';
+import type { FunctionName } from '../lambdas/contracts/routes';
 
 /** Environment variable names. Values are set by the stacks; the wiring reads them, nothing else does. */
 export const ENV = {
@@ -28,20 +28,36 @@ export const ENV = {
   secretsArn: 'SECRETS_ARN',
   /** Verified SES sender for one-time codes. */
   sesFromAddress: 'SES_FROM_ADDRESS',
+  /** S3 bucket (Object Lock, compliance mode) holding the audit trail's signed checkpoints. */
+  checkpointBucket: 'CHECKPOINT_BUCKET',
+  /** ARN of the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs checkpoints. */
+  checkpointKeyArn: 'CHECKPOINT_KEY_ARN',
+  /** Days each checkpoint object stays locked (at least the audit retention). */
+  checkpointRetentionDays: 'CHECKPOINT_RETENTION_DAYS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** `dev` | `prod`. */
   stage: 'STAGE',
+  /**
+   * The ASN table decide scores with: a path relative to the function's code (the copy shipped in the bundle,
+   * {@link NETWORK_DATA_BUNDLE_PATH}), an absolute one (`/opt/...` from a data layer), or `off`.
+   */
+  networkDataFile: 'NETWORK_DATA_FILE',
 } as const;
+
+/** Where bundling puts the ASN table, relative to the bundle's index.js (and inside a data layer, under /opt). */
+export const NETWORK_DATA_BUNDLE_PATH = 'network/asn.bin';
 
 export type EnvVarName = (typeof ENV)[keyof typeof ENV];
 
 /**
  * The JSON keys of the application secret. Each is 32 random bytes, base64url, generated in AWS at first deploy and
  * never rotated by the stack: rotating decisionTokenKey voids outstanding decision tokens, otpPepper voids pending
- * codes, and auditSalt changes how subjects are pseudonymised in the audit trail.
+ * codes, pseudonymKey changes every identifier pseudonym (profiles keyed by pseudonyms then look new), and cursorKey
+ * (which signs page cursors of the admin and audit APIs) voids the cursors of listings in progress. A key added to
+ * this list is added to an existing secret on the next deploy; the keys already there are kept.
  */
-export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'auditSalt'] as const;
+export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'] as const;
 export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
 
 /**
@@ -62,6 +78,8 @@ export const METRICS = {
   verificationFailed: 'VerificationFailed',
   /** Count of audit records that could not be appended. Emitted by any function that audits. */
   auditWriteFailed: 'AuditWriteFailed',
+  /** Days since the date of the ASN data a cold-started decide loaded (one data point per cold start). */
+  networkDataAgeDays: 'NetworkDataAgeDays',
 } as const;
 
 /**
@@ -81,6 +99,7 @@ export type LambdaName =
   | 'decide'
   | 'admin'
   | 'audit'
+  | 'audit-checkpoint'
   | 'totp'
   | 'define-auth-challenge'
   | 'create-auth-challenge'
@@ -97,7 +116,10 @@ export interface LambdaEntry {
   readonly tables: Partial<Record<TableRole, TableAccess>>;
   /** Read access to the application secret (SECRETS_ARN). */
   readonly readsSecret: boolean;
-  /** Ships geoip-lite with its data files next to the bundle (it cannot be bundled). */
+  /**
+   * Ships geoip-lite with its data files next to the bundle (it cannot be bundled), and the ASN table
+   * ({@link NETWORK_DATA_BUNDLE_PATH}): the two halves of the geo locator.
+   */
   readonly geoip: boolean;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -128,7 +150,15 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   decide: {
     entry: 'lambdas/wiring/decide.ts',
     description: 'Scores a request and answers allow, step_up or deny (POST /v1/decisions and outcomes).',
-    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    env: [
+      ...COMMON_ENV,
+      ENV.secretsArn,
+      ENV.riskTable,
+      ENV.auditTable,
+      ENV.policyTable,
+      ...API_IDENTITY_ENV,
+      ENV.networkDataFile,
+    ],
     tables: {
       // One BatchGetItem (risk items + active and shadow policy), one TransactWriteItems (Puts, Updates) per
       // decision; GetItem + UpdateItem for reported outcomes.
@@ -139,14 +169,15 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     // decisionTokenKey signs the sign-in decision token.
     readsSecret: true,
     geoip: true,
-    // geoip-lite holds ~110 MB of lookup data in memory; CPU scales with memory too. To be refined from measurements.
+    // geoip-lite holds ~110 MB of lookup data in memory, the ASN table ~11 MB; CPU scales with memory too. To be
+    // refined from measurements.
     memoryMb: 1024,
     timeoutSeconds: 10,
   },
   admin: {
     entry: 'lambdas/wiring/admin.ts',
     description: 'Policy versions, approvals, simulate/shadow, per-user history and feedback labels.',
-    env: [...COMMON_ENV, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
     tables: {
       // Versions are immutable and the active pointer moves in a conditional transaction: no DeleteItem.
       policy: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
@@ -155,7 +186,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
       risk: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], indexes: ['byUser', 'byTime'] },
       audit: AUDIT_APPEND,
     },
-    readsSecret: false,
+    // cursorKey signs the page cursors of history, events, simulate and shadow reports.
+    readsSecret: true,
     // Simulate replays recorded events, which carry their resolved geo; set to true if the wiring imports the locator.
     geoip: false,
     memoryMb: 1024,
@@ -163,26 +195,50 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   audit: {
     entry: 'lambdas/wiring/audit.ts',
-    description: 'Audit export and chain verification for risk-auditors.',
-    env: [...COMMON_ENV, ENV.auditTable, ...API_IDENTITY_ENV],
+    description: 'Audit export and chain verification (against the latest signed checkpoint) for risk-auditors.',
+    env: [
+      ...COMMON_ENV,
+      ENV.secretsArn,
+      ENV.auditTable,
+      ENV.checkpointBucket,
+      ENV.checkpointKeyArn,
+      ENV.checkpointRetentionDays,
+      ...API_IDENTITY_ENV,
+    ],
     tables: {
       // Reading is by Query only (chains, registry, time or subject index); reads of personal data are audited too.
       audit: { actions: ['Query', 'PutItem'], indexes: ['byTime', 'bySubject'] },
     },
-    readsSecret: false,
+    // cursorKey signs export cursors. Checkpoints: s3:ListBucket/GetObject and kms:GetPublicKey (AuditAnchoring).
+    readsSecret: true,
     geoip: false,
     memoryMb: 1024,
     // HTTP APIs cut integrations at 30 s; verify pages through the chains within that.
     timeoutSeconds: 29,
   },
+  'audit-checkpoint': {
+    entry: 'lambdas/wiring/audit-checkpoint.ts',
+    description: 'Scheduled: signs a checkpoint of every audit chain head (KMS) into the Object Lock bucket.',
+    env: [...COMMON_ENV, ENV.auditTable, ENV.checkpointBucket, ENV.checkpointKeyArn, ENV.checkpointRetentionDays],
+    tables: {
+      // Registry, heads and the records appended since the last checkpoint, by Query; it writes nothing here.
+      audit: { actions: ['Query'] },
+    },
+    readsSecret: false,
+    geoip: false,
+    memoryMb: 512,
+    timeoutSeconds: 300,
+  },
   totp: {
     entry: 'lambdas/wiring/totp.ts',
-    description: 'TOTP enrolment of the signed-in user (enroll, confirm).',
-    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ...API_IDENTITY_ENV],
+    description: 'TOTP authenticator of the signed-in user (enroll, confirm, remove), each change behind a step-up.',
+    env: [...COMMON_ENV, ENV.secretsArn, ENV.riskTable, ENV.auditTable, ENV.policyTable, ...API_IDENTITY_ENV],
     tables: {
-      // The enrolment item: read, created conditionally, confirmed with a conditional update in one transaction
-      // with its audit record (mfa.enrolled).
-      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // Reads the step-up, its challenge and the authenticator items; a change is one transaction of the grant's
+      // redemption (Update), the pending or active item (Put, Update, ConditionCheck) and its audit records.
+      risk: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // The active policy: the level of mfa.change and the first-authenticator rule.
+      policy: { actions: ['GetItem'] },
       audit: AUDIT_APPEND,
     },
     // otpPepper seals TOTP seeds at rest.
@@ -193,10 +249,11 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
   'define-auth-challenge': {
     entry: 'lambdas/wiring/define-auth-challenge.ts',
-    description: 'Cognito Define auth challenge: sequences context, code and result.',
+    description: 'Cognito Define auth challenge: sequences password, context, code and result.',
     env: TRIGGER_ENV,
-    // Decides from the session and the decision token alone: no table access.
-    tables: {},
+    // Decides from the session and the tokens in ClientMetadata; writes only the approval of a session it lets
+    // through (a Put that pre token generation later requires).
+    tables: { risk: { actions: ['PutItem'] } },
     ...TRIGGER_DEFAULTS,
   },
   'create-auth-challenge': {
@@ -220,7 +277,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
     description:
       'Cognito Pre token generation (V2): adds step_up_id, step_up_acr, step_up_amr and step_up_at to tokens.',
     env: TRIGGER_ENV,
-    // Claims the grant's token claims once (conditional update returning the item).
+    // Turns Define's approval into tokens once, and claims the grant's token claims once (conditional updates
+    // returning the item).
     tables: { risk: { actions: ['UpdateItem'] } },
     ...TRIGGER_DEFAULTS,
   },
@@ -234,7 +292,10 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, LambdaEntry>> = {
   },
 };
 
-/** The functions behind the HTTP API (FunctionName in lambdas/handlers/api-routes.ts) and the Cognito triggers. */
+/** Functions run on a schedule (EventBridge), not behind the API or Cognito. */
+export const SCHEDULED_LAMBDAS = ['audit-checkpoint'] as const satisfies readonly LambdaName[];
+
+/** The functions behind the HTTP API (FunctionName in lambdas/contracts/routes.ts) and the Cognito triggers. */
 export const API_LAMBDAS = ['decide', 'admin', 'audit', 'totp'] as const satisfies readonly (FunctionName &
   LambdaName)[];
 export const TRIGGER_LAMBDAS = [

@@ -44,6 +44,10 @@ export interface StageConfig {
   /** Optional SNS topic ARN that alarms notify. */
   readonly alarmTopicArn?: string;
   /** API throttling (default stage, all routes). */
+  /** Days each audit checkpoint is locked (Object Lock, compliance mode): at least the audit retention. */
+  readonly checkpointRetentionDays: number;
+  /** Minutes between audit checkpoints. */
+  readonly checkpointEveryMinutes: number;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
   /** Sender of one-time codes; must be verified in SES (identity below). */
@@ -52,11 +56,25 @@ export interface StageConfig {
   readonly sesIdentityArn?: string;
   /** Cognito hosted domain prefix for the token endpoint (client-credentials); default `<prefix>-<account id>`. */
   readonly authDomainPrefix?: string;
+  /** The ASN table decide scores with; default: built from the installed `@ip-location-db/asn`, shipped in the bundle. */
+  readonly networkData?: NetworkDataConfig;
+}
+
+/** Operator-supplied ASN data (docs/network.md: refreshing the data). */
+export interface NetworkDataConfig {
+  /** A table file (`stepgate network build --out FILE`) to ship in the decide bundle instead of the default. */
+  readonly file?: string;
+  /**
+   * A zip in S3 holding `network/asn.bin`, published as a Lambda layer that decide reads instead of its bundled
+   * copy. Use a new key (or objectVersion) per refresh: CloudFormation only makes a new layer version when these
+   * change.
+   */
+  readonly s3?: { readonly bucket: string; readonly key: string; readonly objectVersion?: string };
 }
 
 /** Overrides bin/stepgate.ts may take from context. */
 export type StageOverrides = Partial<
-  Pick<StageConfig, 'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix'>
+  Pick<StageConfig, 'sesFromAddress' | 'sesIdentityArn' | 'alarmTopicArn' | 'authDomainPrefix' | 'networkData'>
 >;
 
 /** Placeholder sender: synth works without configuration, deploys that send mail need `-c sesFromAddress=...`. */
@@ -98,11 +116,15 @@ export function stageConfig(stage: StageName, overrides: StageOverrides = {}): S
           api5xxPer5Min: 25,
           triggerP99LatencyMs: 3500,
         },
+    // The policy's default audit retention (retention.auditDays); raise both together.
+    checkpointRetentionDays: 400,
+    checkpointEveryMinutes: 15,
     apiRateLimit: prod ? 500 : 50,
     apiBurstLimit: prod ? 1000 : 100,
     sesFromAddress: overrides.sesFromAddress ?? PLACEHOLDER_SES_FROM_ADDRESS,
     ...(overrides.sesIdentityArn ? { sesIdentityArn: overrides.sesIdentityArn } : {}),
     ...(overrides.alarmTopicArn ? { alarmTopicArn: overrides.alarmTopicArn } : {}),
     ...(overrides.authDomainPrefix ? { authDomainPrefix: overrides.authDomainPrefix } : {}),
+    ...(overrides.networkData ? { networkData: overrides.networkData } : {}),
   };
 }

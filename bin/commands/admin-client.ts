@@ -5,14 +5,17 @@ import { parsePolicy, type Policy } from '../../lambdas/core/policy/policy-schem
 import { renderReportHtml } from '../../lambdas/core/simulation/report-html';
 import { renderReportText } from '../../lambdas/core/simulation/report-text';
 import type { SimulationReport } from '../../lambdas/core/simulation/simulation';
+import { request, stackUrl, URL_HELP } from './stack';
 
 /**
  * What the admin commands (policy, simulate, shadow, events, feedback) share: connection options, a small HTTP
  * client for the admin API, and report output.
  *
- * Connection: `--url` (or STEPGATE_URL; default the local runtime, http://127.0.0.1:3000) and a user-pool access
- * token from `--token` or STEPGATE_TOKEN. Against the local runtime, `--user admin@example.com` signs in through
- * the local Cognito (USER_PASSWORD_AUTH) with `--password` or STEPGATE_PASSWORD. Tokens are never printed.
+ * Connection: `--url` (or STEPGATE_URL, the setting every command shares; default the local runtime) and a
+ * user-pool access token from `--token` or STEPGATE_TOKEN. Against the local runtime, `--user admin@example.com`
+ * signs in through the local Cognito with `--password` or STEPGATE_PASSWORD, on the local-only `local-script` client
+ * (USER_PASSWORD_AUTH; the web client, like the deployed one, allows no password-only flow). Tokens are never
+ * printed.
  */
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },
@@ -24,11 +27,11 @@ export const CONNECTION_OPTIONS = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const CONNECTION_HELP = `connection:
-  --url <url>          stepgate API (default $STEPGATE_URL or http://127.0.0.1:3000, the local runtime)
+${URL_HELP}
   --token <jwt>        user-pool access token of a risk-admins / risk-auditors member (default $STEPGATE_TOKEN)
   --user <name>        local runtime only: sign in through the local Cognito instead of --token
   --password <pw>      with --user (default $STEPGATE_PASSWORD)
-  --client-id <id>     with --user: the public app client (default local-web)`;
+  --client-id <id>     with --user: the local app client that allows USER_PASSWORD_AUTH (default local-script)`;
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
   try {
@@ -47,12 +50,12 @@ export async function connect(
   values: { url?: string; token?: string; user?: string; password?: string; 'client-id'?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Connection> {
-  const url = (values.url ?? env.STEPGATE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const url = stackUrl(values, env);
   if (values.token ?? env.STEPGATE_TOKEN) return { url, token: (values.token ?? env.STEPGATE_TOKEN)! };
   if (values.user) {
     const password = values.password ?? env.STEPGATE_PASSWORD;
     if (!password) throw new CliError('--user needs --password (or STEPGATE_PASSWORD)', 2);
-    return { url, token: await signIn(url, values['client-id'] ?? 'local-web', values.user, password) };
+    return { url, token: await signIn(url, values['client-id'] ?? 'local-script', values.user, password) };
   }
   throw new CliError(
     'not signed in: pass --token (or set STEPGATE_TOKEN), or --user/--password for the local runtime',
@@ -62,7 +65,7 @@ export async function connect(
 
 /** Cognito's USER_PASSWORD_AUTH over its JSON wire protocol, as the local runtime's Cognito emulator speaks it. */
 async function signIn(url: string, clientId: string, username: string, password: string): Promise<string> {
-  const res = await send(`${url}/`, {
+  const res = await request(`${url}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
@@ -85,18 +88,6 @@ async function signIn(url: string, clientId: string, username: string, password:
   return token;
 }
 
-async function send(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED') {
-      throw new CliError(`cannot reach stepgate at ${new URL(url).origin}: is \`npm start\` running? (or pass --url)`);
-    }
-    throw new CliError(`request to ${new URL(url).origin} failed: ${(error as Error).message}`);
-  }
-}
-
 export interface ApiResponse<T> {
   readonly status: number;
   readonly body: T;
@@ -112,7 +103,7 @@ export async function api<T>(
 ): Promise<ApiResponse<T>> {
   const url = new URL(`${conn.url}${path}`);
   for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-  const res = await send(url.toString(), {
+  const res = await request(url.toString(), {
     method,
     headers: {
       authorization: `Bearer ${conn.token}`,
@@ -129,8 +120,11 @@ export async function api<T>(
     // not JSON: keep the text
   }
   if (res.status >= 200 && res.status < 300) return { status: res.status, body: body as T, headers: res.headers };
-  if (res.status === 401)
-    throw new CliError('the API refused the token (401): it is missing, expired or for another pool');
+  if (res.status === 401) {
+    // API Gateway's JWT authorizer (and the local runtime) say why in www-authenticate.
+    const why = /error_description="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
+    throw new CliError(`the API refused the token (401): ${why ?? 'it is missing, expired or for another pool'}`);
+  }
   const error = (body as { error?: { message?: string }; message?: string } | undefined) ?? {};
   const message = error.error?.message ?? error.message ?? String(text).slice(0, 200);
   throw new CliError(`${method} ${path}: ${res.status} ${message}`);

@@ -10,13 +10,11 @@ import { CliError, type Command } from '../cli';
  */
 export const benchCommand: Command = {
   summary: 'measure the performance budgets (scoring, handler vs floor, HTTP, cold start, DynamoDB cost)',
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  usage: () => (require('../../bench/config') as typeof BenchConfig).BENCH_USAGE,
   async run(args) {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { BENCH_USAGE, configFromEnv, parseBenchArgs } = require('../../bench/config') as typeof BenchConfig;
-    if (args.includes('--help') || args.includes('-h')) {
-      console.log(BENCH_USAGE);
-      return 0;
-    }
+    const { configFromEnv, parseBenchArgs } = require('../../bench/config') as typeof BenchConfig;
     // `--in-process` measures under tsx (for debugging the bench itself); the default runs it from a bundle.
     const inProcess = args.includes('--in-process');
     const rest = args.filter((a) => a !== '--in-process');

@@ -15,6 +15,7 @@ import { progressBar } from '../../lambdas/evaluation/progress-bar';
 import { UNKNOWN_ACCOUNT_ID } from '../../lambdas/evaluation/traffic-generator';
 import { renderSweep, runWorld, selectWorlds, summarizeSweep, type WorldResult } from '../../lambdas/evaluation/sweep';
 import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
+import { describeNetworkData, localNetworkData } from '../../lambdas/local/local-network-data';
 
 const USAGE = `usage: stepgate evaluate --input logins.csv --out DIR [options]
        stepgate evaluate --sweep [--worlds tuning|held-out|all|PRESET[#SEED],...] [--rows N] [--days N] [--out DIR]
@@ -46,7 +47,11 @@ the engine and the Freeman anchor, and prints each attacker model's worst case a
   --quiet                 no progress bar
   sweep: --worlds SET     tuning, held-out, all (default) or presets, e.g. harder,first-table#21
          --rows N         rows per world (default 30000)
-         --days N         simulated days per world (default 45)`;
+         --days N         simulated days per world (default 45)
+
+AS numbers come from the CSV's ASN column when it has one, else from the network lookup of each row's IP (the ASN
+table built from @ip-location-db/asn, or the file in $STEPGATE_NETWORK_DATA; "off" for none); report.json's "asn"
+says which, with the rows of each.`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -144,6 +149,7 @@ async function sweepCommand(
 
 export const evaluateCommand: Command = {
   summary: 'evaluate the engine on a login CSV (RBA dataset schema): ROC, block rates at fixed friction, HTML report',
+  usage: USAGE,
   async run(args) {
     let values;
     try {
@@ -205,11 +211,15 @@ export const evaluateCommand: Command = {
     const { GeoipLiteLocator } = require('../../lambdas/adapters/geoip-lite-locator') as typeof GeoipAdapter;
     const { UaParserDeviceParser } = require('../../lambdas/adapters/ua-parser-device-parser') as typeof UaAdapter;
     /* eslint-enable @typescript-eslint/no-require-imports */
+    // Rows without an ASN column get the AS number of their IP, as live decisions do ($STEPGATE_NETWORK_DATA=off:
+    // none).
+    const network = localNetworkData(process.env, Date.now(), (line) => console.error(line));
+    if (!network.locator) console.error(describeNetworkData(network));
     const bar = values.quiet ? undefined : progressBar(process.stderr, 'evaluating');
     const { report } = await evaluateFile(
       {
         scorer: ENGINE_SCORER,
-        locator: new GeoipLiteLocator(),
+        locator: new GeoipLiteLocator(undefined, network.locator),
         devices: new UaParserDeviceParser(20_000),
       },
       {
@@ -229,6 +239,7 @@ export const evaluateCommand: Command = {
         },
         ...(bar ? { onProgress: bar.update } : {}),
         engines,
+        ...(network.locator ? { networkData: network.locator.info } : {}),
       },
     ).catch((error: unknown) => {
       bar?.done();
@@ -241,6 +252,7 @@ export const evaluateCommand: Command = {
       `${report.rows.total} rows in ${perf.wallSeconds} s (${perf.rowsPerSecond} rows/s, peak RSS ${perf.peakRssMB} MB)`,
     );
     const engineName = engines === 'freeman' ? 'Freeman et al.' : 'stepgate';
+    console.log(`AS numbers: ${report.asn.source}`);
     console.log(
       `users with history: ${headline.legitLogins} legit logins` +
         (engines === 'freeman' ? '' : `, policy friction ${pct(headline.legitFriction)}`),

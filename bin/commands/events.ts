@@ -25,6 +25,7 @@ const OPTIONS = {
 
 export const eventsCommand: Command = {
   summary: "a user's decision history, or an export of recorded decisions for offline simulate",
+  usage: USAGE,
   async run(args) {
     const { values, positionals } = parse(args, OPTIONS, USAGE);
     if (values.help || (!positionals[0] && !values.export)) {

@@ -13,6 +13,7 @@ ${CONNECTION_HELP}`;
 
 export const feedbackCommand: Command = {
   summary: 'label a recorded decision fraud or legit (reversible, audited)',
+  usage: USAGE,
   async run(args) {
     const { values, positionals } = parse(args, { note: { type: 'string' } }, USAGE);
     const [decisionId, label] = positionals;

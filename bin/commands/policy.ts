@@ -5,12 +5,22 @@ import { renderTable } from '../../lambdas/core/simulation/report-text';
 import type {
   DiffResponse,
   PendingResponse,
+  PendingView,
   PolicyResponse,
   PutPolicyResponse,
   ReviewResponse,
   VersionsResponse,
 } from '../../lambdas/handlers/admin-api-contract';
-import { api, connect, CONNECTION_HELP, int, parse, readPolicyFile, type Connection } from './admin-client';
+import {
+  api,
+  connect,
+  CONNECTION_HELP,
+  int,
+  parse,
+  readPolicyFile,
+  validatePolicy,
+  type Connection,
+} from './admin-client';
 
 const USAGE = `usage:
   stepgate policy get [--out <file>]             the active policy document (stdout, or a file)
@@ -26,9 +36,13 @@ const USAGE = `usage:
   stepgate policy reject <version> [--note <text>]
 
 A change takes effect on every decision within 5 s (the policy cache). With "approval": {"required": true} in the
-active policy, apply answers "pending" and another admin approves.
+active policy, or when the change weakens protection (thresholds raised, weights cut, actions moved down, broad
+allow-list entries, fail modes relaxed, approval switched off...), apply answers "pending", lists what weakened
+and its backtest on recent decisions, and another admin approves.
 
 ${CONNECTION_HELP}`;
+
+const SUBCOMMANDS = ['get', 'diff', 'apply', 'history', 'pending', 'approve', 'reject'] as const;
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -53,6 +67,40 @@ export function renderChanges(changes: readonly PolicyChange[]): string {
     changes.map((c) => [c.path, c.kind, value(c.before), value(c.after)]),
     4,
   );
+}
+
+/** What an approver is asked to accept: the weakening edits and how recent decisions would move towards allow. */
+export function renderReview(review: Pick<PendingView, 'weakening' | 'backtest'>): string {
+  const lines: string[] = [];
+  if (review.weakening && review.weakening.length > 0) {
+    lines.push('weakens protection:');
+    lines.push(
+      renderTable(
+        ['path', 'weakening', 'before', 'after'],
+        review.weakening.map((w) => [w.path, w.kind, value(w.before), value(w.after)]),
+        4,
+      ),
+    );
+  }
+  const b = review.backtest;
+  if (b) {
+    lines.push(
+      `backtest: ${b.compared} recorded decisions from ${b.from} to ${b.to}${b.truncated ? ' (stopped at the bound)' : ''}; ${b.towardAllow} would move towards allow`,
+    );
+    const moved = b.byAction.filter((a) => a.towardAllow > 0);
+    if (moved.length > 0) {
+      lines.push(
+        renderTable(
+          ['action', 'compared', 'towards allow', 'step_up→allow', 'deny→allow', 'deny→step_up'],
+          moved.map((a) =>
+            [a.action, a.compared, a.towardAllow, a.stepUpToAllow, a.denyToAllow, a.denyToStepUp].map(String),
+          ),
+          1,
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 async function get(conn: Connection, out: string | undefined): Promise<number> {
@@ -87,27 +135,50 @@ async function apply(
   conn: Connection,
   values: { policy?: string; reason?: string; 'if-match'?: string; 'dry-run'?: boolean },
 ): Promise<number> {
-  if (!values.policy) throw new CliError(`policy apply needs --policy <file>\n\n${USAGE}`, 2);
-  const doc = await readPolicyFile(values.policy);
+  const file = values.policy;
+  if (!file) throw new CliError(`policy apply needs --policy <file>\n\n${USAGE}`, 2);
+  const doc = await readPolicyFile(file);
   const active = (await api<PolicyResponse>(conn, 'GET', '/v1/admin/policy')).body;
   const ifMatch = int(values['if-match'], 'if-match') ?? (typeof doc.version === 'number' ? doc.version : undefined);
   if (ifMatch === undefined) {
-    throw new CliError(`${values.policy} has no "version": pass --if-match <the version you edited>`, 2);
+    throw new CliError(`${file} has no "version": pass --if-match <the version you edited>`, 2);
   }
-  console.error(`changes against active version ${active.version}:`);
-  console.error(renderChanges(diffPolicies(active.policy, doc)));
-  if (values['dry-run']) return 0;
-  if (!values.reason) throw new CliError('policy apply needs --reason <why>: it goes into the audit trail', 2);
+  // The service refuses a change made on an older version (409) before it looks at the content, so say so first:
+  // a diff against the active version would show someone else's changes as if this file undid them.
+  if (ifMatch !== active.version) {
+    throw new CliError(
+      `${file} was made from version ${ifMatch}, but version ${active.version} is active now (the API would answer ` +
+        `409): get the active policy (stepgate policy get --out <file>), make the change again, and apply that`,
+    );
+  }
+  // Compared as the service stores it (validated, defaults filled in), so "no changes" means what the API will say.
+  const changes = diffPolicies(active.policy, validatePolicy(doc, file));
+  if (changes.length === 0) {
+    console.log(`no changes: ${file} is the same as active version ${active.version}; nothing to apply`);
+    return 0;
+  }
+  if (!values.reason && !values['dry-run']) {
+    throw new CliError('policy apply needs --reason <why>: it goes into the audit trail', 2);
+  }
+  console.log(`changes against active version ${active.version}:`);
+  console.log(renderChanges(changes));
+  if (values['dry-run']) {
+    console.log('dry run: nothing applied');
+    return 0;
+  }
   const res = await api<PutPolicyResponse>(conn, 'PUT', '/v1/admin/policy', {
     body: { policy: doc, reason: values.reason },
     headers: { 'if-match': `"${ifMatch}"` },
   });
   if (res.status === 202) {
+    const because = res.body.approvalRequiredBecause ?? ['policy'];
     console.log(
-      `proposed as version ${res.body.version}; another admin approves it with: stepgate policy approve ${res.body.version}`,
+      `proposed as version ${res.body.version} (${because.includes('weakening') ? 'it weakens protection' : 'the policy requires approval'}); another admin approves it with: stepgate policy approve ${res.body.version}`,
     );
+    const review = renderReview(res.body);
+    if (review) console.log(review);
   } else if (res.body.unchanged) {
-    console.log(`no changes: version ${res.body.version} stays active`);
+    console.log(`the service found nothing to change: version ${res.body.version} stays active`);
   } else {
     console.log(
       `applied as version ${res.body.version}; in effect on every decision within ${res.body.effectiveWithinSeconds ?? 5} s`,
@@ -144,6 +215,8 @@ async function pending(conn: Connection): Promise<number> {
       `version ${p.version} (on ${p.baseVersion}${p.stale ? ', STALE: the active policy moved' : ''}) proposed by ${p.proposedBy} at ${p.proposedAt}: ${p.reason}`,
     );
     if (p.changes) console.log(renderChanges(p.changes));
+    const review = renderReview(p);
+    if (review) console.log(review);
     console.log('');
   }
   return 0;
@@ -164,6 +237,8 @@ async function review(conn: Connection, what: 'approve' | 'reject', version: str
 
 export const policyCommand: Command = {
   summary: 'read, diff, apply and approve policy versions through the admin API',
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(args) {
     const { values, positionals } = parse(args, OPTIONS, USAGE);
     const [sub, ...rest] = positionals;
@@ -171,7 +246,7 @@ export const policyCommand: Command = {
       console.log(USAGE);
       return values.help ? 0 : 2;
     }
-    if (!['get', 'diff', 'apply', 'history', 'pending', 'approve', 'reject'].includes(sub)) {
+    if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`, 2);
     }
     const conn = await connect(values);

@@ -30,6 +30,8 @@ const USAGE = `usage:
 
 ${CONNECTION_HELP}`;
 
+const SUBCOMMANDS = ['start', 'status', 'report', 'stop'] as const;
+
 const OPTIONS = {
   policy: { type: 'string' },
   reason: { type: 'string' },
@@ -92,6 +94,8 @@ async function report(
 
 export const shadowCommand: Command = {
   summary: 'shadow mode: score a candidate policy beside the live one on every decision, and report disagreements',
+  usage: USAGE,
+  subcommands: SUBCOMMANDS,
   async run(args) {
     const { values, positionals } = parse(args, OPTIONS, USAGE);
     const [sub] = positionals;
@@ -99,7 +103,7 @@ export const shadowCommand: Command = {
       console.log(USAGE);
       return values.help ? 0 : 2;
     }
-    if (!['start', 'status', 'report', 'stop'].includes(sub))
+    if (!(SUBCOMMANDS as readonly string[]).includes(sub))
       throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`, 2);
     const conn = await connect(values);
     if (sub === 'start') {

@@ -37,6 +37,7 @@ function number(name: string, value: string | undefined, fallback: number, min: 
 
 export const simulateTrafficCommand: Command = {
   summary: 'write synthetic labelled login traffic (RBA dataset schema) with naive/VPN/targeted/stuffing attackers',
+  usage: USAGE,
   async run(args) {
     let values;
     try {

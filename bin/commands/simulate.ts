@@ -133,6 +133,7 @@ async function online(
 
 export const simulateCommand: Command = {
   summary: 'backtest a candidate policy on recorded decisions (service or events file): transitions, friction, labels',
+  usage: USAGE,
   async run(args) {
     const { values } = parse(args, OPTIONS, USAGE);
     if (values.help) {

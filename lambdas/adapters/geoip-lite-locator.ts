@@ -2,11 +2,14 @@ import geoip from 'geoip-lite';
 import { classifyIp, ipPrefix, parseIp } from '../core/net/ip';
 import type { Geo } from '../core/risk/types';
 import type { GeoLocator } from '../ports/geo-locator';
+import type { NetworkLocator } from '../ports/network-locator';
 
 /**
  * geoip-lite behind the geo port. geoip-lite loads ~110 MB of data at import, so this module is only imported by
- * the functions that score requests. It knows no ASN; the engine falls back to the address prefix for that level.
- * Private and reserved addresses are classified before the lookup so they never get a bogus location.
+ * the functions that score requests. geoip-lite knows no AS numbers: given a network locator, the answer carries
+ * the AS number of the address too (the network level of the familiarity model, and `geo.new_network`); without
+ * one the engine falls back to the address prefix for that level. Private and reserved addresses are classified
+ * before the lookups so they never get a bogus location or network.
  *
  * Results are cached, bounded: the data never changes while the process lives (nothing here reloads it), users
  * come back from the same few addresses, and a lookup costs several µs (binary search plus six buffer-to-string
@@ -21,7 +24,10 @@ export class GeoipLiteLocator implements GeoLocator {
   private old = new Map<string, Geo>();
   private readonly half: number;
 
-  constructor(capacity = 10_000) {
+  constructor(
+    capacity = 10_000,
+    private readonly network?: NetworkLocator,
+  ) {
     this.half = Math.max(1, Math.ceil(capacity / 2));
   }
 
@@ -34,7 +40,7 @@ export class GeoipLiteLocator implements GeoLocator {
       this.remember(ip, aged);
       return aged;
     }
-    const geo = Object.freeze(locateUncached(ip));
+    const geo = Object.freeze(locateUncached(ip, this.network));
     // Garbage never enters the cache: a client sending random strings must not push real addresses out.
     if (geo.kind === 'unknown' && geo.prefix === undefined) return geo;
     this.remember(ip, geo);
@@ -55,18 +61,21 @@ export class GeoipLiteLocator implements GeoLocator {
 }
 
 /** One lookup without the cache (tests, and the benchmark's cold path). */
-export function locateUncached(ip: string): Geo {
+export function locateUncached(ip: string, network?: NetworkLocator): Geo {
   const addr = parseIp(ip);
   if (!addr) return { kind: 'unknown' };
   const prefix = ipPrefix(addr);
   const kind = classifyIp(addr).kind;
   if (kind !== 'public') return { kind, prefix };
+  const asn = network?.lookup(ip)?.asn;
+  const net = asn === undefined ? {} : { asn: String(asn) };
   const hit = geoip.lookup(ip);
-  if (!hit) return { kind: 'unknown', prefix };
+  if (!hit) return { kind: 'unknown', prefix, ...net };
   const [lat, lon] = hit.ll ?? [];
   return {
     kind: 'public',
     prefix,
+    ...net,
     ...(hit.country ? { country: hit.country } : {}),
     // Bare names: the engine qualifies them with their parents (contextKeys) so "Springfield" is not one place.
     ...(hit.region ? { region: hit.region } : {}),

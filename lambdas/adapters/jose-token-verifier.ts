@@ -39,10 +39,19 @@ export class JoseTokenVerifier implements TokenVerifier {
       if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
       if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss')
         return { ok: false, reason: 'wrong_issuer' };
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')
+        return { ok: false, reason: 'not_yet_valid' };
+      if (
+        error instanceof errors.JWSSignatureVerificationFailed ||
+        error instanceof errors.JOSEAlgNotAllowed ||
+        error instanceof errors.JWKSNoMatchingKey
+      ) {
+        return { ok: false, reason: 'bad_signature' };
+      }
       return { ok: false, reason: 'invalid' };
     }
     const tokenUse = this.options.tokenUse ?? 'access';
-    if (tokenUse !== 'any' && payload.token_use !== tokenUse) return { ok: false, reason: 'invalid' };
+    if (tokenUse !== 'any' && payload.token_use !== tokenUse) return { ok: false, reason: 'wrong_token_use' };
     const audiences = [payload.aud, payload.client_id].flat().filter((a): a is string => typeof a === 'string');
     if (!audiences.some((a) => this.options.audiences.includes(a))) return { ok: false, reason: 'wrong_audience' };
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];

@@ -1,7 +1,10 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppSecrets, AppSecretsSource } from '../ports/app-secrets';
 
-/** Reads the application secret (JSON `{ decisionTokenKey, otpPepper, auditSalt }`) once per Lambda instance. */
+/**
+ * Reads the application secret (JSON `{ decisionTokenKey, otpPepper, pseudonymKey, cursorKey }`) once per Lambda
+ * instance.
+ */
 export class SecretsManagerAppSecrets implements AppSecretsSource {
   private pending: Promise<AppSecrets> | undefined;
 
@@ -31,7 +34,8 @@ export class SecretsManagerAppSecrets implements AppSecretsSource {
     return {
       decisionTokenKey: Buffer.from(field('decisionTokenKey'), 'base64url'),
       otpPepper: field('otpPepper'),
-      auditSalt: field('auditSalt'),
+      pseudonymKey: field('pseudonymKey'),
+      cursorKey: Buffer.from(field('cursorKey'), 'base64url'),
     };
   }
 }
@@ -44,7 +48,8 @@ export class EphemeralAppSecrets implements AppSecretsSource {
     this.secrets = {
       decisionTokenKey: random(32),
       otpPepper: random(32).toString('base64url'),
-      auditSalt: random(32).toString('base64url'),
+      pseudonymKey: random(32).toString('base64url'),
+      cursorKey: random(32),
     };
   }
 

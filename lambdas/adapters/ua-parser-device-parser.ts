@@ -57,7 +57,8 @@ export class UaParserDeviceParser implements DeviceParser {
 }
 
 export function parseUncached(ua: string): Device {
-  if (ua === '') return { deviceType: 'unknown', isBot: false, isHeadless: false, isCli: true };
+  // No header is missing data, not a command-line client (curl and friends do send one).
+  if (ua === '') return { deviceType: 'unknown', isBot: false, isHeadless: false, isCli: false, uaMissing: true };
   const result = new UAParser(ua).getResult();
   const isCli = CLI.test(ua);
   const isHeadless = HEADLESS.test(ua);

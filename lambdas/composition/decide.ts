@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
 import { DynamoDbDecisionStore, type TransactionParticipant } from '../adapters/dynamodb/dynamodb-decision-store';
@@ -7,11 +7,15 @@ import type { TableNames } from '../adapters/dynamodb/table-definitions';
 import type { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { GeoipLiteLocator } from '../adapters/geoip-lite-locator';
+import { pseudonymizerFrom } from '../adapters/hmac-pseudonymizer';
+import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { UaParserDeviceParser } from '../adapters/ua-parser-device-parser';
 import { buildDecideHandler, type DecideDependencies } from '../handlers/decide';
 import { PolicyCache } from '../handlers/policy-cache';
 import type { DecisionWrite } from '../ports/decision-store';
+import type { AppSecretsSource } from '../ports/app-secrets';
 import type { Clock } from '../ports/clock';
+import type { NetworkLocator } from '../ports/network-locator';
 
 export { globalKeys };
 
@@ -47,6 +51,8 @@ export interface DecideComposition {
   readonly dynamo: DynamoDBClient;
   readonly tables: TableNames;
   readonly clock: Clock;
+  /** The application secret (its pseudonymKey); a random one for the life of the process when absent (tests). */
+  readonly secrets?: AppSecretsSource;
   readonly policyCacheMs?: number;
   /** Appends each decision's audit record inside the decision's own transaction (one write round trip). */
   readonly auditLog?: DynamoDbAuditLog;
@@ -54,6 +60,8 @@ export interface DecideComposition {
   readonly shadow?: DecideDependencies['shadow'];
   readonly onDecision?: DecideDependencies['onDecision'];
   readonly onRoundTrip?: (kind: 'read' | 'write') => void;
+  /** AS numbers for the geo of each decision; without it the familiarity model uses the address prefix. */
+  readonly network?: NetworkLocator;
 }
 
 /** Builds the decide handler from clients and configuration: shared by the Lambda wiring and the local runtime. */
@@ -67,10 +75,11 @@ export function composeDecide(c: DecideComposition) {
     store,
     policyCache: new PolicyCache(c.policyCacheMs ?? 5000),
     fallbackPolicy: { version: 0, policy: defaultPolicy, updatedAt: '', updatedBy: 'built-in default' },
-    geo: new GeoipLiteLocator(),
+    geo: new GeoipLiteLocator(undefined, c.network),
     device: new UaParserDeviceParser(),
     clock: c.clock,
     newId: () => randomUUID(),
+    pseudonymizer: pseudonymizerFrom(c.secrets ?? new EphemeralAppSecrets((n) => randomBytes(n))),
     ...(c.signDecisionToken ? { signDecisionToken: c.signDecisionToken } : {}),
     ...(c.shadow ? { shadow: c.shadow } : {}),
     ...(c.onDecision ? { onDecision: c.onDecision } : {}),

@@ -72,6 +72,8 @@ export interface StepUpTriggersComposition {
   readonly randomInt?: RandomInt;
   readonly newChallengeId?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** See PreTokenGenerationDependencies: the local runtime's script client only; never set in AWS. */
+  readonly ungatedClientIds?: readonly string[];
 }
 
 /**
@@ -88,11 +90,11 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     issuer: c.decisionTokenIssuer,
     key: async () => (await c.secrets.get()).decisionTokenKey,
   };
+  const accessTokens = c.accessTokens ?? cognitoAccessTokens(c.clock);
   const binding = new StepUpBindingResolver({
     stepUps: store,
     challenges: store,
-    totp: store,
-    accessTokens: c.accessTokens ?? cognitoAccessTokens(c.clock),
+    accessTokens,
     decisionTokens,
   });
   const common = {
@@ -112,6 +114,8 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     defineAuthChallenge: buildDefineAuthChallengeHandler({
       clock: c.clock,
       decisionTokens,
+      accessTokens,
+      approvals: store,
       ...(c.log ? { log: c.log } : {}),
     }),
     createAuthChallenge: buildCreateAuthChallengeHandler({
@@ -137,10 +141,12 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     preTokenGeneration: buildPreTokenGenerationHandler({
       clock: c.clock,
       stepUps: store,
+      approvals: store,
       decisionTokens,
+      ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
       ...(c.log ? { log: c.log } : {}),
     }),
-    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, decisionTokens }),
+    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
   };
 }
 

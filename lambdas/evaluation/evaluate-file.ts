@@ -17,6 +17,7 @@ import { parseRbaRecord, RbaHeader, type RbaLogin } from './rba-row';
 import { rowFeatures } from './row-features';
 import { renderHtmlReport } from './report-html';
 import { TimeOrderBuffer } from './time-order';
+import type { NetworkDataInfo } from '../ports/network-locator';
 
 export interface EvaluateFileOptions extends Omit<LoginEvaluatorOptions, 'labelOf'> {
   input: string;
@@ -32,6 +33,29 @@ export interface EvaluateFileOptions extends Omit<LoginEvaluatorOptions, 'labelO
    * default). rows.jsonl holds the first one's scores.
    */
   engines?: 'both' | 'stepgate' | 'freeman';
+  /** The ASN data behind the locator's network lookup, when it has one (named in the report). */
+  networkData?: NetworkDataInfo;
+}
+
+/** How the run got its AS numbers, in words for the report. */
+export function describeAsnSource(
+  counts: { csv: number; lookup: number; none: number },
+  data?: NetworkDataInfo,
+): string {
+  const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+  const lookup = data
+    ? `network lookup (${data.source}${data.version ? ` ${data.version}` : ''}, data of ${data.dataDate})`
+    : 'network lookup';
+  const parts: string[] = [];
+  if (counts.csv > 0 && counts.lookup === 0) parts.push("the CSV's ASN column");
+  else if (counts.csv === 0 && counts.lookup > 0) parts.push(lookup);
+  else if (counts.csv > 0)
+    parts.push(`the CSV's ASN column (${rows(counts.csv)}), else ${lookup} (${rows(counts.lookup)})`);
+  if (counts.none > 0) {
+    const why = data ? 'private, reserved or unannounced addresses' : 'no ASN column and no network data';
+    parts.push(`${parts.length > 0 ? 'none for' : 'none:'} ${rows(counts.none)} (${why})`);
+  }
+  return parts.join('; ');
 }
 
 /** Reads a labels side file into a map; only attack rows are listed there, the rest are legit. */
@@ -54,6 +78,8 @@ export function defaultLabelsPath(input: string): string {
 export interface EvaluationReport {
   [field: string]: unknown;
   rows: { total: number; outOfOrderBeyondWindow: number } & Record<Segment, number>;
+  /** Where the AS numbers came from: the CSV's ASN column, the network lookup, or neither (rows of each). */
+  asn: { source: string; rows: { csv: number; lookup: number; none: number }; networkData: NetworkDataInfo | null };
   period: { from: string | null; to: string | null };
   thresholds: { stepUpAt: number; denyAt: number } | null;
   performance: { wallSeconds: number; rowsPerSecond: number; cpuSeconds: number; peakRssMB: number };
@@ -171,6 +197,11 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
       ...evaluator.segmentRows,
       outOfOrderBeyondWindow: order.late,
     },
+    asn: {
+      source: describeAsnSource(evaluator.asnSource, options.networkData),
+      rows: { ...evaluator.asnSource },
+      networkData: options.networkData ?? null,
+    },
     period: {
       from: firstTimestamp === undefined ? null : new Date(firstTimestamp).toISOString(),
       to: lastTimestamp === undefined ? null : new Date(lastTimestamp).toISOString(),
@@ -208,6 +239,7 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
     ],
     ['warm-up', `${options.warmupDays} days (${evaluator.segmentRows['warm-up']} rows counted apart)`],
     ['threat feed (Is Attack IP)', options.threatFeed ? 'used' : 'ignored'],
+    ['AS numbers', report.asn.source],
     [
       'run',
       `${report.performance.wallSeconds} s, ${report.performance.rowsPerSecond} rows/s, peak RSS ${report.performance.peakRssMB} MB`,

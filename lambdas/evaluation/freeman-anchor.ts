@@ -178,6 +178,7 @@ export class FreemanEvaluator implements ReplayEvaluator {
     'warm-up': 0,
     'unknown-account': 0,
   };
+  readonly asnSource = { csv: 0, lookup: 0, none: 0 };
   rows = 0;
   private readonly segmenter: HistorySegmenter;
   private last = -Infinity;
@@ -195,6 +196,7 @@ export class FreemanEvaluator implements ReplayEvaluator {
     this.last = now;
     this.rows++;
     const features = known ?? rowFeatures(row, this.deps.locator, this.deps.devices);
+    this.asnSource[row.asn !== undefined ? 'csv' : features.geo.asn !== undefined ? 'lookup' : 'none']++;
     const ctx = freemanContext(row, features);
     const unknownAccount = row.userId === this.options.unknownUserId;
     const rank = freemanRank(unknownAccount ? undefined : this.model.risk(row.userId, ctx));

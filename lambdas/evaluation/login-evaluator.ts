@@ -61,6 +61,8 @@ export interface RowResult {
 export interface ReplayEvaluator {
   readonly metrics: EvaluationMetrics;
   readonly segmentRows: Record<Segment, number>;
+  /** Where each row's AS number came from: the CSV's ASN column, the network lookup of its IP, or nowhere. */
+  readonly asnSource: Record<'csv' | 'lookup' | 'none', number>;
   rows: number;
   /** `features`: the row's features when the caller already computed them (several engines, one row). */
   process(row: RbaLogin, features?: RequestFeatures, label?: string): RowResult;
@@ -116,6 +118,8 @@ export class LoginEvaluator implements ReplayEvaluator {
     'warm-up': 0,
     'unknown-account': 0,
   };
+  /** Where each row's AS number came from: the CSV's ASN column, the network lookup of its IP, or nowhere. */
+  readonly asnSource = { csv: 0, lookup: 0, none: 0 };
   rows = 0;
   firstTimestamp: number | undefined;
   lastTimestamp: number | undefined;
@@ -159,6 +163,7 @@ export class LoginEvaluator implements ReplayEvaluator {
     const unknownAccount = row.userId === this.options.unknownUserId;
     const profile = unknownAccount ? undefined : this.profiles.get(row.userId);
     const features = known ?? rowFeatures(row, this.deps.locator, this.deps.devices);
+    this.asnSource[row.asn !== undefined ? 'csv' : features.geo.asn !== undefined ? 'lookup' : 'none']++;
     const keys = scorer.contextKeys(features);
     const input: EvaluationInput = {
       userId: row.userId,

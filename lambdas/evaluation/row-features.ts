@@ -16,7 +16,8 @@ function sameName(a: string | undefined, b: string | undefined): boolean {
  * Geo of a dataset row. The row's Country/Region/City/ASN columns win: in the RBA dataset they describe the original
  * login while the IP addresses were regenerated and geolocate elsewhere. Coordinates come from the IP only when the
  * locator agrees with the row on country and city (true for generated traffic); otherwise from the country's
- * centroid, so a country change can still count as travel. Rows without a Country column are located by IP.
+ * centroid, so a country change can still count as travel. Rows without a Country column are located by IP, and
+ * rows without an ASN take the one the locator's network lookup gives their IP, as live decisions do.
  */
 export function rowGeo(row: RbaLogin, locator: GeoLocator): Geo {
   const addr = parseIp(row.ip);
@@ -30,6 +31,10 @@ export function rowGeo(row: RbaLogin, locator: GeoLocator): Geo {
   if (row.region !== undefined) geo.region = row.region;
   if (row.city !== undefined) geo.city = row.city;
   if (row.asn !== undefined) geo.asn = row.asn;
+  else if (addr) {
+    const asn = locator.locate(row.ip).asn;
+    if (asn !== undefined) geo.asn = asn;
+  }
   if (row.city !== undefined && addr) {
     const located = locator.locate(row.ip);
     if (

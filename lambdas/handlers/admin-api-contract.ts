@@ -1,5 +1,7 @@
 import type { PolicyChange } from '../core/policy/policy-diff';
 import type { Policy } from '../core/policy/policy-schema';
+import type { Weakening } from '../core/policy/weakening';
+import type { BacktestSummary } from '../core/simulation/backtest-summary';
 import type { Reason } from '../core/risk/types';
 import type { ReplayEventJson } from '../core/simulation/replay-event-json';
 import type { FeedbackLabel, SimulationReport } from '../core/simulation/simulation';
@@ -20,12 +22,19 @@ export interface PolicyResponse {
   readonly reason?: string;
 }
 
-/** `PUT /v1/admin/policy`: 200 applied (or `unchanged`), 202 `pending_approval`. */
+/**
+ * `PUT /v1/admin/policy`: 200 applied (or `unchanged`), 202 `pending_approval` when the policy in force asks for
+ * approval or the change weakens protection (`weakening` lists why, `backtest` its effect on recent decisions).
+ */
 export interface PutPolicyResponse {
   readonly version: number;
   readonly unchanged?: true;
   readonly effectiveWithinSeconds?: number;
   readonly status?: 'pending_approval';
+  /** Why a second person must approve: the policy asks for it, the change weakens protection, or both. */
+  readonly approvalRequiredBecause?: readonly ('policy' | 'weakening')[];
+  readonly weakening?: readonly Weakening[];
+  readonly backtest?: BacktestSummary;
   readonly approve?: string;
   readonly reject?: string;
 }
@@ -48,6 +57,9 @@ export interface PendingView {
   /** The active policy moved since the proposal: it can only be rejected. */
   readonly stale: boolean;
   readonly changes?: readonly PolicyChange[];
+  /** The edits that weaken protection, and their backtest: what the approver is asked to accept. */
+  readonly weakening?: readonly Weakening[];
+  readonly backtest?: BacktestSummary;
 }
 
 export interface PendingResponse {

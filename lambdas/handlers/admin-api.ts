@@ -1,9 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { CHANGER_GROUPS, READER_GROUPS } from '../contracts/identity';
 import type { AuditEvent } from '../core/audit/audit-event';
 import { canonicalJson } from '../core/audit/canonical-json';
+import { identifierProblem, isGeneratedId } from '../core/identifier';
 import { diffPolicies, type PolicyChange } from '../core/policy/policy-diff';
 import { parsePolicy, type Policy } from '../core/policy/policy-schema';
+import { SignedCursorCodec, type CursorCodec } from '../core/paging/signed-cursor';
+import { weakeningChanges, type Weakening } from '../core/policy/weakening';
+import { backtestSummary, type BacktestSummary } from '../core/simulation/backtest-summary';
 import { toReplayEventJson } from '../core/simulation/replay-event-json';
 import { ComparisonTally, Simulation, type SimulationReport } from '../core/simulation/simulation';
 import type { Clock } from '../ports/clock';
@@ -55,10 +60,8 @@ import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } f
  * atomically with its audit record (the stores take the audit events); every read of personal data (history,
  * events, replays, reports that list users) is recorded before anything is returned.
  */
-export const ADMIN_GROUP = 'risk-admins';
-export const AUDITOR_GROUP = 'risk-auditors';
-const CHANGERS = [ADMIN_GROUP] as const;
-const READERS = [ADMIN_GROUP, AUDITOR_GROUP] as const;
+const CHANGERS = CHANGER_GROUPS;
+const READERS = READER_GROUPS;
 
 /** How long a policy change (or a shadow start/stop) may take to reach every decide instance: the policy cache. */
 export const POLICY_PROPAGATION_SECONDS = 5;
@@ -68,6 +71,11 @@ const EVENT_FORWARD_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 const MAX_WINDOW_DAYS = 400;
 const POLICY_BODY_BYTES = 512 * 1024;
+/** A weakening change is backtested on the recorded decisions of this window before now, at most this many. */
+export const BACKTEST_WINDOW_MS = 7 * DAY_MS;
+export const BACKTEST_MAX_EVENTS = 5000;
+/** Weakening edits listed on a pending change and in its audit record; `weakeningCount` has the full number. */
+const MAX_LISTED_WEAKENING = 200;
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
 
 export interface AdminDependencies {
@@ -79,12 +87,19 @@ export interface AdminDependencies {
   readonly newId: () => string;
   /** In force while the table holds no policy (version 0), as in the decide path. */
   readonly fallbackPolicy: PolicyRecord;
+  /**
+   * Signs the cursors of chunked reads (the same codec the store signs its own with). Every instance serving one
+   * API must share its key; the default, a random key per instance, suits a single process.
+   */
+  readonly cursors?: CursorCodec;
   /** Events replayed per simulate/report call before it answers with a cursor (default 20,000). */
   readonly replayChunkEvents?: number;
   /** Wall-clock budget per simulate/report call in ms (default 20,000; the HTTP API cuts at 30 s). */
   readonly replayBudgetMs?: number;
   /** Monotonic ms, for the replay budget (default performance.now). */
   readonly elapsed?: () => number;
+  /** Recorded decisions replayed to backtest a weakening change (default BACKTEST_MAX_EVENTS). */
+  readonly backtestMaxEvents?: number;
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
@@ -124,6 +139,16 @@ function auditChanges(changes: readonly PolicyChange[]): Record<string, string>[
     kind: c.kind,
     ...(c.before !== undefined ? { before: short(c.before)! } : {}),
     ...(c.after !== undefined ? { after: short(c.after)! } : {}),
+  }));
+}
+
+/** Weakening edits as they go into an audit record: values as canonical JSON text, like the diff. */
+function auditWeakening(weakening: readonly Weakening[]): Record<string, string>[] {
+  return weakening.map((w) => ({
+    path: w.path,
+    kind: w.kind,
+    ...(w.before !== undefined ? { before: canonicalJson(w.before) } : {}),
+    ...(w.after !== undefined ? { after: canonicalJson(w.after) } : {}),
   }));
 }
 
@@ -193,20 +218,30 @@ function windowOf(fromText: string | undefined, toText: string | undefined, now:
  * Cursors of chunked reads (simulate, shadow report, export) carry their window, so that continuing is "send the
  * cursor back" and a default window ("the last 7 days") cannot drift between calls.
  */
-function wrapCursor(window: TimeWindow, inner: string | undefined): string | undefined {
+const CHUNK_CURSOR = 'admin.chunk';
+
+async function wrapCursor(
+  cursors: CursorCodec,
+  window: TimeWindow,
+  inner: string | undefined,
+): Promise<string | undefined> {
   if (inner === undefined) return undefined;
-  return Buffer.from(JSON.stringify({ f: window.from, t: window.to, c: inner })).toString('base64url');
+  return cursors.seal(CHUNK_CURSOR, { f: window.from, t: window.to, c: inner });
 }
 
-function unwrapCursor(cursor: string | undefined): { window: TimeWindow; inner: string } | undefined {
+async function unwrapCursor(
+  cursors: CursorCodec,
+  cursor: string | undefined,
+): Promise<{ window: TimeWindow; inner: string } | undefined> {
   if (cursor === undefined) return undefined;
   let parsed: { f?: unknown; t?: unknown; c?: unknown } = {};
   try {
-    parsed = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof parsed | null) ?? {};
-  } catch {
+    parsed = ((await cursors.open(CHUNK_CURSOR, cursor)) as typeof parsed | null) ?? {};
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
     // reported below
   }
-  const { f, t, c } = parsed;
+  const { f, t, c } = parsed ?? {};
   if (
     typeof f !== 'number' ||
     typeof t !== 'number' ||
@@ -273,10 +308,10 @@ const policyDocument = z.record(z.string(), z.unknown());
 const reason = z.string().trim().min(1, 'required: say why').max(1000);
 const note = z.string().trim().max(1000).regex(NO_CONTROL_CHARS, 'must not contain control characters');
 
-const putPolicyBody = z.strictObject({ policy: policyDocument, reason });
-const reviewBody = z.strictObject({ note: note.optional() });
-const feedbackBody = z.strictObject({ label: z.enum(['fraud', 'legit', 'none']), note: note.optional() });
-const simulateBody = z.strictObject({
+export const putPolicyBody = z.strictObject({ policy: policyDocument, reason });
+export const reviewBody = z.strictObject({ note: note.optional() });
+export const feedbackBody = z.strictObject({ label: z.enum(['fraud', 'legit', 'none']), note: note.optional() });
+export const simulateBody = z.strictObject({
   /** The candidate document; or `version`, a stored version; neither: the active policy. */
   policy: policyDocument.optional(),
   version: z.number().int().min(1).optional(),
@@ -286,8 +321,8 @@ const simulateBody = z.strictObject({
   cursor: z.string().min(1).max(4096).optional(),
   maxChangedEvents: z.number().int().min(0).max(5000).optional(),
 });
-const shadowStartBody = z.strictObject({ policy: policyDocument, reason });
-const shadowStopBody = z.strictObject({ reason });
+export const shadowStartBody = z.strictObject({ policy: policyDocument, reason });
+export const shadowStopBody = z.strictObject({ reason });
 
 // ---------------------------------------------------------------------------------------------------- handler
 
@@ -296,10 +331,36 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
   const chunkEvents = deps.replayChunkEvents ?? 20_000;
   const budgetMs = deps.replayBudgetMs ?? 20_000;
   const elapsed = deps.elapsed ?? (() => performance.now());
+  const maxBacktestEvents = Math.max(1, deps.backtestMaxEvents ?? BACKTEST_MAX_EVENTS);
   const nowIso = () => new Date(deps.clock()).toISOString();
+  const cursors = deps.cursors ?? new SignedCursorCodec(randomBytes(32));
 
   async function active(): Promise<PolicyRecord> {
     return (await deps.policies.getActive()) ?? deps.fallbackPolicy;
+  }
+
+  /**
+   * Replays the most recent recorded decisions (BACKTEST_WINDOW_MS back, at most backtestMaxEvents of them, within
+   * the replay time budget) under the active policy and under the proposal: what the approver sees of its effect.
+   */
+  async function backtestOf(active: Policy, proposal: Policy): Promise<BacktestSummary> {
+    const now = deps.clock();
+    const window: TimeWindow = { from: now - BACKTEST_WINDOW_MS, to: now + 1 };
+    const simulation = new Simulation(proposal, { baseline: active, maxChangedEvents: 0 });
+    const started = elapsed();
+    let cursor: string | undefined;
+    let read = 0;
+    for (;;) {
+      const page = await deps.events.replayEvents(window, {
+        limit: Math.min(1000, maxBacktestEvents - read),
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const e of page.items) simulation.add(e);
+      read += page.items.length;
+      cursor = page.cursor;
+      if (!cursor || read >= maxBacktestEvents || elapsed() - started > budgetMs) break;
+    }
+    return backtestSummary(simulation.report(), window, cursor !== undefined);
   }
 
   /** Records a read of personal data; if it cannot be recorded, nothing is returned. */
@@ -393,7 +454,15 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           data: { changes: auditChanges(changes) },
         };
         // The rule in force decides: a change that switches approval off still needs the approval it switches off.
-        if (current.policy.approval.required) {
+        // A change that weakens protection needs a second person whatever the policy says: one admin alone can
+        // tighten the policy, never loosen it.
+        const weakening = weakeningChanges(current.policy, policy);
+        const because: ('policy' | 'weakening')[] = [];
+        if (current.policy.approval.required) because.push('policy');
+        if (weakening.length > 0) because.push('weakening');
+        if (because.length > 0) {
+          const listed = weakening.slice(0, MAX_LISTED_WEAKENING);
+          const backtest = weakening.length > 0 ? await backtestOf(current.policy, policy) : undefined;
           const pending: PendingChange = {
             version,
             baseVersion: current.version,
@@ -403,11 +472,21 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
             proposedBySubject: caller.subject,
             proposedAt: at,
             status: 'pending',
+            ...(listed.length > 0 ? { weakening: listed } : {}),
+            ...(backtest ? { backtest } : {}),
           };
           const proposed = await deps.policies.propose(pending, [
             changeEvent(caller, 'policy.proposed', `policy:v${version}:proposed:${at}`, {
               ...fields,
               outcome: 'pending_approval',
+              data: {
+                ...fields.data,
+                approvalRequiredBecause: because,
+                ...(weakening.length > 0
+                  ? { weakening: auditWeakening(listed), weakeningCount: weakening.length }
+                  : {}),
+                ...(backtest ? { backtest } : {}),
+              },
             }),
           ]);
           if (proposed === 'stale') throw staleConflict(expected);
@@ -420,6 +499,9 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           return json(202, {
             version,
             status: 'pending_approval',
+            approvalRequiredBecause: because,
+            ...(listed.length > 0 ? { weakening: listed } : {}),
+            ...(backtest ? { backtest } : {}),
             approve: `/v1/admin/policy/pending/${version}/approve`,
             reject: `/v1/admin/policy/pending/${version}/reject`,
           } satisfies PutPolicyResponse);
@@ -496,6 +578,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           status: p.status,
           stale: p.baseVersion !== current.version,
           ...(p.baseVersion === current.version ? { changes: diffPolicies(current.policy, p.policy) } : {}),
+          ...(p.weakening ? { weakening: p.weakening } : {}),
+          ...(p.backtest ? { backtest: p.backtest } : {}),
         })),
       } satisfies PendingResponse);
     }),
@@ -528,6 +612,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
       };
       const data = {
         changes: auditChanges(changes),
+        ...(pending.weakening ? { weakening: auditWeakening(pending.weakening) } : {}),
+        ...(pending.backtest ? { backtest: pending.backtest } : {}),
         proposedBy: pending.proposedBy,
         proposedAt: pending.proposedAt,
         ...(body.note ? { approvalNote: body.note } : {}),
@@ -614,16 +700,16 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     return { ...(next ? { cursor: next } : {}), position, processed };
   }
 
-  function chunkAnswer(
+  async function chunkAnswer(
     report: SimulationReport,
     window: TimeWindow,
     chunk: { cursor?: string; position: number },
     run?: ShadowRunView,
-  ): HttpResult {
+  ): Promise<HttpResult> {
     return json(200, {
       ...(run ? { run } : {}),
       complete: chunk.cursor === undefined,
-      ...(chunk.cursor ? { cursor: wrapCursor(window, chunk.cursor) } : {}),
+      ...(chunk.cursor ? { cursor: await wrapCursor(cursors, window, chunk.cursor) } : {}),
       progress: {
         from: new Date(window.from).toISOString(),
         to: new Date(window.to).toISOString(),
@@ -660,7 +746,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
           if (!stored) throw new InvalidRequestError(`baseline: no version ${body.baseline}`, 'baseline');
           baseline = stored.policy;
         }
-        const continued = unwrapCursor(body.cursor);
+        const continued = await unwrapCursor(cursors, body.cursor);
         const window = continued?.window ?? windowOf(body.from, body.to, deps.clock());
         const simulation = new Simulation(candidate, {
           ...(baseline ? { baseline } : {}),
@@ -776,13 +862,12 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const runId = query(event, 'runId');
-      if (runId !== undefined && !/^[\w-]{1,128}$/.test(runId))
-        throw new InvalidRequestError('runId: not a run id', 'runId');
+      if (runId !== undefined && !isGeneratedId(runId)) throw new InvalidRequestError('runId: not a run id', 'runId');
       const run = runId ? await deps.policies.getShadowRun(runId) : await deps.policies.getShadow();
       if (!run) throw new NotFoundError(runId ? 'no such shadow run' : 'no shadow run was ever started');
       const end = run.stoppedAt ? Date.parse(run.stoppedAt) : deps.clock();
       // Decisions are indexed by their own time, which a client may date up to 24 h back or 5 min ahead.
-      const continued = unwrapCursor(query(event, 'cursor'));
+      const continued = await unwrapCursor(cursors, query(event, 'cursor'));
       const window: TimeWindow = continued?.window ?? {
         from: Date.parse(run.startedAt) - EVENT_BACKDATE_MS,
         to: end + EVENT_FORWARD_MS + (POLICY_PROPAGATION_SECONDS + 1) * 1000,
@@ -809,9 +894,8 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
       const userId = pathParam(event, 'userId');
-      if (userId.length === 0 || userId.length > 256 || !NO_CONTROL_CHARS.test(userId)) {
-        throw new InvalidRequestError('userId: not a user id', 'userId');
-      }
+      const problem = identifierProblem(userId);
+      if (problem !== undefined) throw new InvalidRequestError(`userId: ${problem}`, 'userId');
       const limit = intParam(event, 'limit', 1, 200, 50)!;
       const cursor = query(event, 'cursor');
       const page = await cursorSafe(deps.events.userEvents(userId, { limit, ...(cursor ? { cursor } : {}) }));
@@ -832,7 +916,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
     'GET /v1/admin/events',
     httpHandler({ groups: READERS, logError }, async ({ event }) => {
       const caller = callerOf(event);
-      const continued = unwrapCursor(query(event, 'cursor'));
+      const continued = await unwrapCursor(cursors, query(event, 'cursor'));
       const window = continued?.window ?? windowOf(query(event, 'from'), query(event, 'to'), deps.clock());
       const limit = intParam(event, 'limit', 1, 1000, 500)!;
       const cursor = continued?.inner;
@@ -848,7 +932,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
       });
       return json(200, {
         events: page.items.map(toReplayEventJson),
-        ...(page.cursor ? { cursor: wrapCursor(window, page.cursor) } : {}),
+        ...(page.cursor ? { cursor: await wrapCursor(cursors, window, page.cursor) } : {}),
         progress: {
           from: new Date(window.from).toISOString(),
           to: new Date(window.to).toISOString(),
@@ -860,7 +944,7 @@ export function buildAdminHandler(deps: AdminDependencies): HttpLambda {
 
   async function eventOf(event: HttpEvent): Promise<RecordedEvent> {
     const decisionId = pathParam(event, 'decisionId');
-    const found = /^[\w-]{1,128}$/.test(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
+    const found = isGeneratedId(decisionId) ? await deps.events.getEvent(decisionId) : undefined;
     if (!found) throw new NotFoundError('decision not found');
     return found;
   }
@@ -946,7 +1030,7 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
 }
 
-/** Every route this handler serves, for the route table (api-routes.ts) and its tests. */
+/** Every route this handler serves, for the route table (contracts/routes.ts) and its tests. */
 export const ADMIN_ROUTE_KEYS = [
   'GET /v1/admin/policy',
   'PUT /v1/admin/policy',

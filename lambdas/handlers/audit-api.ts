@@ -1,3 +1,4 @@
+import { READER_GROUPS } from '../contracts/identity';
 import {
   DEFAULT_EXPORT_LIMIT,
   InvalidAuditQueryError,
@@ -7,12 +8,13 @@ import {
 } from '../core/audit/audit-query';
 import type { AuditEvent } from '../core/audit/audit-event';
 import type { AuditLog, AuditReader } from '../ports/audit-log';
+import { verifyTrail, type AuditCheckpoints } from './audit-checkpoints';
 import { InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf, type Caller } from './http/caller';
 import { httpHandler, json, type HttpEvent, type HttpLambda, type HttpResult } from './http/http-handler';
 
 /** Auditors read the trail; admins may too (they answer for the policy it records). */
-export const AUDIT_READER_GROUPS = ['risk-auditors', 'risk-admins'] as const;
+export const AUDIT_READER_GROUPS = READER_GROUPS;
 const MAX_SUBJECT_LENGTH = 512;
 
 export interface AuditApiDependencies {
@@ -20,6 +22,8 @@ export interface AuditApiDependencies {
   readonly auditLog: AuditLog;
   /** Epoch ms. */
   readonly now: () => number;
+  /** The signed checkpoints verify checks the trail against; without them verify reports `anchor: null`. */
+  readonly checkpoints?: AuditCheckpoints;
   /** Where unexpected errors are summarised (defaults to a JSON line on stderr). */
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
@@ -93,18 +97,25 @@ async function exportPage(deps: AuditApiDependencies, event: HttpEvent, caller: 
 }
 
 async function verify(deps: AuditApiDependencies, event: HttpEvent, caller: Caller): Promise<HttpResult> {
-  const result = await deps.auditReader.verifyAll(deps.now());
+  const result = await verifyTrail(deps.auditReader, deps.checkpoints, deps.now());
   await recordRead(deps, event, caller, {
     action: 'audit.verify',
-    data: { ok: result.ok, chains: result.chains, records: result.records, breaks: result.breaks.length },
+    data: {
+      ok: result.ok,
+      chains: result.chains,
+      records: result.records,
+      breaks: result.breaks.length,
+      checkpoint: result.anchor?.checkpoint ?? null,
+    },
   });
-  const { ok, chains, records, breaks } = result;
-  return json(200, { ok, chains, records, breaks }, { 'cache-control': 'no-store' });
+  const { ok, chains, records, breaks, anchor } = result;
+  return json(200, { ok, chains, records, breaks, anchor: anchor ?? null }, { 'cache-control': 'no-store' });
 }
 
 /**
  * `GET /v1/admin/audit?from&to&subject&cursor&limit` → JSON lines (`application/x-ndjson`), next page's cursor in
- * the `x-next-cursor` header; `GET /v1/admin/audit/verify` → `{ ok, chains, records, breaks }`. Both for members
+ * the `x-next-cursor` header; `GET /v1/admin/audit/verify` → `{ ok, chains, records, breaks, anchor }` (anchor: the
+ * checkpoint verified against, or null when there is none). Both for members
  * of risk-auditors or risk-admins (403 otherwise), and both recorded as `admin.read`.
  */
 export function buildAuditApiHandler(deps: AuditApiDependencies): HttpLambda {

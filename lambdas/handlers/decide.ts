@@ -1,17 +1,21 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { UnknownActionError } from '../core/errors';
-import { parseIp } from '../core/net/ip';
+import { generatedIdSchema, identifierSchema, isGeneratedId } from '../core/identifier';
+import { formatIp, parseIp, type IpAddress } from '../core/net/ip';
+import { listEntriesContaining } from '../core/policy/compiled-policy';
+import { contextKeysFor } from '../core/risk/context-keys';
 import { evaluate } from '../core/risk/engine';
 import { failClosed, type FailClosedCause } from '../core/risk/fail-closed';
-import { learn } from '../core/risk/learning';
-import type { Evaluation, GrantInfo, RequestFeatures } from '../core/risk/types';
+import { learn, type FailureOrigin } from '../core/risk/learning';
+import { hasPseudonyms, isPseudonym, pseudonymizeProfile, reidentifyProfile } from '../core/risk/pseudonyms';
+import type { Evaluation, GrantInfo, RequestFeatures, UserProfile } from '../core/risk/types';
 import { wwwAuthenticate } from '../core/risk/www-authenticate';
 import type { Clock } from '../ports/clock';
 import type {
   DecisionState,
   DecisionStore,
   DecisionWrite,
+  FailureSource,
   Outcome,
   OutcomeStore,
   StoredStepUp,
@@ -20,48 +24,38 @@ import type { DeviceParser } from '../ports/device-parser';
 import type { GeoLocator } from '../ports/geo-locator';
 import type { PolicyRecord } from '../ports/policy-store';
 import type { ShadowCandidate } from '../ports/policy-admin-store';
+import type { Pseudonymizer } from '../ports/pseudonymizer';
 import { replayInputOf } from '../core/simulation/replay-input';
 import { ConflictError, InvalidRequestError, NotFoundError } from './http/api-errors';
 import { callerOf } from './http/caller';
 import { httpHandler, json, type HttpLambda } from './http/http-handler';
 import type { PolicyCache } from './policy-cache';
+import { requestIdentifiers, type RequestIdentifiers } from './request-identifiers';
 
 /** How long a pending step-up can be completed. The grant's own validity is the action level's max age. */
 export const STEP_UP_TTL_MS = 10 * 60_000;
 const TIMESTAMP_PAST_MS = 24 * 3600_000;
 const TIMESTAMP_FUTURE_MS = 5 * 60_000;
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
-const decisionBody = z.strictObject({
-  userId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters'),
+export const decisionBody = z.strictObject({
+  userId: identifierSchema(),
   action: z.string().min(1).max(128),
-  sessionId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+  sessionId: identifierSchema().optional(),
   context: z.strictObject({
     ip: z
       .string()
       .max(64)
       .refine((s) => parseIp(s) !== undefined, 'not a valid IPv4 or IPv6 address'),
     userAgent: z.string().max(2048).optional(),
-    deviceId: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+    deviceId: identifierSchema().optional(),
     timestamp: z.iso.datetime({ offset: true }).optional(),
   }),
-  stepUpId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w-]+$/, 'not a step-up id')
-    .optional(),
-  requestId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
-    .optional(),
+  stepUpId: generatedIdSchema('step-up').optional(),
+  requestId: identifierSchema(128).optional(),
 });
 export type DecisionRequestBody = z.infer<typeof decisionBody>;
 
-const outcomeBody = z.strictObject({
+export const outcomeBody = z.strictObject({
   outcome: z.enum(['succeeded', 'failed', 'abandoned']),
 });
 
@@ -95,6 +89,11 @@ export interface DecideDependencies {
   readonly device: DeviceParser;
   readonly clock: Clock;
   readonly newId: () => string;
+  /**
+   * Keyed pseudonyms of identifiers (from the application secret): for the velocity counters and idempotency
+   * digests always, for everything stored when the policy's `privacy.hashIdentifiers` is on.
+   */
+  readonly pseudonymizer: () => Promise<Pseudonymizer>;
   /** Signs the short-lived sign-in decision token that the Cognito triggers verify (auth.sign_in only). */
   readonly signDecisionToken?: (claims: {
     sub: string;
@@ -110,10 +109,6 @@ export interface DecideDependencies {
   readonly logError?: (summary: Record<string, unknown>) => void;
 }
 
-function bodyHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
-}
-
 function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo | undefined {
   // Only a granted step-up of this very user counts; anything else is ignored, never trusted.
   if (!stepUp || stepUp.status !== 'granted' || stepUp.userId !== userId || stepUp.grantedAt === undefined)
@@ -126,6 +121,7 @@ function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo 
     grantedAt: stepUp.grantedAt,
     consumed: stepUp.consumed,
     ...(stepUp.deviceId ? { deviceId: stepUp.deviceId } : {}),
+    ...(stepUp.sessionId ? { sessionId: stepUp.sessionId } : {}),
   };
 }
 
@@ -136,6 +132,7 @@ function grantFrom(stepUp: StoredStepUp | undefined, userId: string): GrantInfo 
  */
 export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
   const logError = deps.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const identifiersOf = requestIdentifiers();
 
   const decideRoute = httpHandler({ body: decisionBody, logError }, async ({ body, event }) => {
     const caller = callerOf(event);
@@ -152,25 +149,42 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       now = t;
     }
-    const features: RequestFeatures = {
+    const raw: RequestFeatures = {
       ip: body.context.ip,
       ...(body.context.deviceId ? { deviceId: body.context.deviceId } : {}),
       geo: deps.geo.locate(body.context.ip),
       device: deps.device.parse(body.context.userAgent),
     };
+    // The body schema accepts only addresses that parse.
+    const address = parseIp(body.context.ip)!;
+    let ids: RequestIdentifiers;
+    try {
+      ids = identifiersOf(await deps.pseudonymizer());
+    } catch (error) {
+      return failClosedResponse(body, error);
+    }
+    const { velocityKeys, pseudonymous } = ids.identify(raw, address);
     const idempotencyKey = body.requestId ? `${clientId}#${body.requestId}` : undefined;
-    const hash = bodyHash(body);
+    // Keyed: the body holds the raw address, device id and user agent, and an unkeyed hash of it would be reversed
+    // by enumerating addresses and common user agents.
+    const hash = ids.bodyDigest(JSON.stringify(body));
 
     // The first read counts this request in the velocity windows; retries reuse those counts (a retry is not a
     // new request, and its own read would see this request's increment).
     let velocity: DecisionState['velocity'] | undefined;
     for (let attempt = 0; ; attempt++) {
       const cached = deps.policyCache.fresh(serverNow);
+      // Which form the records are in depends on the policy; when it rides along in this very read, the population
+      // counters of both forms are read (the coarse levels are shared, so only the identifier levels double).
+      const readHashed = cached?.policy.privacy.hashIdentifiers;
+      const readForm = readHashed === false ? raw : pseudonymous;
       let state: DecisionState;
       try {
         state = await deps.store.load({
           userId: body.userId,
-          features,
+          features: readForm,
+          ...(readHashed === undefined ? { alternativeFeatures: raw } : {}),
+          velocityKeys,
           ...(body.stepUpId ? { stepUpId: body.stepUpId } : {}),
           ...(idempotencyKey ? { idempotencyKey } : {}),
           includePolicy: cached === undefined,
@@ -192,17 +206,30 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
       }
       if (!policyRecord.policy.actions[body.action]) throw new UnknownActionError(body.action);
 
+      const hashed = policyRecord.policy.privacy.hashIdentifiers;
+      // What is evaluated is what is stored: pseudonyms (with the list entries the address matched, for replays)
+      // when the privacy setting is on, the raw request otherwise.
+      const lists = hashed ? listEntriesContaining(policyRecord.policy, address) : [];
+      const features: RequestFeatures = hashed ? { ...pseudonymous, ...(lists.length > 0 ? { lists } : {}) } : raw;
+      const global = hashed || readHashed === false ? state.global : (state.globalAlternative ?? state.global);
+      const converted = state.profile
+        ? convertProfile(state.profile, hashed, ids, raw, pseudonymous, address)
+        : undefined;
+      const profile = converted ?? state.profile;
       const grant = attempt < 2 ? grantFrom(state.stepUp, body.userId) : undefined;
       const input = {
         userId: body.userId,
         action: body.action,
         now,
+        ...(body.sessionId ? { sessionId: body.sessionId } : {}),
         features,
-        ...(state.profile ? { profile: state.profile } : {}),
+        ...(profile ? { profile } : {}),
         velocity,
-        global: state.global,
+        global,
         ...(grant ? { grant } : {}),
         policy: policyRecord.policy,
+        // Lists are matched against the address itself; it is not part of anything stored.
+        ...(hashed ? { address: body.context.ip } : {}),
       };
       const evaluation = evaluate(input);
       const decisionId = deps.newId();
@@ -229,7 +256,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
           createdAt: serverNow,
           expiresAt,
           consumed: false,
-          ...(body.context.deviceId ? { deviceId: body.context.deviceId } : {}),
+          ...(features.deviceId ? { deviceId: features.deviceId } : {}),
           ...(body.sessionId ? { sessionId: body.sessionId } : {}),
           features,
           revision: 0,
@@ -255,6 +282,16 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         });
       }
       const shadow = deps.shadow?.score(input);
+      // Recorded as observed: values new to the profile wait until the user comes back with them on another day
+      // (or passes a step-up), so an allowed takeover does not make the attacker's context familiar.
+      const learned = evaluation.teaches
+        ? learn(profile, features, now, 'observed', {
+            learning: policyRecord.policy.learning,
+            geo: policyRecord.policy.geo,
+            afterFailures: velocity.userFailedSignIns > 0 || velocity.userFailedStepUps > 0,
+          })
+        : undefined;
+      const nextProfile = learned && hashed ? { ...learned, pseudonymous: true as const } : (learned ?? converted);
       const write: DecisionWrite = {
         record: {
           decisionId,
@@ -274,18 +311,13 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
         },
         response,
         ...(idempotencyKey ? { idempotencyKey, bodyHash: hash } : {}),
-        ...(evaluation.teaches
+        ...(nextProfile
           ? {
               profile: {
-                // Recorded as observed: values new to the profile wait until the user comes back with them on
-                // another day (or passes a step-up), so an allowed takeover does not make the attacker familiar.
-                next: learn(state.profile, features, now, 'observed', {
-                  learning: policyRecord.policy.learning,
-                  geo: policyRecord.policy.geo,
-                  afterFailures: velocity.userFailedSignIns > 0 || velocity.userFailedStepUps > 0,
-                }),
+                next: nextProfile,
                 expectedRevision: state.profileRevision,
-                ...(state.profile ? { previous: state.profile } : {}),
+                learned: learned !== undefined,
+                ...(learned && profile ? { previous: profile } : {}),
               },
             }
           : {}),
@@ -317,6 +349,24 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     }
   });
 
+  /**
+   * A profile written under the other privacy setting, in this one's form (undefined when it already is): switched
+   * on, every raw identifier becomes its pseudonym; switched off, this request's own pseudonyms get their raw keys
+   * back. The conversion is written with the decision, learning or not.
+   */
+  function convertProfile(
+    profile: UserProfile,
+    hashed: boolean,
+    ids: RequestIdentifiers,
+    raw: RequestFeatures,
+    pseudonymous: RequestFeatures,
+    address: IpAddress,
+  ): UserProfile | undefined {
+    if (hashed) return pseudonymizeProfile(profile, (kind, key) => ids.pseudonym(kind, key));
+    if (profile.pseudonymous !== true && !hasPseudonyms(profile)) return undefined;
+    return reidentifyProfile(profile, contextKeysFor(raw, address), contextKeysFor(pseudonymous, undefined));
+  }
+
   function failClosedResponse(
     body: DecisionRequestBody,
     error: unknown,
@@ -340,10 +390,27 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     return json(200, response);
   }
 
+  /**
+   * The failed attempt's origin with its address's velocity subject: a stored decision holds the address raw or as
+   * a pseudonym (privacy setting), the per-address counters always use the pseudonym. Without the key (secrets
+   * unreachable) the user's own failure count still moves; only the per-address count is skipped.
+   */
+  async function failureSource(origin: FailureOrigin | undefined): Promise<FailureSource | undefined> {
+    if (origin?.ip === undefined) return origin;
+    if (isPseudonym(origin.ip)) return { ...origin, counterIp: origin.ip };
+    const parsed = parseIp(origin.ip);
+    if (parsed === undefined) return origin;
+    try {
+      return { ...origin, counterIp: identifiersOf(await deps.pseudonymizer()).pseudonym('ip', formatIp(parsed)) };
+    } catch {
+      return origin;
+    }
+  }
+
   const outcomeRoute = httpHandler({ body: outcomeBody, logError }, async ({ body, event }) => {
     const decisionId = event.pathParameters?.decisionId ?? '';
     const caller = callerOf(event);
-    const decision = /^[\w-]{1,128}$/.test(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
+    const decision = isGeneratedId(decisionId) ? await deps.store.getDecision(decisionId) : undefined;
     // Another app's decision is reported as missing: ids must not let one client probe another's traffic.
     if (!decision || decision.clientId !== (caller.clientId ?? caller.subject))
       throw new NotFoundError('decision not found');
@@ -353,7 +420,7 @@ export function buildDecideHandler(deps: DecideDependencies): HttpLambda {
     if (recorded === 'conflict')
       throw new ConflictError('outcome: a different outcome was already reported for this decision');
     if (recorded === 'recorded' && outcome === 'failed' && decision.action === 'auth.sign_in') {
-      await deps.store.recordFailure(decision.userId, 'signIns', now, decision.origin);
+      await deps.store.recordFailure(decision.userId, 'signIns', now, await failureSource(decision.origin));
     }
     return json(200, { decisionId, outcome });
   });

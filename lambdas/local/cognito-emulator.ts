@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   CreateAuthChallengeTriggerEvent,
@@ -18,7 +18,17 @@ import type { SessionEntry } from '../core/step-up/define-auth-challenge';
 import type { CognitoTrigger, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import { readBody } from './http-gateway';
-import type { LocalIdentities, LocalUser } from './local-identities';
+import {
+  createVerifier,
+  padHex,
+  parsePublicValue,
+  poolNameOf,
+  startServerRound,
+  verifyPasswordClaim,
+  type SrpServerRound,
+  type SrpVerifier,
+} from './cognito-srp';
+import type { LocalAppClient, LocalIdentities, LocalUser, UserAuthFlow } from './local-identities';
 import type { LocalIssuer } from './local-issuer';
 import type { LocalService } from './local-wiring';
 import { Outbox } from './outbox';
@@ -28,7 +38,18 @@ import type { LocalContext } from './runtime';
  * A local stand-in for the parts of a Cognito user pool that stepgate needs: the `InitiateAuth` /
  * `RespondToAuthChallenge` JSON wire protocol (and `GetUser`), on the local runtime's port, running the project's
  * real trigger handlers with events shaped like Cognito's. The unmodified `@aws-sdk/client-cognito-identity-provider`
- * client, pointed at the runtime with `endpoint`, drives the whole custom-auth flow against it.
+ * client, pointed at the runtime with `endpoint`, drives the whole custom-auth flow against it, and an unmodified
+ * SRP client (amazon-cognito-identity-js) proves passwords to it.
+ *
+ * Sign-in is `CUSTOM_AUTH` with `CHALLENGE_NAME: SRP_A`: Define Auth Challenge sees `[SRP_A ✓]` and answers
+ * `PASSWORD_VERIFIER`; the client proves the password with Cognito's SRP variant (see cognito-srp.ts); a wrong
+ * password is refused at once ("Incorrect username or password.", as for an unknown user, after the same work) and
+ * Define is called again with `[SRP_A ✓, PASSWORD_VERIFIER ✓]` only when it was right. The user records keep an SRP
+ * salt and verifier, computed at start-up, not the password.
+ *
+ * App clients allow only their flows (`local-web`: CUSTOM_AUTH and REFRESH_TOKEN_AUTH, like the deployed web client;
+ * `local-script`, local only: USER_PASSWORD_AUTH and refresh); any other flow gets Cognito's
+ * "<flow> flow not enabled for this client".
  *
  * Cognito semantics kept: sessions are opaque, random, single use, bound to the username and app client, and
  * expire (3 minutes by default); ClientMetadata reaches the challenge, pre-token and post-auth triggers only from
@@ -36,8 +57,10 @@ import type { LocalContext } from './runtime';
  * user existence errors (an unknown user gets the same challenges, with `userNotFound: true`, and the same
  * "Incorrect username or password."); a trigger that throws becomes `UserLambdaValidationException`; a trigger
  * that returns a malformed response becomes `InvalidLambdaResponseException`; pre-token claims that Cognito does
- * not let triggers set (acr, amr, sub, ...) are refused. Not emulated: SRP (USER_SRP_AUTH, SRP_A in CUSTOM_AUTH),
- * refresh tokens, MFA, devices, trigger retries.
+ * not let triggers set (acr, amr, sub, ...) are refused. Refresh tokens are opaque, kept in memory, bound to their
+ * client, and run pre token generation (`TokenGeneration_RefreshTokens`) but not post authentication. The
+ * PASSWORD_VERIFIER TIMESTAMP is checked for Cognito's format only (tests move the emulator's clock, the SRP client
+ * signs with the real one). Not emulated: USER_SRP_AUTH, MFA, devices, trigger retries.
  */
 
 export interface CognitoTriggers {
@@ -76,6 +99,8 @@ const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 const MAX_REQUEST_BYTES = 256 * 1024;
 const MAX_SESSIONS = 10_000;
+const MAX_REFRESH_TOKENS = 10_000;
+const REFRESH_TOKEN_VALIDITY_MS = 30 * 24 * 3600_000;
 const INCORRECT = 'Incorrect username or password.';
 /** Cognito reports this (not the username) on any session problem. */
 const INVALID_SESSION = 'Invalid session for the user.';
@@ -102,14 +127,44 @@ const RESERVED_CLAIMS = new Set([
   'token_use',
 ]);
 
+/** A user as the emulated pool keeps it: an SRP salt and verifier instead of the password. */
+interface PoolUser extends Omit<LocalUser, 'password'> {
+  readonly srp: SrpVerifier;
+}
+
+interface PasswordVerifierState {
+  readonly round: SrpServerRound;
+  readonly secretBlock: string;
+  readonly userIdForSrp: string;
+}
+
 interface PendingRound {
+  /** Which challenge this session handle answers: a custom one, or Cognito's own PASSWORD_VERIFIER. */
+  readonly kind: 'CUSTOM_CHALLENGE' | 'PASSWORD_VERIFIER';
   readonly username: string;
-  readonly user: LocalUser | undefined;
+  readonly user: PoolUser | undefined;
   readonly clientId: string;
   readonly entries: readonly SessionEntry[];
   /** Kept server side, never in the session handle: they may carry the answer. */
   readonly privateParameters: Record<string, string>;
   readonly challengeMetadata?: string;
+  readonly srp?: PasswordVerifierState;
+  readonly expiresAt: number;
+}
+
+interface RoundState {
+  username: string;
+  user: PoolUser | undefined;
+  clientId: string;
+  entries: readonly SessionEntry[];
+  clientMetadata: StringMap | undefined;
+  /** The client's SRP_A, while the session is `[SRP_A]`. */
+  clientPublic?: bigint;
+}
+
+interface RefreshGrant {
+  readonly username: string;
+  readonly clientId: string;
   readonly expiresAt: number;
 }
 
@@ -143,13 +198,26 @@ function invalidResponse(trigger: string, detail: string): CognitoServiceError {
   return new CognitoServiceError('InvalidLambdaResponseException', `Invalid ${trigger} response: ${detail}`);
 }
 
-function samePassword(a: string, b: string): boolean {
+function sameSecret(a: string, b: string): boolean {
   // Hash both sides so the comparison takes the same time whatever the lengths.
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
+const FLOW_ALIASES: Readonly<Record<string, UserAuthFlow>> = {
+  CUSTOM_AUTH: 'CUSTOM_AUTH',
+  USER_SRP_AUTH: 'USER_SRP_AUTH',
+  USER_PASSWORD_AUTH: 'USER_PASSWORD_AUTH',
+  REFRESH_TOKEN_AUTH: 'REFRESH_TOKEN_AUTH',
+  REFRESH_TOKEN: 'REFRESH_TOKEN_AUTH',
+};
+
 export class CognitoEmulator implements LocalService {
   private readonly sessions = new Map<string, PendingRound>();
+  private readonly refreshTokens = new Map<string, RefreshGrant>();
+  private readonly users: readonly PoolUser[];
+  private readonly poolName: string;
+  /** Answers SRP for users that do not exist, so they look like users whose password is wrong. */
+  private readonly decoy: { readonly key: Buffer; readonly verifier: SrpVerifier };
   private readonly region: string;
   private readonly sessionValidityMs: number;
   private readonly triggerTimeoutMs: number;
@@ -159,9 +227,18 @@ export class CognitoEmulator implements LocalService {
     this.region = options.region ?? 'us-east-1';
     this.sessionValidityMs = options.sessionValidityMs ?? 3 * 60_000;
     this.triggerTimeoutMs = options.triggerTimeoutMs ?? 5000;
+    this.poolName = poolNameOf(options.identities.userPoolId);
+    this.users = options.identities.users.map(({ password, ...user }) => ({
+      ...user,
+      srp: createVerifier(this.poolName, user.username, password),
+    }));
+    this.decoy = {
+      key: randomBytes(32),
+      verifier: createVerifier(this.poolName, 'decoy', randomBytes(24).toString('base64')),
+    };
     this.accessTokens = new JoseTokenVerifier({
       issuer: options.issuer.issuer,
-      audiences: [options.identities.webClient.clientId],
+      audiences: [options.identities.webClient.clientId, options.identities.scriptClient.clientId],
       jwks: options.issuer.jwks(),
       tokenUse: 'access',
       now: options.now,
@@ -229,42 +306,90 @@ export class CognitoEmulator implements LocalService {
   private async initiateAuth(input: Record<string, unknown>): Promise<unknown> {
     const authFlow = requiredString(input, 'AuthFlow');
     const clientId = requiredString(input, 'ClientId');
-    this.requirePublicClient(clientId);
+    const client = this.requirePublicClient(clientId);
+    const flow = FLOW_ALIASES[authFlow];
+    if (!flow) {
+      throw new CognitoServiceError(
+        'InvalidParameterException',
+        `${authFlow} is not supported by the local Cognito emulator.`,
+      );
+    }
+    if (!client.authFlows.includes(flow)) {
+      throw new CognitoServiceError('InvalidParameterException', `${authFlow} flow not enabled for this client`);
+    }
     const parameters = stringMap(input.AuthParameters, 'AuthParameters') ?? {};
+    if (flow === 'REFRESH_TOKEN_AUTH') return this.refresh(parameters, clientId);
     const username = parameters.USERNAME;
     if (!username) throw new CognitoServiceError('InvalidParameterException', 'Missing required parameter USERNAME');
     const user = this.findUser(username);
 
-    switch (authFlow) {
+    switch (flow) {
       case 'USER_PASSWORD_AUTH': {
-        const password = parameters.PASSWORD ?? '';
-        // Compared against something even for an unknown user, so both answers take as long.
-        const ok = samePassword(password, user?.password ?? randomUUID()) && user !== undefined;
+        // Checked against the stored verifier (as Cognito does), with a decoy for an unknown user: same work.
+        const credentials = user?.srp ?? this.decoyVerifier(username);
+        const candidate = createVerifier(
+          this.poolName,
+          user?.username ?? 'decoy',
+          parameters.PASSWORD ?? '',
+          Buffer.from(credentials.salt, 'hex'),
+        );
+        const ok = sameSecret(candidate.verifier.toString(16), credentials.verifier.toString(16)) && user !== undefined;
         if (!ok) throw new CognitoServiceError('NotAuthorizedException', INCORRECT);
-        return this.issueTokens(user, clientId, undefined);
+        return this.issueTokens(user, clientId, undefined, 'Authentication');
       }
       case 'CUSTOM_AUTH':
-        if (parameters.SRP_A !== undefined) {
-          throw new CognitoServiceError(
-            'InvalidParameterException',
-            'SRP_A is not supported by the local Cognito emulator; use CUSTOM_AUTH without SRP_A.',
-          );
-        }
         // InitiateAuth's ClientMetadata is not given to the challenge triggers (Cognito only passes it to pre
         // sign-up, pre authentication and user migration), which is why the protocol has a context round.
         return this.nextRound({
           username: user?.username ?? username,
           user,
           clientId,
-          entries: [],
           clientMetadata: undefined,
+          ...this.customAuthStart(parameters),
         });
       default:
-        throw new CognitoServiceError(
-          'InvalidParameterException',
-          `${authFlow} is not supported by the local Cognito emulator.`,
-        );
+        throw new CognitoServiceError('InvalidParameterException', `${authFlow} flow not enabled for this client`);
     }
+  }
+
+  /**
+   * `CHALLENGE_NAME: SRP_A` with `SRP_A` starts with Cognito's password check: Define sees `[SRP_A ✓]`. Without
+   * them (or with `CHALLENGE_NAME: CUSTOM_CHALLENGE`) Define sees an empty session.
+   */
+  private customAuthStart(parameters: StringMap): Pick<RoundState, 'entries' | 'clientPublic'> {
+    const challengeName = parameters.CHALLENGE_NAME;
+    if (challengeName === undefined || challengeName === 'CUSTOM_CHALLENGE') {
+      if (parameters.SRP_A !== undefined) {
+        throw new CognitoServiceError('InvalidParameterException', 'SRP_A requires CHALLENGE_NAME SRP_A.');
+      }
+      return { entries: [] };
+    }
+    if (challengeName !== 'SRP_A') {
+      throw new CognitoServiceError('InvalidParameterException', `CHALLENGE_NAME ${challengeName} is not valid here.`);
+    }
+    if (parameters.SRP_A === undefined) {
+      throw new CognitoServiceError('InvalidParameterException', 'Missing required parameter SRP_A');
+    }
+    const clientPublic = parsePublicValue(parameters.SRP_A);
+    if (clientPublic === undefined) throw new CognitoServiceError('InvalidParameterException', 'Invalid SRP_A.');
+    return { entries: [{ challengeName: 'SRP_A', challengeResult: true }], clientPublic };
+  }
+
+  /** A salt that stays the same for the same unknown username, so repeated tries reveal nothing. */
+  private decoyVerifier(username: string): SrpVerifier {
+    const salt = createHmac('sha256', this.decoy.key).update(username.toLowerCase()).digest().subarray(0, 16);
+    return { salt: padHex(BigInt(`0x${salt.toString('hex')}`)), verifier: this.decoy.verifier.verifier };
+  }
+
+  private async refresh(parameters: StringMap, clientId: string): Promise<unknown> {
+    const token = parameters.REFRESH_TOKEN;
+    if (!token) throw new CognitoServiceError('InvalidParameterException', 'Missing required parameter REFRESH_TOKEN');
+    const grant = this.refreshTokens.get(token);
+    const user = grant ? this.findUser(grant.username) : undefined;
+    if (!grant || !user || grant.clientId !== clientId || grant.expiresAt <= this.options.now()) {
+      throw new CognitoServiceError('NotAuthorizedException', 'Invalid Refresh Token');
+    }
+    return this.issueTokens(user, clientId, undefined, 'RefreshTokens');
   }
 
   private async respondToAuthChallenge(input: Record<string, unknown>): Promise<unknown> {
@@ -274,16 +399,21 @@ export class CognitoEmulator implements LocalService {
     const handle = requiredString(input, 'Session');
     const responses = stringMap(input.ChallengeResponses, 'ChallengeResponses') ?? {};
     const clientMetadata = stringMap(input.ClientMetadata, 'ClientMetadata');
-    if (challengeName !== 'CUSTOM_CHALLENGE') {
+    if (challengeName !== 'CUSTOM_CHALLENGE' && challengeName !== 'PASSWORD_VERIFIER') {
       throw new CognitoServiceError(
         'InvalidParameterException',
         `${challengeName} is not supported by the local Cognito emulator.`,
       );
     }
-    if (responses.USERNAME === undefined)
-      throw new CognitoServiceError('InvalidParameterException', 'Missing required parameter USERNAME');
-    if (responses.ANSWER === undefined)
-      throw new CognitoServiceError('InvalidParameterException', 'Missing required parameter ANSWER');
+    const required =
+      challengeName === 'CUSTOM_CHALLENGE'
+        ? ['USERNAME', 'ANSWER']
+        : ['USERNAME', 'PASSWORD_CLAIM_SIGNATURE', 'PASSWORD_CLAIM_SECRET_BLOCK', 'TIMESTAMP'];
+    for (const name of required) {
+      if (responses[name] === undefined)
+        throw new CognitoServiceError('InvalidParameterException', `Missing required parameter ${name}`);
+    }
+    const respondedUser = responses.USERNAME ?? '';
 
     const round = this.sessions.get(handle);
     // Single use: whatever happens next, this handle is spent.
@@ -293,9 +423,14 @@ export class CognitoEmulator implements LocalService {
     if (round.expiresAt <= this.options.now()) {
       throw new CognitoServiceError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
     }
-    if (round.clientId !== clientId || responses.USERNAME.toLowerCase() !== round.username.toLowerCase()) {
+    if (
+      round.kind !== challengeName ||
+      round.clientId !== clientId ||
+      respondedUser.toLowerCase() !== round.username.toLowerCase()
+    ) {
       throw new CognitoServiceError('NotAuthorizedException', INVALID_SESSION);
     }
+    if (round.kind === 'PASSWORD_VERIFIER') return this.verifyPassword(round, responses, clientMetadata);
 
     const verified = await this.invoke(
       'VerifyAuthChallengeResponse',
@@ -330,6 +465,36 @@ export class CognitoEmulator implements LocalService {
     });
   }
 
+  /**
+   * PASSWORD_VERIFIER: the claim must answer this session's own secret block and prove the password; anything else
+   * (a wrong password, an unknown user, a replayed or altered claim) is "Incorrect username or password." after the
+   * same computation, and Define never sees a failed password check.
+   */
+  private async verifyPassword(
+    round: PendingRound,
+    responses: StringMap,
+    clientMetadata: StringMap | undefined,
+  ): Promise<unknown> {
+    const srp = round.srp;
+    if (!srp) throw new CognitoServiceError('NotAuthorizedException', INVALID_SESSION);
+    const sameBlock = sameSecret(responses.PASSWORD_CLAIM_SECRET_BLOCK ?? '', srp.secretBlock);
+    const proven = verifyPasswordClaim(srp.round, {
+      poolName: this.poolName,
+      userIdForSrp: srp.userIdForSrp,
+      secretBlock: srp.secretBlock,
+      timestamp: responses.TIMESTAMP ?? '',
+      signature: responses.PASSWORD_CLAIM_SIGNATURE ?? '',
+    });
+    if (!(proven && sameBlock && round.user)) throw new CognitoServiceError('NotAuthorizedException', INCORRECT);
+    return this.nextRound({
+      username: round.username,
+      user: round.user,
+      clientId: round.clientId,
+      entries: [...round.entries, { challengeName: 'PASSWORD_VERIFIER', challengeResult: true }],
+      clientMetadata,
+    });
+  }
+
   private async getUser(input: Record<string, unknown>): Promise<unknown> {
     const token = requiredString(input, 'AccessToken');
     const check = await this.accessTokens.verify(token);
@@ -352,13 +517,7 @@ export class CognitoEmulator implements LocalService {
 
   // ---- the custom-auth state machine ----------------------------------------------------------------------------
 
-  private async nextRound(state: {
-    username: string;
-    user: LocalUser | undefined;
-    clientId: string;
-    entries: readonly SessionEntry[];
-    clientMetadata: StringMap | undefined;
-  }): Promise<unknown> {
+  private async nextRound(state: RoundState): Promise<unknown> {
     const userNotFound = state.user === undefined;
     const defined = await this.invoke('DefineAuthChallenge', this.options.triggers.defineAuthChallenge, {
       ...this.base(state.username, state.clientId, 'DefineAuthChallenge_Authentication', '1'),
@@ -376,10 +535,13 @@ export class CognitoEmulator implements LocalService {
     if (response.issueTokens === true) {
       // Cognito never issues tokens for a user that does not exist, whatever a trigger says.
       if (!state.user) throw new CognitoServiceError('NotAuthorizedException', INCORRECT);
-      return this.issueTokens(state.user, state.clientId, state.clientMetadata);
+      return this.issueTokens(state.user, state.clientId, state.clientMetadata, 'Authentication');
+    }
+    if (response.challengeName === 'PASSWORD_VERIFIER' && state.clientPublic !== undefined) {
+      return this.passwordVerifierRound(state, state.clientPublic);
     }
     if (response.challengeName !== 'CUSTOM_CHALLENGE') {
-      // PASSWORD_VERIFIER (SRP) and anything else cannot be answered here.
+      // PASSWORD_VERIFIER anywhere but right after SRP_A, and anything else, cannot be answered.
       throw new CognitoServiceError('NotAuthorizedException', INCORRECT);
     }
 
@@ -409,19 +571,14 @@ export class CognitoEmulator implements LocalService {
       throw invalidResponse('CreateAuthChallenge', 'challengeMetadata must be a string');
     }
 
-    this.sweep();
-    if (this.sessions.size >= MAX_SESSIONS) {
-      throw new CognitoServiceError('TooManyRequestsException', 'Too many open sessions in the local emulator.');
-    }
-    const handle = randomBytes(96).toString('base64');
-    this.sessions.set(handle, {
+    const handle = this.openSession({
+      kind: 'CUSTOM_CHALLENGE',
       username: state.username,
       user: state.user,
       clientId: state.clientId,
       entries: state.entries,
       privateParameters,
       ...(typeof metadata === 'string' && metadata !== '' ? { challengeMetadata: metadata } : {}),
-      expiresAt: this.options.now() + this.sessionValidityMs,
     });
     return {
       ChallengeName: 'CUSTOM_CHALLENGE',
@@ -430,24 +587,68 @@ export class CognitoEmulator implements LocalService {
     };
   }
 
-  /** Post authentication, then pre token generation (V2), then the tokens, as Cognito orders them. */
+  /** Cognito's PASSWORD_VERIFIER challenge: SALT, SRP_B, an opaque SECRET_BLOCK, and the id the password hashes with. */
+  private passwordVerifierRound(state: RoundState, clientPublic: bigint): unknown {
+    const credentials = state.user?.srp ?? this.decoyVerifier(state.username);
+    const round = startServerRound(clientPublic, credentials);
+    const secretBlock = randomBytes(64).toString('base64');
+    const userIdForSrp = state.user?.username ?? state.username;
+    const handle = this.openSession({
+      kind: 'PASSWORD_VERIFIER',
+      username: state.username,
+      user: state.user,
+      clientId: state.clientId,
+      entries: state.entries,
+      privateParameters: {},
+      srp: { round, secretBlock, userIdForSrp },
+    });
+    return {
+      ChallengeName: 'PASSWORD_VERIFIER',
+      Session: handle,
+      ChallengeParameters: {
+        SALT: round.salt,
+        SRP_B: round.serverPublic,
+        SECRET_BLOCK: secretBlock,
+        USER_ID_FOR_SRP: userIdForSrp,
+        USERNAME: userIdForSrp,
+      },
+    };
+  }
+
+  private openSession(round: Omit<PendingRound, 'expiresAt'>): string {
+    this.sweep();
+    if (this.sessions.size >= MAX_SESSIONS) {
+      throw new CognitoServiceError('TooManyRequestsException', 'Too many open sessions in the local emulator.');
+    }
+    const handle = randomBytes(96).toString('base64');
+    this.sessions.set(handle, { ...round, expiresAt: this.options.now() + this.sessionValidityMs });
+    return handle;
+  }
+
+  /**
+   * Post authentication, then pre token generation (V2), then the tokens, as Cognito orders them. A refresh runs
+   * pre token generation only, and returns no new refresh token.
+   */
   private async issueTokens(
-    user: LocalUser,
+    user: PoolUser,
     clientId: string,
     clientMetadata: StringMap | undefined,
+    source: 'Authentication' | 'RefreshTokens',
   ): Promise<unknown> {
-    await this.invoke('PostAuthentication', this.options.triggers.postAuthentication, {
-      ...this.base(user.username, clientId, 'PostAuthentication_Authentication', '1'),
-      request: {
-        userAttributes: this.userAttributes(user),
-        newDeviceUsed: false,
-        ...(clientMetadata ? { clientMetadata } : {}),
-      },
-      response: {},
-    } as PostAuthenticationTriggerEvent);
+    if (source === 'Authentication') {
+      await this.invoke('PostAuthentication', this.options.triggers.postAuthentication, {
+        ...this.base(user.username, clientId, 'PostAuthentication_Authentication', '1'),
+        request: {
+          userAttributes: this.userAttributes(user),
+          newDeviceUsed: false,
+          ...(clientMetadata ? { clientMetadata } : {}),
+        },
+        response: {},
+      } as PostAuthenticationTriggerEvent);
+    }
 
     const pre = await this.invoke('PreTokenGeneration', this.options.triggers.preTokenGeneration, {
-      ...this.base(user.username, clientId, 'TokenGeneration_Authentication', '2'),
+      ...this.base(user.username, clientId, `TokenGeneration_${source}`, '2'),
       request: {
         userAttributes: this.userAttributes(user),
         groupConfiguration: { groupsToOverride: [...user.groups], iamRolesToOverride: [], preferredRole: undefined },
@@ -459,22 +660,35 @@ export class CognitoEmulator implements LocalService {
     const { idClaims, accessClaims, groups } = this.overrides(pre.response);
 
     const nowSeconds = Math.floor(this.options.now() / 1000);
-    const subject: LocalUser = groups ? { ...user, groups } : user;
+    const subject: PoolUser = groups ? { ...user, groups } : user;
     const idSet = await this.options.issuer.userTokens(subject, clientId, nowSeconds, idClaims);
     const accessSet =
       JSON.stringify(idClaims) === JSON.stringify(accessClaims)
         ? idSet
         : await this.options.issuer.userTokens(subject, clientId, nowSeconds, accessClaims);
+    if (source === 'Authentication') this.keepRefreshToken(idSet.RefreshToken, user.username, clientId);
     return {
       AuthenticationResult: {
         AccessToken: accessSet.AccessToken,
         IdToken: idSet.IdToken,
-        RefreshToken: idSet.RefreshToken,
+        ...(source === 'Authentication' ? { RefreshToken: idSet.RefreshToken } : {}),
         ExpiresIn: idSet.ExpiresIn,
         TokenType: 'Bearer',
       },
       ChallengeParameters: {},
     };
+  }
+
+  private keepRefreshToken(token: string, username: string, clientId: string): void {
+    const now = this.options.now();
+    for (const [key, grant] of this.refreshTokens) if (grant.expiresAt <= now) this.refreshTokens.delete(key);
+    // Oldest first (Map order): a long-running local stack forgets its oldest sign-ins, nothing else.
+    while (this.refreshTokens.size >= MAX_REFRESH_TOKENS) {
+      const oldest = this.refreshTokens.keys().next().value;
+      if (oldest === undefined) break;
+      this.refreshTokens.delete(oldest);
+    }
+    this.refreshTokens.set(token, { username, clientId, expiresAt: now + REFRESH_TOKEN_VALIDITY_MS });
   }
 
   /** Reads a V2 pre-token response the way Cognito applies it (add/override claims, replace groups). */
@@ -530,19 +744,20 @@ export class CognitoEmulator implements LocalService {
     };
   }
 
-  private userAttributes(user: LocalUser | undefined): StringMap {
+  private userAttributes(user: PoolUser | undefined): StringMap {
     if (!user) return {};
     return { sub: user.sub, 'cognito:user_status': 'CONFIRMED', ...user.attributes };
   }
 
-  private findUser(username: string): LocalUser | undefined {
+  private findUser(username: string): PoolUser | undefined {
     const wanted = username.toLowerCase();
-    return this.options.identities.users.find((user) => user.username.toLowerCase() === wanted);
+    return this.users.find((user) => user.username.toLowerCase() === wanted);
   }
 
-  private requirePublicClient(clientId: string): void {
-    const { webClient, appClient } = this.options.identities;
-    if (clientId === webClient.clientId) return;
+  private requirePublicClient(clientId: string): LocalAppClient {
+    const { webClient, scriptClient, appClient } = this.options.identities;
+    if (clientId === webClient.clientId) return webClient;
+    if (clientId === scriptClient.clientId) return scriptClient;
     if (clientId === appClient.clientId) {
       // A client with a secret needs SECRET_HASH, which the local app client (client credentials only) never sends.
       throw new CognitoServiceError('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`);
@@ -603,12 +818,14 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
   const outbox = new Outbox();
   const verifiers = new Map<string, JoseTokenVerifier>();
   // The emulated pool's issuer is the local one, not the cognito-idp URL the event's region and pool id name.
+  // A step-up on the web client accepts local-script tokens too, so tests and scripts can sign in without a ceremony.
+  const { webClient, scriptClient } = ctx.identities;
   const accessTokens: TokenVerifierProvider = ({ clientId }) => {
     let verifier = verifiers.get(clientId);
     if (!verifier) {
       verifier = new JoseTokenVerifier({
         issuer: ctx.issuer.issuer,
-        audiences: [clientId],
+        audiences: clientId === webClient.clientId ? [clientId, scriptClient.clientId] : [clientId],
         jwks: ctx.issuer.jwks(),
         tokenUse: 'access',
         now: ctx.now,
@@ -626,6 +843,8 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
     decisionTokenIssuer: issuer,
     codeSender: new OutboxCodeSender(outbox),
     accessTokens,
+    // local-script signs in with a plain password (USER_PASSWORD_AUTH, no ceremony): the only client exempt.
+    ungatedClientIds: [scriptClient.clientId],
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,

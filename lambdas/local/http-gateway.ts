@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { ApiRoute } from '../handlers/api-routes';
-import { routeKey } from '../handlers/api-routes';
+import type { ApiRoute } from '../contracts/routes';
+import { routeKey } from '../contracts/routes';
 import type { HttpEvent, HttpLambda, HttpResult } from '../handlers/http/http-handler';
-import type { TokenVerifier } from '../ports/token-verifier';
+import type { TokenRefusal, TokenVerifier } from '../ports/token-verifier';
 
 /** API Gateway HTTP APIs reject bodies above 10 MB before the Lambda runs; we do the same. */
 const MAX_GATEWAY_BODY = 10 * 1024 * 1024;
@@ -60,6 +60,42 @@ export function sendJson(
   res.end(text);
 }
 
+/** What API Gateway's JWT authorizer says about each refusal. The audience wording is the one AWS documents. */
+const REFUSAL_DESCRIPTIONS: Record<TokenRefusal, string> = {
+  missing: 'the request has no bearer token in its Authorization header',
+  invalid: 'the token is not a well-formed JWT',
+  bad_signature: "the token's signature is not valid for the issuer's keys",
+  expired: 'the token has expired',
+  not_yet_valid: 'the token is not valid yet',
+  wrong_issuer: 'the token does not have a valid issuer',
+  wrong_audience: 'the token does not have a valid audience',
+  wrong_token_use: 'the token is not an access token',
+  insufficient_scope: 'the token does not have a required scope',
+};
+
+/**
+ * The answer of API Gateway's JWT authorizer to a refused token: 401 `{"message":"Unauthorized"}` (403 `Forbidden`
+ * for a missing scope) with a `www-authenticate` header that says why, in the form AWS documents:
+ * `Bearer scope="<route scopes>" error="invalid_token" error_description="the token does not have a valid audience"`.
+ * A request with no token carries no error code (RFC 6750 §3.1), only the description.
+ */
+export function authorizerRefusal(
+  reason: TokenRefusal,
+  scopes: readonly string[],
+): { status: 401 | 403; body: { message: string }; wwwAuthenticate: string } {
+  const description = `error_description="${REFUSAL_DESCRIPTIONS[reason]}"`;
+  const scope = `scope="${scopes.join(' ')}"`;
+  if (reason === 'insufficient_scope') {
+    return {
+      status: 403,
+      body: { message: 'Forbidden' },
+      wwwAuthenticate: `Bearer ${scope} error="insufficient_scope" ${description}`,
+    };
+  }
+  const error = reason === 'missing' ? '' : 'error="invalid_token" ';
+  return { status: 401, body: { message: 'Unauthorized' }, wwwAuthenticate: `Bearer ${scope} ${error}${description}` };
+}
+
 function lambdaContext(name: string): Context {
   const requestId = randomUUID();
   return {
@@ -80,8 +116,8 @@ function lambdaContext(name: string): Context {
 
 /**
  * A small emulation of an API Gateway HTTP API with JWT authorizers: it matches routes, applies the authorizer
- * (401 like API Gateway: `{"message":"Unauthorized"}`; 403 `Forbidden` on missing scope), builds a payload v2
- * event and writes the Lambda's result back.
+ * (401 like API Gateway: `{"message":"Unauthorized"}` with the reason in `www-authenticate`; 403 `Forbidden` on a
+ * missing scope), builds a payload v2 event and writes the Lambda's result back.
  */
 export class HttpGateway {
   private readonly compiled: CompiledRoute[];
@@ -106,11 +142,12 @@ export class HttpGateway {
       return true;
     }
     const auth = req.headers.authorization;
-    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : auth?.trim();
+    // "Bearer" with nothing after it (clients trim the trailing space) carries no token: missing, not malformed.
+    const bearer = auth?.startsWith('Bearer ') || auth?.trim() === 'Bearer' ? auth.slice(7).trim() : auth?.trim();
     const check = await this.options.authorizers[target.route.authorizer].verify(bearer, target.route.scopes);
     if (!check.ok) {
-      if (check.reason === 'insufficient_scope') sendJson(res, 403, { message: 'Forbidden' });
-      else sendJson(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
+      const refusal = authorizerRefusal(check.reason, target.route.scopes);
+      sendJson(res, refusal.status, refusal.body, { 'www-authenticate': refusal.wwwAuthenticate });
       return true;
     }
     const body = await readBody(req);

@@ -10,6 +10,9 @@ export interface IssuedUserTokens {
   readonly TokenType: 'Bearer';
 }
 
+/** Whom user tokens are about: a local user, with or without the password (the emulated pool keeps none). */
+export type TokenSubject = Omit<LocalUser, 'password'> & { readonly password?: string };
+
 /**
  * A stand-in for a Cognito user pool's token signer: RS256 tokens with Cognito's claim names, and a JWKS, so the
  * code that verifies tokens in AWS verifies these unchanged.
@@ -43,7 +46,11 @@ export class LocalIssuer {
   }
 
   /** Like Cognito's client-credentials grant: an access token whose sub is the client id. */
-  clientCredentials(client: LocalAppClient, scopes: readonly string[], nowSeconds: number): Promise<string> {
+  clientCredentials(
+    client: Pick<LocalAppClient, 'clientId' | 'allowedScopes'>,
+    scopes: readonly string[],
+    nowSeconds: number,
+  ): Promise<string> {
     return this.sign(
       { sub: client.clientId, client_id: client.clientId, token_use: 'access', scope: scopes.join(' '), version: 2 },
       nowSeconds,
@@ -51,7 +58,7 @@ export class LocalIssuer {
   }
 
   async userTokens(
-    user: LocalUser,
+    user: TokenSubject,
     clientId: string,
     nowSeconds: number,
     extraClaims: Record<string, unknown> = {},

@@ -6,9 +6,10 @@ import { composeAdmin } from '../composition/admin';
 import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
-import type { FunctionName } from '../handlers/api-routes';
+import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';
+import { LocalCheckpointWriter, localAnchoring } from './local-checkpoints';
 import type { LocalContext } from './runtime';
 
 /** A non-Lambda endpoint of the local runtime (local Cognito, outbox): returns false when the path is not its own. */
@@ -19,6 +20,8 @@ export interface LocalService {
 export interface LocalWiring {
   readonly handlers: Partial<Record<FunctionName, HttpLambda>>;
   readonly services: LocalService[];
+  /** Writes the audit trail's signed checkpoints (timer and on demand). */
+  readonly checkpoints: LocalCheckpointWriter;
 }
 
 /** The local counterpart of lambdas/wiring/*: the same compositions, with local clients and adapters. */
@@ -32,13 +35,15 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     reason: 'default policy seeded by the local runtime',
   });
   // Local Cognito (emulator running the real step-up triggers) + code outbox; it owns the decision-token key.
-  const cognito = createLocalCognito(ctx);
+  const cognito = createLocalCognito(ctx, { secrets: ctx.secrets });
   const decide = composeDecide({
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
+    secrets: ctx.secrets,
     signDecisionToken: cognito.signDecisionToken,
     shadow: new CachedShadowScorer(),
+    ...(ctx.network.locator ? { network: ctx.network.locator } : {}),
     auditLog: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,
@@ -50,6 +55,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
+    secrets: ctx.secrets,
     audit: new DynamoDbAuditLog({
       client: ctx.dynamo,
       tableName: ctx.tables.audit,
@@ -57,13 +63,23 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       writer: 'local-admin',
     }),
   });
+  const audit = composeAudit({
+    dynamo: ctx.dynamo,
+    tables: ctx.tables,
+    clock: ctx.now,
+    writer: 'local-audit',
+    secrets: ctx.secrets,
+    anchoring: await localAnchoring(ctx.anchorDir, ctx.tables.audit),
+  });
+  const checkpoints = new LocalCheckpointWriter(audit.checkpoints!, ctx.now);
   return {
     handlers: {
       decide: decide.handler,
       admin: admin.handler,
       totp: cognito.totpHandler,
-      audit: composeAudit({ dynamo: ctx.dynamo, tables: ctx.tables, clock: ctx.now, writer: 'local-audit' }).handler,
+      audit: audit.handler,
     },
-    services: [...cognito.services],
+    services: [...cognito.services, checkpoints],
+    checkpoints,
   };
 }

@@ -9,6 +9,22 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
+/**
+ * `client_id:client_secret` from HTTP Basic credentials, each part form-urlencoded (RFC 6749 section 2.3.1), or
+ * undefined when they are not: no colon, or a percent escape that does not decode (`%E0%A4%A`).
+ */
+function basicCredentials(encoded: string): { clientId: string; secret: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    const decode = (part: string) => decodeURIComponent(part);
+    return { clientId: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** `POST /oauth2/token` with Cognito's client-credentials semantics and error bodies. */
 export async function handleTokenRequest(
   req: IncomingMessage,
@@ -28,10 +44,15 @@ export async function handleTokenRequest(
   let clientId = form.get('client_id') ?? '';
   let secret = form.get('client_secret') ?? '';
   if (auth.startsWith('Basic ')) {
-    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    clientId = decodeURIComponent(decoded.slice(0, colon));
-    secret = decodeURIComponent(decoded.slice(colon + 1));
+    const credentials = basicCredentials(auth.slice(6));
+    if (!credentials) {
+      // Cognito answers a malformed request with 400 invalid_request (RFC 6749 section 5.2).
+      return sendJson(res, 400, {
+        error: 'invalid_request',
+        error_description: 'authorization: Basic credentials must be base64 of url-encoded client_id:client_secret',
+      });
+    }
+    ({ clientId, secret } = credentials);
   }
   const client = identities.appClient;
   if (clientId !== client.clientId || !client.clientSecret || !sameSecret(secret, client.clientSecret)) {

@@ -67,9 +67,7 @@ export interface ShadowPage extends Page<ShadowEvent> {
 }
 
 /** A cursor that this store did not produce (or that was tampered with): the API answers 400 naming `cursor`. */
-export class InvalidCursorError extends Error {
-  readonly field = 'cursor';
-}
+export { InvalidCursorError } from '../core/paging/signed-cursor';
 
 export interface AdminEventStore {
   /** Newest first. */

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../core/audit/audit-event';
-import type { ChainBreak, ChainVerification } from '../core/audit/hash-chain';
+import type { AnchoredHead, ChainBreak, ChainHead, ChainVerification, StoredRecord } from '../core/audit/hash-chain';
 
 export type AppendResult = 'appended' | 'duplicate';
 
@@ -39,19 +39,45 @@ export interface AuditPage {
   readonly cursor?: string;
 }
 
-/** The shape DESIGN §6 promises for `GET /v1/admin/audit/verify`. */
+/** The checkpoint a verification was checked against. */
+export interface AuditAnchorSummary {
+  /** The checkpoint's sequence number. */
+  readonly checkpoint: number;
+  /** When it was taken. */
+  readonly at: string;
+  readonly chains: number;
+  readonly records: number;
+  /** Where it is stored (`s3://…` or a file path). */
+  readonly location: string;
+}
+
+/** What `GET /v1/admin/audit/verify` answers: `{ ok, chains, records, breaks }`, plus the anchor when known. */
 export interface AuditVerificationSummary {
   readonly ok: boolean;
   readonly chains: number;
   readonly records: number;
   readonly breaks: readonly ChainBreak[];
+  /** The latest checkpoint verified against; `null` when there was none (unanchored); absent when not asked. */
+  readonly anchor?: AuditAnchorSummary | null;
 }
 
 export interface AuditReader {
   /** Throws InvalidAuditQueryError (field `cursor`) for a cursor this reader did not produce. */
   exportRecords(query: AuditExportQuery): Promise<AuditPage>;
-  /** `now` in epoch ms decides which records' retention has ended. */
-  verifyAll(now: number): Promise<AuditVerificationSummary>;
+  /**
+   * `now` in epoch ms decides which records' retention has ended. `anchors` (the latest checkpoint's heads by
+   * chain id) adds the chains it names to those verified and checks each against its anchored head.
+   */
+  verifyAll(now: number, anchors?: ReadonlyMap<string, AnchoredHead>): Promise<AuditVerificationSummary>;
   /** Chain by chain, for callers that report progress. */
-  verifyEach(now: number): AsyncIterable<ChainVerification>;
+  verifyEach(now: number, anchors?: ReadonlyMap<string, AnchoredHead>): AsyncIterable<ChainVerification>;
+}
+
+/** What the checkpoint writer reads: chain ids, heads, and the records appended since the last checkpoint. */
+export interface AuditChainReader {
+  listChains(): Promise<string[]>;
+  /** `null` when the chain has no (well-formed) head item. */
+  readHead(chainId: string): Promise<ChainHead | null>;
+  /** Records `fromSeq` through `toSeq` as stored (any order, malformed ones included). */
+  readSegment(chainId: string, fromSeq: number, toSeq: number): Promise<StoredRecord[]>;
 }

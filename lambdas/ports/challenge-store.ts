@@ -58,6 +58,8 @@ export interface StepUpRecord extends StoredStepUp {
   readonly claimsIssuedAt?: number;
   /** When post authentication taught this step-up's context to the user's profile (once). */
   readonly learnedAt?: number;
+  /** When a change of authenticators redeemed this grant (once). */
+  readonly changeRedeemedAt?: number;
 }
 
 export interface GrantInput {
@@ -118,22 +120,126 @@ export interface TotpEnrollment {
   readonly confirmedAt?: number;
 }
 
+/** What the triggers need of TOTP: the active authenticator, and its replay guard. */
 export interface TotpStore {
+  /** The user's active authenticator (a `pending` one is a leftover of an older layout: never usable). */
   getTotp(userId: string): Promise<TotpEnrollment | undefined>;
-  /** Stores a pending enrolment (replacing an unconfirmed one); an active enrolment is never replaced here. */
-  startEnrollment(
-    userId: string,
-    secret: string,
-    now: number,
-    pendingMs: number,
-  ): Promise<'started' | 'already_active'>;
-  /** Counts one confirmation try of a pending, unexpired enrolment; undefined when none or out of tries. */
-  beginConfirm(userId: string, now: number, maxTries: number): Promise<TotpEnrollment | undefined>;
-  /**
-   * pending → active, recording the time step that confirmed it; false when the enrolment is no longer pending.
-   * With `audit`, the record is written in the same transaction: no activation without it.
-   */
-  activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean>;
   /** Records an accepted time step; false when that step (or a later one) was already used: a replay. */
   useTimeStep(userId: string, timeStep: number): Promise<boolean>;
+}
+
+/**
+ * Define Auth Challenge's record that it let one session through: the only evidence pre token generation and post
+ * authentication have of what the session proved (Cognito gives them no session). Keyed by what the finished
+ * session's ClientMetadata names: the sign-in decision (`sign_in`, its decision id) or the step-up (`step_up`, its
+ * step-up id).
+ */
+export interface SessionApproval {
+  readonly kind: 'sign_in' | 'step_up';
+  /** The decision id (sign_in) or step-up id (step_up). */
+  readonly id: string;
+  /** The Cognito username the session ran for. */
+  readonly userName: string;
+  /** The session started with SRP_A ✓ then PASSWORD_VERIFIER ✓. */
+  readonly passwordVerified: boolean;
+  /** The step-up the session passed, when it passed one. */
+  readonly stepUpId?: string;
+  readonly approvedAt: number;
+  /** When pre token generation turned this approval into tokens (once). */
+  readonly tokensIssuedAt?: number;
+}
+
+export interface SessionApprovalStore {
+  /**
+   * Records the approval; idempotent for Cognito's retries. False when tokens were already issued under this key
+   * (the same decision or step-up used by a second session), which the caller must refuse.
+   */
+  approve(approval: SessionApproval): Promise<boolean>;
+  /**
+   * Marks the approval as turned into tokens, once, while it is fresh and belongs to `userName`. Undefined when any
+   * of that does not hold.
+   */
+  claimForTokens(input: {
+    readonly kind: SessionApproval['kind'];
+    readonly id: string;
+    readonly userName: string;
+    readonly now: number;
+    readonly maxAgeMs: number;
+  }): Promise<SessionApproval | undefined>;
+  /** The approval while it is fresh, whether or not tokens were issued yet (post authentication may run first). */
+  findApproval(input: {
+    readonly kind: SessionApproval['kind'];
+    readonly id: string;
+    readonly now: number;
+    readonly maxAgeMs: number;
+  }): Promise<SessionApproval | undefined>;
+}
+
+/** Why an enrolment was allowed: a redeemed step-up, or the policy's exemption for an account with no contact. */
+export type EnrolmentAuthorisation =
+  | { readonly kind: 'step_up'; readonly stepUpId: string; readonly method?: StepUpMethod }
+  | { readonly kind: 'no_verified_contact' };
+
+/** A TOTP enrolment waiting for its first code; the active authenticator (if any) works until it is confirmed. */
+export interface PendingTotp {
+  readonly userId: string;
+  /** Base32 secret, already unsealed by the adapter. */
+  readonly secret: string;
+  readonly createdAt: number;
+  /** Epoch ms: confirm before this. */
+  readonly pendingUntil: number;
+  readonly confirmTries: number;
+  readonly authorisation: EnrolmentAuthorisation;
+  /** Whether an active authenticator existed when it started (a replacement). */
+  readonly replaces: boolean;
+}
+
+/** A grant spent by a change of authenticators: the write fails if the step-up changed since it was read. */
+export interface GrantRedemption {
+  readonly stepUpId: string;
+  /** The step-up's `revision` as read and checked. */
+  readonly expectedRevision: number;
+}
+
+export type StartEnrolmentResult =
+  /** `grant_used`: the grant was redeemed (or changed) meanwhile; `changed`: an authenticator came or went meanwhile. */
+  'started' | 'grant_used' | 'changed';
+
+/**
+ * Changes of a user's authenticators (TOTP enrolment API). Each change that redeems a grant marks it consumed in
+ * the same transaction as the change and its audit records, so one grant authorises exactly one change, however
+ * many requests race for it.
+ */
+export interface AuthenticatorStore extends TotpStore {
+  getStepUp(stepUpId: string, now: number): Promise<StepUpRecord | undefined>;
+  getChallenge(challengeId: string): Promise<StoredChallenge | undefined>;
+  /**
+   * Stores a pending enrolment (replacing another pending one), only while the active authenticator is as
+   * `replaces` says, redeeming `redemption` (with its `audit` record) in the same transaction.
+   */
+  startTotpEnrolment(input: {
+    readonly userId: string;
+    readonly secret: string;
+    readonly now: number;
+    readonly pendingMs: number;
+    readonly authorisation: EnrolmentAuthorisation;
+    readonly replaces: boolean;
+    readonly redemption?: GrantRedemption;
+    readonly audit?: AuditEvent;
+  }): Promise<StartEnrolmentResult>;
+  getPendingTotp(userId: string): Promise<PendingTotp | undefined>;
+  /** Counts one confirmation try of a pending, unexpired enrolment; undefined when none or out of tries. */
+  beginTotpConfirm(userId: string, now: number, maxTries: number): Promise<PendingTotp | undefined>;
+  /**
+   * Makes `pending` the active authenticator (replacing the old one), recording the time step that confirmed it,
+   * atomically with `audit`; false when that pending enrolment is gone or expired.
+   */
+  activateTotp(pending: PendingTotp, timeStep: number, now: number, audit: AuditEvent): Promise<boolean>;
+  /** Removes the active authenticator, redeeming the grant, atomically with the audit records. */
+  removeTotp(input: {
+    readonly userId: string;
+    readonly now: number;
+    readonly redemption: GrantRedemption;
+    readonly audit: readonly AuditEvent[];
+  }): Promise<'removed' | 'grant_used' | 'not_enrolled'>;
 }

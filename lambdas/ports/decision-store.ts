@@ -4,10 +4,36 @@ import type { ReplayInput } from '../core/simulation/replay-input';
 import type { ShadowCandidate } from './policy-admin-store';
 import type { PolicyRecord } from './policy-store';
 
+/**
+ * The subjects of a request's address velocity counters, as the counter items are keyed: keyed pseudonyms of the
+ * canonical address and, for native IPv6, of its /64 (`velocityNetwork`), whatever the privacy setting, so that
+ * counting never depends on a policy the same round trip is still reading.
+ */
+export interface VelocityKeys {
+  readonly ip: string;
+  readonly network?: string;
+}
+
+/** Where a failed attempt came from, as the store needs it. */
+export interface FailureSource extends FailureOrigin {
+  /**
+   * The address's velocity subject (`VelocityKeys.ip`: a keyed pseudonym whatever the privacy setting), for the
+   * per-address failure counters; `ip` and `network` are in the stored records' form, for the profile.
+   */
+  readonly counterIp?: string;
+}
+
 /** What one decision needs to know, fetched in ONE read round trip. */
 export interface DecisionReadRequest {
   readonly userId: string;
+  /** The request in the form its records are stored in: the population counters of its context are read. */
   readonly features: RequestFeatures;
+  /**
+   * The same request in the other form (raw or pseudonymized), while the privacy setting is not known (the policy
+   * rides along in this read): its population counters are read too and answered in `globalAlternative`.
+   */
+  readonly alternativeFeatures?: RequestFeatures;
+  readonly velocityKeys: VelocityKeys;
   readonly stepUpId?: string;
   /** Client-scoped idempotency key; a hit returns the earlier response instead of deciding again. */
   readonly idempotencyKey?: string;
@@ -49,6 +75,8 @@ export interface DecisionState {
   readonly profileRevision: number;
   readonly velocity: VelocityCounts;
   readonly global: GlobalStats;
+  /** Population counts of `alternativeFeatures`, when they were asked for. */
+  readonly globalAlternative?: GlobalStats;
   readonly stepUp?: StoredStepUp;
   /** An earlier decision with the same idempotency key; `bodyHash` tells a true retry from a reused key. */
   readonly replay?: { readonly decisionId: string; readonly response: unknown; readonly bodyHash: string };
@@ -85,8 +113,17 @@ export interface DecisionWrite {
   readonly response: unknown;
   readonly idempotencyKey?: string;
   readonly bodyHash?: string;
-  /** The profile after learning, when this decision teaches it; written only if unchanged since the read. */
-  readonly profile?: { readonly next: UserProfile; readonly expectedRevision: number; readonly previous?: UserProfile };
+  /**
+   * The profile after learning (`learned`), or after its identifiers were rewritten to the privacy setting's form;
+   * written only if unchanged since the read. Population counters move only with learning: `previous` (the profile
+   * read) tells which values became trusted for the user with this decision.
+   */
+  readonly profile?: {
+    readonly next: UserProfile;
+    readonly expectedRevision: number;
+    readonly learned: boolean;
+    readonly previous?: UserProfile;
+  };
   readonly newStepUp?: StoredStepUp;
   /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
   readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
@@ -128,5 +165,5 @@ export interface OutcomeStore {
   /** Sets the outcome once; 'same' when that outcome was already recorded, 'conflict' when another one was. */
   recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'>;
   /** `origin`: where the failed attempt came from, when known (see the adapter for what it feeds). */
-  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureOrigin): Promise<void>;
+  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureSource): Promise<void>;
 }

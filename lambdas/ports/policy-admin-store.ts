@@ -1,5 +1,7 @@
 import type { AuditEvent } from '../core/audit/audit-event';
 import type { Policy } from '../core/policy/policy-schema';
+import type { Weakening } from '../core/policy/weakening';
+import type { BacktestSummary } from '../core/simulation/backtest-summary';
 import type { PolicyRecord } from './policy-store';
 
 /**
@@ -34,6 +36,10 @@ export interface PendingChange {
   readonly proposedBySubject: string;
   readonly proposedAt: string;
   readonly status: PendingStatus;
+  /** The edits that weaken protection (why a second person must approve even when approval is off). */
+  readonly weakening?: readonly Weakening[];
+  /** Recent decisions replayed under the active policy and the proposal, for a weakening change. */
+  readonly backtest?: BacktestSummary;
   readonly decidedBy?: string;
   readonly decidedAt?: string;
   readonly decisionNote?: string;

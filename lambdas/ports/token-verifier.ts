@@ -4,12 +4,23 @@ export interface VerifiedToken {
   readonly scopes: readonly string[];
 }
 
+/** Why a token was refused; the HTTP edge turns it into API Gateway's `www-authenticate` answer. */
+export type TokenRefusal =
+  /** No token at all (no Authorization header, or an empty one). */
+  | 'missing'
+  /** Not a JWT, or one that cannot be decoded. */
+  | 'invalid'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  /** A valid token of the wrong kind (an id token where an access token is needed). */
+  | 'wrong_token_use'
+  | 'insufficient_scope';
+
 export type TokenCheck =
-  | { readonly ok: true; readonly token: VerifiedToken }
-  | {
-      readonly ok: false;
-      readonly reason: 'missing' | 'invalid' | 'expired' | 'wrong_issuer' | 'wrong_audience' | 'insufficient_scope';
-    };
+  { readonly ok: true; readonly token: VerifiedToken } | { readonly ok: false; readonly reason: TokenRefusal };
 
 /** Verifies bearer tokens with the rules of API Gateway's JWT authorizer (issuer, audience/client, expiry, scopes). */
 export interface TokenVerifier {

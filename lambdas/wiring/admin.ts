@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { composeAdmin } from '../composition/admin';
 import { requiredEnv } from '../config/env';
@@ -16,6 +18,8 @@ const tables = {
 };
 const audit = new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit, writer: 'admin' });
 
-const { handler: admin } = composeAdmin({ dynamo, tables, clock: Date.now, audit });
+const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN'));
+
+const { handler: admin } = composeAdmin({ dynamo, tables, clock: Date.now, audit, secrets });
 
 export const handler = admin;

@@ -1,17 +1,31 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { KmsCheckpointSigner } from '../adapters/kms-checkpoint-signer';
+import { S3CheckpointStore } from '../adapters/s3-checkpoint-store';
+import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { composeAudit } from '../composition/audit';
 import { optionalEnv, requiredEnv } from '../config/env';
+import { checkpointRetentionDays } from './audit-checkpoint-config';
 
 // Created once per cold start. Verify pages through every chain, so requests get generous timeouts and the SDK's
 // default retries; the function's own timeout (29 s, under the HTTP API's 30 s) bounds the whole call.
 const dynamo = new DynamoDBClient({
   requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
 });
+const auditTable = requiredEnv('AUDIT_TABLE');
 
 export const { handler } = composeAudit({
   dynamo,
-  tables: { audit: requiredEnv('AUDIT_TABLE') },
+  tables: { audit: auditTable },
   clock: Date.now,
   writer: optionalEnv('AWS_LAMBDA_FUNCTION_NAME') ?? 'audit',
+  secrets: new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN')),
+  anchoring: {
+    store: new S3CheckpointStore(new S3Client({}), requiredEnv('CHECKPOINT_BUCKET'), `${auditTable}/`),
+    signer: new KmsCheckpointSigner(new KMSClient({}), requiredEnv('CHECKPOINT_KEY_ARN')),
+    retentionDays: checkpointRetentionDays(),
+  },
 });

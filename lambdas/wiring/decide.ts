@@ -6,7 +6,9 @@ import { composeDecide } from '../composition/decide';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { CachedShadowScorer } from '../handlers/shadow-scorer';
-import { requiredEnv } from '../config/env';
+import { optionalEnv, requiredEnv } from '../config/env';
+import { openNetworkData } from '../composition/network-data';
+import { ENV, METRICS, NETWORK_DATA_BUNDLE_PATH } from '../../lib/lambda-entries';
 import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 
 // Created once per cold start. Short timeouts and one retry: a decision must fail closed quickly rather than
@@ -21,14 +23,28 @@ const tables = {
   policy: requiredEnv('POLICY_TABLE'),
 };
 
+// The ASN table shipped beside this bundle (or a data layer's copy): loaded once, its age logged and measured so
+// operators see when nobody refreshed it.
+const networkData = openNetworkData(
+  optionalEnv(ENV.networkDataFile) ?? NETWORK_DATA_BUNDLE_PATH,
+  Date.now(),
+  __dirname,
+);
+console.log(JSON.stringify(networkData.log));
+if (networkData.ageDays !== undefined) {
+  metrics.singleMetric().addMetric(METRICS.networkDataAgeDays, MetricUnit.Count, networkData.ageDays);
+}
+
 const { handler: decide } = composeDecide({
   dynamo,
+  ...(networkData.locator ? { network: networkData.locator } : {}),
   tables,
   // One chain per container: appends from parallel Lambdas never contend for a chain head.
   auditLog: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit, writer: 'decide' }),
   // Scores each decision under the shadow candidate too, when an admin has started one.
   shadow: new CachedShadowScorer(),
   clock: Date.now,
+  secrets,
   signDecisionToken: decisionTokenSigner({ secrets, issuer: decisionTokenIssuer(requiredEnv('STAGE')) }),
   onDecision: (decision, failedClosed) => {
     const single = metrics.singleMetric();

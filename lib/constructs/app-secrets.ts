@@ -21,7 +21,7 @@ export interface AppSecretsProps {
 }
 
 /**
- * The application secret (SECRETS_ARN): JSON `{ decisionTokenKey, otpPepper, auditSalt }`, every value random and
+ * The application secret (SECRETS_ARN): JSON `{ decisionTokenKey, otpPepper, pseudonymKey, cursorKey }`, every value random and
  * generated in AWS (never in the template), by a one-shot custom resource that only adds missing keys.
  */
 export class AppSecrets extends Construct {
@@ -45,7 +45,7 @@ export class AppSecrets extends Construct {
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Static application keys: rotating decisionTokenKey voids in-flight decision tokens, otpPepper voids pending codes and auditSalt changes audit pseudonyms. Rotation is a planned, versioned operation (runbook), not a schedule.',
+        'Static application keys: rotating decisionTokenKey voids in-flight decision tokens, otpPepper voids pending codes and pseudonymKey changes every identifier pseudonym. Rotation is a planned, versioned operation (runbook), not a schedule.',
     });
 
     const seeder = new StepgateFunction(this, 'Seeder', {

@@ -17,8 +17,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DECIDE_SCOPE } from '../../lambdas/handlers/api-routes';
-import { ADMIN_GROUP, AUDITOR_GROUP } from '../../lambdas/local/local-identities';
+import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../../lambdas/contracts/identity';
 import { ENV, TRIGGER_LAMBDAS, type EnvVarName } from '../lambda-entries';
 import { StepgateFunction } from './stepgate-function';
 import type { StepgateTables } from './stepgate-tables';
@@ -63,7 +62,7 @@ export interface StepUpAuthProps {
 /**
  * Step-up through Cognito custom auth (DESIGN.md §5): the user pool with its five triggers, the groups the admin API
  * checks, the `stepgate/decide` resource server, the confidential app client (client credentials) and the public
- * web client (custom auth + SRP). Cognito threat protection stays off: stepgate is the risk engine.
+ * web client (custom auth, with SRP inside it, and refresh; nothing that skips the sign-in decision). Cognito threat protection stays off: stepgate is the risk engine.
  */
 export class StepUpAuth extends Construct {
   readonly userPool: UserPool;
@@ -178,7 +177,10 @@ export class StepUpAuth extends Construct {
     this.webClient = this.userPool.addClient('WebClient', {
       userPoolClientName: `${props.prefix}-web`,
       generateSecret: false,
-      authFlows: { custom: true, userSrp: true, userPassword: false },
+      // Only flows that run the custom-auth triggers, so every sign-in passes through the risk decision: custom
+      // auth (which proves the password with SRP first: CHALLENGE_NAME SRP_A) and refresh. Plain USER_SRP_AUTH and
+      // USER_PASSWORD_AUTH would sign in with the password alone, skipping the decision and the step-up.
+      authFlows: { custom: true, userSrp: false, userPassword: false, adminUserPassword: false },
       // The SDK drives InitiateAuth / RespondToAuthChallenge directly; no hosted UI, no redirect URLs.
       disableOAuth: true,
       // A custom-auth session must outlive one code (≤ 5 min) but not much more.

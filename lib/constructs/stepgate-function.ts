@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import {
   NodejsFunction,
   OutputFormat,
@@ -17,12 +17,18 @@ import {
   ENV,
   LAMBDA_ENTRIES,
   METRICS,
+  NETWORK_DATA_BUNDLE_PATH,
   type EnvVarName,
   type LambdaEntry,
   type LambdaName,
   type TableAccess,
 } from '../lambda-entries';
 import type { StepgateTables } from './stepgate-tables';
+import {
+  BUNDLED_LICENCE_FILES,
+  bundledPackage,
+  ensureBundledAsnTable,
+} from '../../lambdas/adapters/asn-table/ip-location-db-asn';
 
 /** The repository root: wiring entries and the lock file are resolved from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -72,11 +78,44 @@ export function geoipCommandHooks(projectRoot: string = PROJECT_ROOT): ICommandH
 }
 
 /**
+ * Copies the ASN table next to the bundle ({@link NETWORK_DATA_BUNDLE_PATH}), as geoip-lite's data is: the given
+ * file, or the table built from the installed `@ip-location-db/asn` (built here on first use, when bundling
+ * actually runs: synths that skip bundling, like the infrastructure tests, never pay for it).
+ */
+export function networkDataCommands(
+  inputDir: string,
+  outputDir: string,
+  projectRoot: string = PROJECT_ROOT,
+  file?: string,
+): string[] {
+  const at = (p: string) => {
+    const rel = path.relative(projectRoot, p);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? p : `${inputDir}/${rel.split(path.sep).join('/')}`;
+  };
+  const to = `${outputDir}/${NETWORK_DATA_BUNDLE_PATH}`;
+  const dir = path.posix.dirname(to);
+  if (file) return [`mkdir -p "${dir}"`, `cp "${at(path.resolve(projectRoot, file))}" "${to}"`];
+  // CC BY 4.0: the data travels with its licences and the note of what was changed.
+  const pkg = bundledPackage();
+  return [
+    `mkdir -p "${dir}"`,
+    `cp "${at(ensureBundledAsnTable())}" "${to}"`,
+    ...BUNDLED_LICENCE_FILES.map((f) => `cp "${at(path.join(pkg.dir, f))}" "${dir}/${f}"`),
+  ];
+}
+
+/**
  * esbuild options shared by every function (and by the bundling test). The AWS SDK v3 clients are bundled rather
  * than taken from the runtime: the deployed code then runs exactly the versions the tests ran, and esbuild keeps
- * only the clients used. Local esbuild only: no Docker on build machines.
+ * only the clients used. Local esbuild only: no Docker on build machines. Functions that locate addresses (`geoip`)
+ * get geoip-lite and the ASN table (`networkDataFile`, default: built from the installed package) beside the bundle.
  */
-export function bundlingOptions(geoip: boolean, projectRoot: string = PROJECT_ROOT): BundlingOptions {
+export function bundlingOptions(
+  geoip: boolean,
+  projectRoot: string = PROJECT_ROOT,
+  networkDataFile?: string,
+): BundlingOptions {
+  const geoipHooks = geoipCommandHooks(projectRoot);
   return {
     forceDockerBundling: false,
     minify: true,
@@ -85,7 +124,17 @@ export function bundlingOptions(geoip: boolean, projectRoot: string = PROJECT_RO
     format: OutputFormat.CJS,
     logLevel: LogLevel.WARNING,
     externalModules: geoip ? ['geoip-lite'] : [],
-    ...(geoip ? { commandHooks: geoipCommandHooks(projectRoot) } : {}),
+    ...(geoip
+      ? {
+          commandHooks: {
+            ...geoipHooks,
+            afterBundling: (inputDir: string, outputDir: string) => [
+              ...geoipHooks.afterBundling(inputDir, outputDir),
+              ...networkDataCommands(inputDir, outputDir, projectRoot, networkDataFile),
+            ],
+          },
+        }
+      : {}),
   };
 }
 
@@ -120,6 +169,21 @@ export interface StepgateFunctionProps {
    * @default PROJECT_ROOT
    */
   readonly projectRoot?: string;
+  /** Where a function that locates addresses (spec `geoip`) gets its ASN table. */
+  readonly networkData?: NetworkDataProps;
+}
+
+export interface NetworkDataProps {
+  /**
+   * A table built with `stepgate network build` to ship in the bundle.
+   * @default the table built from the installed `@ip-location-db/asn`
+   */
+  readonly file?: string;
+  /**
+   * A layer holding a table at `network/asn.bin`: the function reads that copy (`/opt/network/asn.bin`) instead of
+   * the one in its bundle, so operators refresh the data monthly without rebuilding the code.
+   */
+  readonly layer?: ILayerVersion;
 }
 
 /**
@@ -173,7 +237,8 @@ export class StepgateFunction extends Construct {
       logGroup: this.logGroup,
       role: this.role,
       environment,
-      bundling: bundlingOptions(spec.geoip, projectRoot),
+      bundling: bundlingOptions(spec.geoip, projectRoot, props.networkData?.file),
+      ...(spec.geoip && props.networkData?.layer ? { layers: [props.networkData.layer] } : {}),
     });
 
     const tableAccess = Object.entries(spec.tables) as [TableRole, TableAccess][];
@@ -230,6 +295,7 @@ export class StepgateFunction extends Construct {
           }
         : {}),
       ...(props.secret ? { [ENV.secretsArn]: props.secret.secretArn } : {}),
+      [ENV.networkDataFile]: props.networkData?.layer ? `/opt/${NETWORK_DATA_BUNDLE_PATH}` : NETWORK_DATA_BUNDLE_PATH,
       [ENV.powertoolsServiceName]: METRICS.serviceName,
       [ENV.powertoolsMetricsNamespace]: METRICS.namespace,
       ...props.environment,

@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { API_ROUTES, routeKey, type ApiRoute, type FunctionName } from '../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey, type ApiRoute, type FunctionName } from '../../lambdas/contracts/routes';
 
 export interface StepgateHttpApiProps {
   /** API name: `<prefix>-api`. */

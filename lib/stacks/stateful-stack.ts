@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AppSecrets } from '../constructs/app-secrets';
+import { AuditAnchoring } from '../constructs/audit-anchoring';
+import { ENV } from '../lambda-entries';
 import { StepUpAuth } from '../constructs/step-up-auth';
 import { StepgateTables } from '../constructs/stepgate-tables';
 import type { StageConfig } from '../stage-config';
@@ -10,7 +12,8 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * What must survive a redeploy: the tables and their key, the application secret, and the user pool (it holds the
+ * What must survive a redeploy: the tables and their key, the application secret, the audit trail's anchoring
+ * (checkpoint bucket, signing key, and the scheduled writer beside them), and the user pool (it holds the
  * users, their passwords and TOTP enrolments; replacing it signs everyone out for good). The Cognito triggers live
  * here too because the pool names them in its LambdaConfig: in another stack the pool would depend on that stack
  * while the triggers depend on the tables here, a cycle. The stateless stack depends on this one, never the reverse.
@@ -19,6 +22,7 @@ export class StatefulStack extends Stack {
   readonly tables: StepgateTables;
   readonly secrets: AppSecrets;
   readonly auth: StepUpAuth;
+  readonly anchoring: AuditAnchoring;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
@@ -35,6 +39,15 @@ export class StatefulStack extends Stack {
       key: this.tables.key,
       removalPolicy: c.removalPolicy,
       logRetention: c.logRetention,
+    });
+    this.anchoring = new AuditAnchoring(this, 'AuditAnchoring', {
+      prefix: c.prefix,
+      tables: this.tables,
+      retentionDays: c.checkpointRetentionDays,
+      everyMinutes: c.checkpointEveryMinutes,
+      environment: { [ENV.stage]: c.stage },
+      logRetention: c.logRetention,
+      logRemovalPolicy: c.removalPolicy,
     });
     this.auth = new StepUpAuth(this, 'Auth', {
       prefix: c.prefix,
@@ -59,5 +72,13 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'TokenEndpoint', { value: `${this.auth.domain.baseUrl()}/oauth2/token` });
     new CfnOutput(this, 'TokenIssuer', { value: this.auth.tokenIssuer });
     new CfnOutput(this, 'SecretArn', { value: this.secrets.secret.secretArn });
+    new CfnOutput(this, 'CheckpointBucket', {
+      value: this.anchoring.bucket.bucketName,
+      description: 'Signed audit checkpoints (Object Lock, compliance mode): STEPGATE_CHECKPOINT_BUCKET for the CLI',
+    });
+    new CfnOutput(this, 'CheckpointKeyArn', {
+      value: this.anchoring.key.keyArn,
+      description: 'KMS key that signs audit checkpoints: STEPGATE_CHECKPOINT_KEY_ID for the CLI',
+    });
   }
 }

@@ -29,7 +29,7 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
     const c = props.config;
-    const { tables, secrets, auth } = props.stateful;
+    const { tables, secrets, auth, anchoring } = props.stateful;
 
     this.http = new StepgateHttpApi(this, 'Http', {
       prefix: c.prefix,
@@ -48,6 +48,9 @@ export class StatelessStack extends Stack {
       [ENV.appClientIds]: auth.appClient.userPoolClientId,
       [ENV.webClientId]: auth.webClient.userPoolClientId,
       [ENV.tokenIssuer]: auth.tokenIssuer,
+      [ENV.checkpointBucket]: anchoring.bucketName,
+      [ENV.checkpointKeyArn]: anchoring.key.keyArn,
+      [ENV.checkpointRetentionDays]: String(c.checkpointRetentionDays),
     };
     const common = {
       http: this.http,
@@ -57,8 +60,13 @@ export class StatelessStack extends Stack {
       logRetention: c.logRetention,
       logRemovalPolicy: c.removalPolicy,
     };
-    this.decision = new DecisionApi(this, 'Decision', common);
+    this.decision = new DecisionApi(this, 'Decision', {
+      ...common,
+      ...(c.networkData ? { networkData: c.networkData } : {}),
+    });
     this.admin = new AdminApi(this, 'Admin', common);
+    // Verify checks the trail against the latest signed checkpoint: read-only access to them.
+    anchoring.grantVerify(this.admin.audit);
     this.stepUp = new StepUpApi(this, 'StepUp', common);
 
     this.observability = new Observability(this, 'Observability', {

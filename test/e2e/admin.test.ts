@@ -319,6 +319,13 @@ describe('admin API, shadow mode and CLI through the local runtime', () => {
       // The file still says version 2: applying it again is refused, not silently merged.
       expect(await main(['policy', 'apply', '--policy', join(dir, 'p.json'), '--reason', 'again', ...conn])).toBe(1);
       expect(out.join('')).toMatch(/409/);
+      // An unchanged file says one thing, once, and needs no reason: nothing is applied.
+      expect(await main(['policy', 'get', '--out', join(dir, 'p3.json'), ...conn])).toBe(0);
+      out.length = 0;
+      expect(await main(['policy', 'apply', '--policy', join(dir, 'p3.json'), ...conn])).toBe(0);
+      expect(out.join('')).toBe(
+        `no changes: ${join(dir, 'p3.json')} is the same as active version 3; nothing to apply\n`,
+      );
       out.length = 0;
       expect(await main(['policy', 'history', ...conn])).toBe(0);
       expect(out.join('')).toMatch(/^3 +\S+ +admin@example\.com +medium a bit stricter/m);

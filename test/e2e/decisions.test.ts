@@ -59,19 +59,42 @@ describe('decision API through the local runtime', () => {
     expect(familiar.body.stepUp).toBeUndefined();
 
     clock += 24 * 3600_000;
+    // A new laptop with the user's usual browser, abroad: a new device, country and network (AS number) is a
+    // step-up; with a new browser on top, the default policy reaches the deny threshold of a high action.
     const stranger = await decide({
       userId: 'familiar@example.com',
       action: 'payment.transfer',
-      context: { ip: BERLIN, userAgent: FIREFOX_WIN, deviceId: 'dev-2' },
+      context: { ip: BERLIN, userAgent: CHROME_MAC, deviceId: 'dev-2' },
     });
     expect(stranger.status).toBe(200);
     expect(stranger.body.decision).toBe('step_up');
-    expect(codes(stranger)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country']));
+    expect(codes(stranger)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country', 'geo.new_network']));
     const reasons = stranger.body.reasons as { points: number }[];
     const sum = reasons.reduce((s, r) => s + r.points, 0);
     expect(stranger.body.score).toBe(Math.max(0, Math.min(100, Math.round(sum))));
     expect(stranger.body.stepUp).toMatchObject({ acrValues: [expect.any(String)], methods: expect.any(Array) });
     expect(stranger.body.wwwAuthenticate).toMatch(/^Bearer error="insufficient_user_authentication"/);
+  });
+
+  it('names a missing user agent device.ua_missing, and keeps device.cli for curl and python-requests', async () => {
+    clock += 60_000;
+    const context = { ip: NEW_YORK, deviceId: 'dev-ua' };
+    const missing = await decide({ userId: 'ua@example.com', action: 'profile.view', context });
+    expect(missing.body.reasons).toContainEqual({
+      code: 'device.ua_missing',
+      points: 20,
+      detail: 'no user agent sent',
+    });
+    expect(codes(missing)).not.toContain('device.cli');
+    for (const userAgent of ['curl/8.4.0', 'python-requests/2.31.0']) {
+      const cli = await decide({
+        userId: 'ua@example.com',
+        action: 'profile.view',
+        context: { ...context, userAgent },
+      });
+      expect(codes(cli)).toContain('device.cli');
+      expect(codes(cli)).not.toContain('device.ua_missing');
+    }
   });
 
   it('flags New York then Tokyo ten minutes later as impossible travel', async () => {

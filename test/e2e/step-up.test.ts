@@ -9,12 +9,19 @@ import {
 import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { generateTotp } from '../../lambdas/core/step-up/totp';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
-import { appToken, postJson, startTestRuntime } from '../support/local-runtime';
+import {
+  answerCustomChallenge,
+  recordingProxy,
+  srpSignIn,
+  type CognitoJsError,
+  type SrpStep,
+} from '../support/cognito-srp-client';
+import { appToken, postJson, startTestRuntime, userTokens } from '../support/local-runtime';
 
 /**
- * The whole step-up of DESIGN §5 through the local runtime, driven exactly as an app would drive Cognito: the
- * unmodified AWS SDK client, pointed at the runtime. The runtime's clock is injected, so code expiry and grant
- * max-age are tested by moving it.
+ * The whole step-up through the local runtime, driven exactly as an app would drive Cognito: the unmodified AWS SDK
+ * client, pointed at the runtime, and for sign-in the unmodified SRP client (amazon-cognito-identity-js). The
+ * runtime's clock is injected, so code expiry and grant max-age are tested by moving it.
  */
 
 const CLIENT_ID = 'local-web';
@@ -56,32 +63,38 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     await runtime?.stop();
   });
 
-  const signIn = async (user: { username: string; password: string }) => {
-    const out = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: CLIENT_ID,
-        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-      }),
-    );
-    return out.AuthenticationResult!.AccessToken!;
-  };
+  /** A user's tokens without the ceremony (the local-only script client); sign-in itself is tested below. */
+  const signIn = async (user: { username: string; password: string }) =>
+    (await userTokens(runtime.url, user.username, user.password)).accessToken;
 
-  const decide = async (userId: string, extra: Record<string, unknown> = {}, action = 'payment.transfer') => {
-    const res = await postJson(`${runtime.url}/v1/decisions`, app, {
-      userId,
-      action,
-      context: { ip: BERLIN, userAgent: ELECTRON_APP, deviceId: DEVICE },
-      ...extra,
-    });
+  const decide = async (
+    userId: string,
+    extra: Record<string, unknown> = {},
+    action = 'payment.transfer',
+    context: Record<string, string> = { ip: BERLIN, userAgent: ELECTRON_APP, deviceId: DEVICE },
+  ) => {
+    const res = await postJson(`${runtime.url}/v1/decisions`, app, { userId, action, context, ...extra });
     expect(res.status).toBe(200);
     return res.body as {
       decision: string;
       reasons: { code: string }[];
       stepUp?: { id: string; maxAge: number; methods: string[] };
       decisionToken?: string;
+      score: number;
     };
   };
+  const webPool = () => ({
+    endpoint: runtime.url,
+    userPoolId: runtime.context.identities.userPoolId,
+    clientId: CLIENT_ID,
+  });
+  const failureOf = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: CognitoJsError) => error,
+    );
 
   const outbox = async (to: string) => {
     const res = await fetch(`${runtime.url}/local/outbox?to=${encodeURIComponent(to)}`);
@@ -279,58 +292,190 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     await expect(respond(ALICE.username, codeRound.Session, code, metadata)).rejects.toThrow(NotAuthorizedException);
   });
 
-  it('treats an unknown user like a known one (same challenge, same sign-in error)', async () => {
+  it('treats an unknown user like a known one (same challenges, same sign-in error)', async () => {
     const ghost = await startCustomAuth('nobody@example.com');
     expect(ghost.ChallengeName).toBe('CUSTOM_CHALLENGE');
     expect(ghost.ChallengeParameters).toMatchObject({ step: 'context' });
-    const wrongPassword = cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: CLIENT_ID,
-        AuthParameters: { USERNAME: ALICE.username, PASSWORD: 'nope' },
-      }),
-    );
-    const unknownUser = cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: CLIENT_ID,
-        AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'nope' },
-      }),
-    );
-    const [a, b] = await Promise.allSettled([wrongPassword, unknownUser]);
-    for (const result of [a, b]) {
-      expect(result.status).toBe('rejected');
-      const error = (result as PromiseRejectedResult).reason as Error;
-      expect(error).toBeInstanceOf(NotAuthorizedException);
+    const [wrongPassword, unknownUser] = await Promise.all([
+      failureOf(srpSignIn(webPool(), ALICE.username, 'nope')),
+      failureOf(srpSignIn(webPool(), 'nobody@example.com', 'nope')),
+    ]);
+    for (const error of [wrongPassword, unknownUser]) {
+      expect(error.code).toBe('NotAuthorizedException');
       expect(error.message).toBe('Incorrect username or password.');
     }
   });
 
-  it('steps up a sign-in with a signed decision token, which only binds to the user it names', async () => {
-    const decision = await decide(ALICE.username, {}, 'auth.sign_in');
-    expect(decision.decisionToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    // This context (an app flagged as automation-capable) steps up a sign-in too.
-    expect(decision.decision).toBe('step_up');
-    const metadata = { decisionToken: decision.decisionToken!, method: 'email_otp' };
-
-    const asAdmin = await startCustomAuth(ADMIN.username);
-    await expect(respond(ADMIN.username, asAdmin.Session, 'context', metadata)).rejects.toBeInstanceOf(
-      NotAuthorizedException,
-    );
-    const tampered = { ...metadata, decisionToken: `${metadata.decisionToken.slice(0, -4)}AAAA` };
-    const forged = await startCustomAuth(ALICE.username);
-    await expect(respond(ALICE.username, forged.Session, 'context', tampered)).rejects.toBeInstanceOf(
-      NotAuthorizedException,
-    );
-
-    const codeRound = await toCodeRound(ALICE.username, metadata);
-    const done = await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
-    expect(claimsOf(done.AuthenticationResult?.IdToken)).toMatchObject({ step_up_id: decision.stepUp!.id });
+  it('offers local-web only the flows of the deployed web client (no plain password, no plain SRP)', async () => {
+    for (const AuthFlow of ['USER_PASSWORD_AUTH', 'USER_SRP_AUTH'] as const) {
+      await expect(
+        cognito.send(
+          new InitiateAuthCommand({
+            AuthFlow,
+            ClientId: CLIENT_ID,
+            AuthParameters: { USERNAME: ALICE.username, PASSWORD: ALICE.password, SRP_A: 'abcdef' },
+          }),
+        ),
+      ).rejects.toThrow(`${AuthFlow} flow not enabled for this client`);
+    }
   });
 
+  describe('sign-in: the password first (SRP), then the decision', () => {
+    const STRANGER = { ip: '198.51.100.23', userAgent: 'curl/8.5.0', deviceId: 'attacker-device' };
+
+    it('signs alice in with a real SRP exchange: password verifier, context with the decision token, the e-mailed code', async () => {
+      const decision = await decide(ALICE.username, {}, 'auth.sign_in');
+      expect(decision.decisionToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      // This context (an app flagged as automation-capable) steps up a sign-in too.
+      expect(decision.decision).toBe('step_up');
+      const metadata = { decisionToken: decision.decisionToken!, method: 'email_otp' };
+      const sent = (await outbox(ALICE.username)).length;
+
+      const context = await srpSignIn(webPool(), ALICE.username, ALICE.password);
+      expect(context).toMatchObject({ kind: 'custom', parameters: { step: 'context' } });
+      const codeRound = await answerCustomChallenge(
+        (context as Extract<SrpStep, { kind: 'custom' }>).user,
+        'context',
+        metadata,
+      );
+      expect(codeRound).toMatchObject({ kind: 'custom', parameters: { step: 'code', method: 'email_otp' } });
+      expect(await outbox(ALICE.username)).toHaveLength(sent + 1);
+      const done = await answerCustomChallenge(
+        (codeRound as Extract<SrpStep, { kind: 'custom' }>).user,
+        await latestCode(ALICE.username),
+        metadata,
+      );
+      expect(done.kind).toBe('tokens');
+      const tokens = done as Extract<SrpStep, { kind: 'tokens' }>;
+      expect(claimsOf(tokens.idToken)).toMatchObject({
+        step_up_id: decision.stepUp!.id,
+        'cognito:username': ALICE.username,
+      });
+      expect(claimsOf(tokens.accessToken)).toMatchObject({ client_id: CLIENT_ID });
+
+      // The web client refreshes (and only its own refresh tokens).
+      const refreshed = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          ClientId: CLIENT_ID,
+          AuthParameters: { REFRESH_TOKEN: tokens.refreshToken },
+        }),
+      );
+      expect(claimsOf(refreshed.AuthenticationResult?.AccessToken).username).toBe(ALICE.username);
+
+      // The decision token signs in once: a second session under it (even with the password) gets no tokens.
+      const again = await srpSignIn(webPool(), ALICE.username, ALICE.password);
+      const error = await failureOf(
+        answerCustomChallenge((again as Extract<SrpStep, { kind: 'custom' }>).user, 'context', metadata),
+      );
+      expect(error.code).toBe('NotAuthorizedException');
+    });
+
+    it('never yields tokens to a username-only sign-in, even with a valid decision token; nothing is sent or learned', async () => {
+      const before = await decide(ALICE.username, {}, 'payment.transfer', STRANGER);
+      const decision = await decide(ALICE.username, {}, 'auth.sign_in', STRANGER);
+      expect(decision.decision).toBe('step_up');
+      const metadata = { decisionToken: decision.decisionToken!, method: 'email_otp' };
+      const sent = (await outbox(ALICE.username)).length;
+
+      const started = await startCustomAuth(ALICE.username);
+      await expect(respond(ALICE.username, started.Session, 'context', metadata)).rejects.toThrow(
+        'Incorrect username or password.',
+      );
+      expect(await outbox(ALICE.username)).toHaveLength(sent);
+      // The same with the step-up id named as well, and with the decision's step-up answered by a signed-in user's
+      // metadata shape but no token: no code, no tokens.
+      const second = await startCustomAuth(ALICE.username);
+      await expect(
+        respond(ALICE.username, second.Session, 'context', { ...metadata, stepUpId: decision.stepUp!.id }),
+      ).rejects.toBeInstanceOf(NotAuthorizedException);
+      expect(await outbox(ALICE.username)).toHaveLength(sent);
+
+      // The attacker's context was not learned: the same payment from it is judged exactly as before.
+      const after = await decide(ALICE.username, {}, 'payment.transfer', STRANGER);
+      expect(after.decision).toBe(before.decision);
+      expect(after.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['device.new']));
+    });
+
+    it('fails a wrong password, and a replayed PASSWORD_VERIFIER answer', async () => {
+      const wrong = await failureOf(srpSignIn(webPool(), ALICE.username, `${ALICE.password}x`));
+      expect(wrong).toMatchObject({ code: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+
+      const proxy = await recordingProxy(runtime.url);
+      try {
+        await srpSignIn({ ...webPool(), endpoint: proxy.url }, ALICE.username, ALICE.password);
+        const claim = proxy.calls.find(
+          (c) => c.target.endsWith('.RespondToAuthChallenge') && c.body.ChallengeName === 'PASSWORD_VERIFIER',
+        )!.body as { Session: string; ChallengeResponses: Record<string, string> };
+        await expect(
+          cognito.send(
+            new RespondToAuthChallengeCommand({
+              ChallengeName: 'PASSWORD_VERIFIER',
+              ClientId: CLIENT_ID,
+              Session: claim.Session,
+              ChallengeResponses: claim.ChallengeResponses,
+            }),
+          ),
+        ).rejects.toBeInstanceOf(NotAuthorizedException);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  it('answers TOTP before enrolment like after it: the same code round, which nothing passes', async () => {
+    const stepUp = await newStepUp();
+    expect(stepUp.methods).toContain('totp');
+    const metadata = { stepUpId: stepUp.id, accessToken: aliceToken, method: 'totp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    expect(codeRound.ChallengeParameters).toMatchObject({ method: 'totp', destination: 'authenticator app' });
+    const out = await respond(ALICE.username, codeRound.Session, '123456', metadata);
+    expect(out.AuthenticationResult).toBeUndefined();
+  });
+
+  it('refuses to enrol TOTP with a stolen access token alone: 403 naming the missing mfa.change step-up', async () => {
+    const stolen = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.error).toMatchObject({ code: 'step_up_required', field: 'stepUpId', action: 'mfa.change' });
+    // A grant for another action does not do either.
+    const payment = await newStepUp();
+    const metadata = { stepUpId: payment.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
+    const borrowed = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: payment.id,
+      deviceId: DEVICE,
+    });
+    expect(borrowed.status).toBe(403);
+    expect(borrowed.body.error.code).toBe('step_up_invalid');
+  });
+
+  /** What an app does before changing authenticators: a decision for mfa.change, then the e-mail step-up. */
+  const mfaChangeGrant = async () => {
+    clock.now += 31_000; // past the resend interval of earlier ceremonies
+    const decision = await decide(ALICE.username, {}, 'mfa.change');
+    expect(decision.decision).toBe('step_up');
+    const metadata = { stepUpId: decision.stepUp!.id, accessToken: aliceToken, method: 'email_otp' };
+    const codeRound = await toCodeRound(ALICE.username, metadata);
+    const done = await respond(ALICE.username, codeRound.Session, await latestCode(ALICE.username), metadata);
+    expect(done.AuthenticationResult).toBeDefined();
+    return decision.stepUp!.id;
+  };
+
   it('enrols TOTP and steps up with it; the same TOTP code cannot be used twice', async () => {
-    const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {});
+    const grant = await mfaChangeGrant();
+    const enroll = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: grant,
+      deviceId: DEVICE,
+    });
     expect(enroll.status).toBe(200);
+    // One grant, one enrolment.
+    const twice = await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {
+      stepUpId: grant,
+      deviceId: DEVICE,
+    });
+    expect(twice.status).toBe(403);
+    expect(twice.body.error.code).toBe('step_up_invalid');
     const secret = enroll.body.secret as string;
     expect(enroll.body.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
     expect((await postJson(`${runtime.url}/v1/step-up/totp/confirm`, aliceToken, { code: '000000' })).status).toBe(400);
@@ -338,8 +483,9 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
       code: generateTotp(secret, clock.now),
     });
     expect(confirm.status).toBe(200);
-    expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(409);
-    // The new authenticator is in the audit trail (kind, who, whom), and the secret is nowhere in it.
+    expect((await postJson(`${runtime.url}/v1/step-up/totp/enroll`, aliceToken, {})).status).toBe(403);
+    // The new authenticator is in the audit trail (kind, who, whom, authorised by which step-up), and the secret is
+    // nowhere in it.
     const trail = await new DynamoDbAuditReader({
       client: runtime.context.dynamo,
       tableName: runtime.context.tables.audit,
@@ -349,6 +495,11 @@ describe('step-up through Cognito custom auth (local emulator, real triggers)', 
     expect(enrolments.map((r) => [r.event.subject, r.event.outcome, r.intact])).toEqual([
       [ALICE.username, 'active', true],
     ]);
+    expect(enrolments[0]?.event.data).toMatchObject({
+      authorisedBy: 'step_up',
+      stepUpId: grant,
+      stepUpMethod: 'email_otp',
+    });
     expect(JSON.stringify(trail.records)).not.toContain(secret);
 
     clock.now += 30_000; // the step used to confirm is spent

@@ -26,8 +26,13 @@ function runApp(context: Record<string, unknown>) {
 }
 
 describe('bin/stepgate.ts', () => {
-  it('synthesizes prod offline with nag plugins registered, taking the sender from context', () => {
-    const r = runApp({ stage: 'prod', sesFromAddress: 'codes@stepgate.example.org' });
+  it('synthesizes prod offline with nag plugins registered, taking the sender and an ASN data layer from context', () => {
+    const r = runApp({
+      stage: 'prod',
+      sesFromAddress: 'codes@stepgate.example.org',
+      networkDataS3: 's3://ops-data/stepgate/asn-2026-07.zip',
+      networkDataS3Version: 'v3',
+    });
     try {
       expect(r.stderr).not.toMatch(/ValidationFailed|Error/);
       expect(r.status).toBe(0);
@@ -43,9 +48,24 @@ describe('bin/stepgate.ts', () => {
       };
       expect(manifest.artifacts['stepgate-prod-stateful']?.properties?.terminationProtection).toBe(true);
       expect(manifest.artifacts['stepgate-prod-stateless']?.properties?.terminationProtection).toBe(true);
+      const stateless = JSON.parse(
+        fs.readFileSync(path.join(r.outdir, 'stepgate-prod-stateless.template.json'), 'utf8'),
+      ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+      const layers = Object.values(stateless.Resources).filter((x) => x.Type === 'AWS::Lambda::LayerVersion');
+      expect(layers.map((l) => l.Properties.Content)).toEqual([
+        { S3Bucket: 'ops-data', S3Key: 'stepgate/asn-2026-07.zip', S3ObjectVersion: 'v3' },
+      ]);
+      expect(JSON.stringify(stateless)).toContain('/opt/network/asn.bin');
     } finally {
       fs.rmSync(r.outdir, { recursive: true, force: true });
     }
+  }, 120_000);
+
+  it('rejects an S3 location that is not s3://bucket/key', () => {
+    const r = runApp({ networkDataS3: 'ops-data' });
+    fs.rmSync(r.outdir, { recursive: true, force: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('-c networkDataS3=ops-data: expected s3://bucket/key');
   }, 120_000);
 
   it('rejects an unknown stage', () => {

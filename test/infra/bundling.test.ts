@@ -16,6 +16,11 @@ import { StepgateFunction } from '../../lib/constructs/stepgate-function';
 import { StepgateTables } from '../../lib/constructs/stepgate-tables';
 import { ENV, LAMBDA_ENTRIES, type LambdaName } from '../../lib/lambda-entries';
 import { cdkJsonContext, REPO_ROOT } from './support/synth';
+import {
+  BUNDLED_LICENCE_FILES,
+  bundledPackage,
+  ensureBundledAsnTable,
+} from '../../lambdas/adapters/asn-table/ip-location-db-asn';
 
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 
@@ -70,9 +75,16 @@ describe('decide bundle (real esbuild run)', () => {
     expect(fs.existsSync(path.join(assetDir, 'node_modules', 'async', 'dist', 'async.js'))).toBe(true);
   });
 
+  it('ships the ASN table built from @ip-location-db/asn, byte for byte, with the data licences', () => {
+    const shipped = path.join(assetDir, 'network');
+    expect(fs.readFileSync(path.join(shipped, 'asn.bin')).equals(fs.readFileSync(ensureBundledAsnTable()))).toBe(true);
+    expect(fs.readdirSync(shipped).sort()).toEqual(['asn.bin', ...BUNDLED_LICENCE_FILES].sort());
+    expect(fs.readFileSync(path.join(shipped, 'DBIP-LICENSE'), 'utf8')).toContain('DB-IP.com');
+  });
+
   it('bundles everything else (AWS SDK included) into one minified index.js with a source map', () => {
     const entries = fs.readdirSync(assetDir).sort();
-    expect(entries).toEqual(['index.js', 'index.js.map', 'node_modules']);
+    expect(entries).toEqual(['index.js', 'index.js.map', 'network', 'node_modules']);
     expect(fs.readdirSync(path.join(assetDir, 'node_modules')).sort()).toEqual(['async', 'geoip-lite']);
     const js = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
     expect(js).toMatch(/require\("geoip-lite"\)/);
@@ -83,11 +95,11 @@ describe('decide bundle (real esbuild run)', () => {
     expect(sizeOf(assetDir)).toBeLessThan(LAMBDA_UNZIPPED_LIMIT);
   });
 
-  it('loads in a fresh Node process: exports handler and geolocates with the shipped data', () => {
+  it('loads in a fresh Node process: exports handler, geolocates and logs the age of the shipped ASN table', () => {
     const script = `
       const m = require(${JSON.stringify(path.join(assetDir, 'index.js'))});
       const geo = require(${JSON.stringify(path.join(assetDir, 'node_modules', 'geoip-lite'))});
-      process.stdout.write(JSON.stringify({ handler: typeof m.handler, country: geo.lookup('8.8.8.8')?.country }));
+      process.stdout.write('RESULT ' + JSON.stringify({ handler: typeof m.handler, country: geo.lookup('8.8.8.8')?.country }));
     `;
     const out = execFileSync(process.execPath, ['-e', script], {
       cwd: os.tmpdir(),
@@ -105,12 +117,29 @@ describe('decide bundle (real esbuild run)', () => {
         TOKEN_ISSUER: 'https://issuer',
         POWERTOOLS_SERVICE_NAME: 'stepgate',
         POWERTOOLS_METRICS_NAMESPACE: 'Stepgate',
+        // As the stack sets it (relative to the function's code).
+        NETWORK_DATA_FILE: 'network/asn.bin',
       },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
     });
-    expect(JSON.parse(out)).toEqual({ handler: 'function', country: 'US' });
+    const lines = out.split('\n');
+    const result = lines.find((l) => l.startsWith('RESULT '))?.slice('RESULT '.length);
+    expect(JSON.parse(result ?? 'null')).toEqual({ handler: 'function', country: 'US' });
+    const coldStart = lines.map((l) => (l.startsWith('{') ? (JSON.parse(l) as Record<string, unknown>) : {}));
+    const networkLog = coldStart.find((l) => l.message === 'network data');
+    expect(networkLog).toMatchObject({
+      level: 'INFO',
+      networkData: {
+        source: '@ip-location-db/asn',
+        dataDate: bundledPackage().dataDate,
+        ageDays: expect.any(Number) as number,
+        file: path.join(assetDir, 'network', 'asn.bin'),
+      },
+    });
+    // The age is a metric too (EMF), so an alarm can say when nobody refreshed the data.
+    expect(coldStart.some((l) => JSON.stringify(l._aws ?? null).includes('NetworkDataAgeDays'))).toBe(true);
   }, 90_000);
 });
 
@@ -133,6 +162,11 @@ describe('every Lambda entry (esbuild dependency graph, no output)', () => {
       expect(importsGeoip).toBe(LAMBDA_ENTRIES[name].geoip);
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.filter((i) => /node_modules\/(aws-cdk-lib|constructs|cdk-nag)\//.test(i))).toEqual([]);
+      // The table is read, never built, in a Lambda: no builder, no MMDB reader, no CSV source in a bundle.
+      expect(
+        inputs.filter((i) => /asn-table-builder|asn-range-files|ip-location-db|node_modules\/maxmind/.test(i)),
+      ).toEqual([]);
+      expect(inputs.some((i) => i.endsWith('asn-table-locator.ts'))).toBe(LAMBDA_ENTRIES[name].geoip);
     },
     60_000,
   );

@@ -1,16 +1,16 @@
 import { newKeyValue, withMissingKeys } from '../../lib/handlers/seed-app-secrets';
 
-const KEYS = ['decisionTokenKey', 'otpPepper', 'auditSalt'];
+const KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey'];
 
 describe('application secret seeding', () => {
   it('adds every missing key to the generated secret', () => {
     let n = 0;
     const next = withMissingKeys('{"decisionTokenKey":"abc"}', KEYS, () => `v${++n}`);
-    expect(JSON.parse(next!)).toEqual({ decisionTokenKey: 'abc', otpPepper: 'v1', auditSalt: 'v2' });
+    expect(JSON.parse(next!)).toEqual({ decisionTokenKey: 'abc', otpPepper: 'v1', pseudonymKey: 'v2' });
   });
 
   it('never changes a key that is set (a redeploy must not void tokens or codes)', () => {
-    const current = JSON.stringify({ decisionTokenKey: 'a', otpPepper: 'b', auditSalt: 'c', extra: 1 });
+    const current = JSON.stringify({ decisionTokenKey: 'a', otpPepper: 'b', pseudonymKey: 'c', extra: 1 });
     expect(withMissingKeys(current, KEYS)).toBeUndefined();
   });
 

@@ -9,4 +9,5 @@ import './specs/tables';
 import './specs/auth';
 import './specs/api';
 import './specs/observability';
+import './specs/anchoring';
 import './specs/nag';

@@ -29,7 +29,13 @@ describe('grants redeemed by the decide handler on DynamoDB Local', () => {
         body: JSON.parse(res.body ?? '{}') as { decision: string; reasons: { code: string }[] },
       };
     };
-    const grant = async (stepUpId: string, action: string, grantedAt: number, maxAgeSeconds: number) => {
+    const grant = async (
+      stepUpId: string,
+      action: string,
+      grantedAt: number,
+      maxAgeSeconds: number,
+      binding: { sessionId?: string; deviceId?: string } = {},
+    ) => {
       const features = {
         ip: '12.45.10.20',
         geo: new GeoipLiteLocator().locate('12.45.10.20'),
@@ -53,6 +59,7 @@ describe('grants redeemed by the decide handler on DynamoDB Local', () => {
             consumed: false,
             features,
             revision: 1,
+            ...binding,
           }),
         }),
       );
@@ -100,5 +107,34 @@ describe('grants redeemed by the decide handler on DynamoDB Local', () => {
       stepUpId: 'grant-payment',
     });
     expect(otherUser.body.reasons.map((r) => r.code)).not.toContain('step_up.satisfied');
+  });
+
+  it('honours a session-bound grant only in its session, and a device-bound one only on its device', async () => {
+    const now = Date.parse('2026-11-29T10:00:00Z');
+    const { decide, grant } = await setup(() => now);
+    const request = (extra: Record<string, unknown>, deviceId?: string) => ({
+      userId: 'ops@example.com',
+      action: 'payment.transfer',
+      context: { ip: '12.45.10.20', ...(deviceId ? { deviceId } : {}) },
+      ...extra,
+    });
+    const codes = (r: { body: { reasons: { code: string }[] } }) => r.body.reasons.map((x) => x.code);
+    expect((await decide(request({ sessionId: 'sess-A' }, 'dev-1'))).body.decision).toBe('step_up');
+    await grant('grant-bound', 'payment.transfer', now - 1000, 300, { sessionId: 'sess-A', deviceId: 'dev-1' });
+
+    for (const [extra, deviceId] of [
+      [{ sessionId: 'sess-B' }, 'dev-1'],
+      [{}, 'dev-1'],
+      [{ sessionId: 'sess-A' }, 'dev-2'],
+      [{ sessionId: 'sess-A' }, undefined],
+    ] as const) {
+      const refused = await decide(request({ ...extra, stepUpId: 'grant-bound' }, deviceId));
+      expect({ extra, deviceId, decision: refused.body.decision }).toEqual({ extra, deviceId, decision: 'step_up' });
+      expect(codes(refused)).toContain('step_up.grant_invalid');
+      expect(codes(refused)).not.toContain('step_up.satisfied');
+    }
+    const redeemed = await decide(request({ sessionId: 'sess-A', stepUpId: 'grant-bound' }, 'dev-1'));
+    expect(redeemed.body.decision).toBe('allow');
+    expect(codes(redeemed)).toContain('step_up.satisfied');
   });
 });

@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import type { RequestFeatures, VelocityCounts } from '../../lambdas/core/risk/types';
 import { DynamoDbDecisionStore } from '../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { pseudonymizerFrom } from '../../lambdas/adapters/hmac-pseudonymizer';
+import { EphemeralAppSecrets } from '../../lambdas/adapters/secrets-manager-app-secrets';
+import { parseIp } from '../../lambdas/core/net/ip';
+import { RequestIdentifiers } from '../../lambdas/handlers/request-identifiers';
+import type { VelocityKeys } from '../../lambdas/ports/decision-store';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
 import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
 import { composeDecide } from '../../lambdas/composition/decide';
@@ -25,6 +31,9 @@ describe('decision store velocity counters against DynamoDB Local', () => {
   let store: DynamoDbDecisionStore;
   let now = T0;
   let handler: ReturnType<typeof composeDecide>['handler'];
+  // The handler's key, so that reads here find the counters it keyed.
+  const secrets = new EphemeralAppSecrets((n) => randomBytes(n));
+  const pseudonymizer = pseudonymizerFrom(secrets);
 
   beforeAll(async () => {
     tables = await createTestTables(client, 'velocity');
@@ -34,7 +43,7 @@ describe('decision store velocity counters against DynamoDB Local', () => {
       updatedAt: '2026-11-29T00:00:00Z',
       updatedBy: 'test',
     });
-    ({ handler } = composeDecide({ dynamo: client, tables, clock: () => now }));
+    ({ handler } = composeDecide({ dynamo: client, tables, clock: () => now, secrets }));
     store = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
   });
   afterAll(() => client.destroy());
@@ -52,8 +61,18 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     geo: { kind: 'public' },
     device: { deviceType: 'desktop', isBot: false, isHeadless: false, isCli: false },
   });
+  const velocityKeys = async (ip: string): Promise<VelocityKeys> =>
+    new RequestIdentifiers(await pseudonymizer()).identify(features(ip), parseIp(ip)!).velocityKeys;
   const velocity = async (userId: string, ip: string, at: number): Promise<VelocityCounts> =>
-    (await store.load({ userId, features: features(ip), includePolicy: false, now: at })).velocity;
+    (
+      await store.load({
+        userId,
+        features: features(ip),
+        velocityKeys: await velocityKeys(ip),
+        includePolicy: false,
+        now: at,
+      })
+    ).velocity;
 
   it('counts a user and an address per minute, sliding into the previous minute, across hour edges', async () => {
     const user = 'burst@example.com';
@@ -111,8 +130,16 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     const ip = '198.51.100.150';
     const at = T0 + 50 * MINUTE + 5_000; // early in a minute whose predecessor saw no traffic
     const burst = 16;
+    const keysOfIp = await velocityKeys(ip);
     const load = (userId: string) =>
-      store.load({ userId, features: features(ip), includePolicy: false, now: at, count: true });
+      store.load({
+        userId,
+        features: features(ip),
+        velocityKeys: keysOfIp,
+        includePolicy: false,
+        now: at,
+        count: true,
+      });
     // Credential stuffing in one burst: 16 users from one address at once.
     const seen = await Promise.all(Array.from({ length: burst }, (_, i) => load(`stuffed-${i}@example.com`)));
     // Each request saw the ones counted before it, in some order: 0, 1, …, 15, with no two alike. Reading before
@@ -127,6 +154,7 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     const after = await store.load({
       userId: 'hammer@example.com',
       features: features(ip),
+      velocityKeys: keysOfIp,
       includePolicy: false,
       now: at,
     });
@@ -134,6 +162,7 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     const again = await store.load({
       userId: 'hammer@example.com',
       features: features(ip),
+      velocityKeys: keysOfIp,
       includePolicy: false,
       now: at,
     });
@@ -175,15 +204,20 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     const velocityItems = await client.send(
       new ScanCommand({
         TableName: tables.risk,
-        FilterExpression: 'begins_with(pk, :vel) AND (contains(pk, :user) OR contains(pk, :ip))',
+        FilterExpression: 'begins_with(pk, :vel) AND (contains(pk, :user) OR contains(pk, :ip) OR contains(pk, :raw))',
         ExpressionAttributeValues: {
           ':vel': { S: 'VEL#' },
           ':user': { S: 'single@example.com' },
-          ':ip': { S: '192.0.2.200' },
+          ':ip': { S: (await velocityKeys('192.0.2.200')).ip },
+          ':raw': { S: '192.0.2.200' },
         },
       }),
     );
-    expect(velocityItems.Items?.map((i) => i.pk?.S).sort()).toEqual(['VEL#IP#192.0.2.200', 'VEL#U#single@example.com']);
+    // The address is counted under its keyed pseudonym, never under the address itself.
+    expect(velocityItems.Items?.map((i) => i.pk?.S).sort()).toEqual([
+      `VEL#IP#${(await velocityKeys('192.0.2.200')).ip}`,
+      'VEL#U#single@example.com',
+    ]);
     expect(before.Count).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { API_ROUTES, routeKey, type ApiRoute } from '../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey, type ApiRoute } from '../../lambdas/contracts/routes';
 import { composeDecide } from '../../lambdas/composition/decide';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import type { LocalUser } from '../../lambdas/local/local-identities';
@@ -40,9 +40,25 @@ interface Probe {
   readonly name: string;
   readonly token: string | undefined;
   readonly status: 401 | 403;
+  /** Why the authorizer refuses it, as its `www-authenticate` header says (the key of WHY below). */
+  readonly why: keyof typeof WHY;
   /** Sent as the raw Authorization header instead of `Bearer <token>`. */
   readonly rawHeader?: string;
 }
+
+/**
+ * The `error` and `error_description` of API Gateway's JWT authorizer for each refusal (the audience one is the
+ * wording AWS documents), so that a developer reads "expired" or "wrong audience" rather than a bare 401.
+ */
+const WHY = {
+  missing: 'error_description="the request has no bearer token in its Authorization header"',
+  invalid: 'error="invalid_token" error_description="the token is not a well-formed JWT"',
+  signature: 'error="invalid_token" error_description="the token\'s signature is not valid for the issuer\'s keys"',
+  expired: 'error="invalid_token" error_description="the token has expired"',
+  audience: 'error="invalid_token" error_description="the token does not have a valid audience"',
+  idToken: 'error="invalid_token" error_description="the token is not an access token"',
+  scope: 'error="insufficient_scope" error_description="the token does not have a required scope"',
+} as const;
 
 describe('authorization of every API route', () => {
   let runtime: LocalRuntime;
@@ -115,22 +131,42 @@ describe('authorization of every API route', () => {
       NOW_S,
     );
     const probes: Probe[] = [
-      { name: 'no token', token: undefined, status: 401 },
-      { name: 'empty bearer', token: '', status: 401, rawHeader: 'Bearer ' },
-      { name: 'garbage', token: 'garbage', status: 401 },
-      { name: 'three garbage parts', token: 'aaa.bbb.ccc', status: 401 },
-      { name: 'alg none, no signature', token: `${b64url({ alg: 'none', typ: 'JWT' })}.${payload}.`, status: 401 },
-      { name: 'HS256 keyed with the public key (algorithm confusion)', token: hmacWithPublicKey, status: 401 },
-      { name: 'payload tampered after signing', token: tampered, status: 401 },
-      { name: 'expired a second ago', token: expired, status: 401 },
-      { name: 'signed by another key with the same kid and claims', token: foreign, status: 401 },
-      { name: 'token of another app client', token: otherApp, status: 401 },
-      { name: 'wrong scheme (Basic)', token: good, status: 401, rawHeader: `Basic ${good}` },
+      { name: 'no token', token: undefined, status: 401, why: 'missing' },
+      { name: 'empty bearer', token: '', status: 401, why: 'missing', rawHeader: 'Bearer ' },
+      { name: 'garbage', token: 'garbage', status: 401, why: 'invalid' },
+      { name: 'three garbage parts', token: 'aaa.bbb.ccc', status: 401, why: 'invalid' },
+      {
+        name: 'alg none, no signature',
+        token: `${b64url({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+        status: 401,
+        why: 'signature',
+      },
+      {
+        name: 'HS256 keyed with the public key (algorithm confusion)',
+        token: hmacWithPublicKey,
+        status: 401,
+        why: 'signature',
+      },
+      { name: 'payload tampered after signing', token: tampered, status: 401, why: 'signature' },
+      { name: 'expired a second ago', token: expired, status: 401, why: 'expired' },
+      {
+        name: 'signed by another key with the same kid and claims',
+        token: foreign,
+        status: 401,
+        why: 'signature',
+      },
+      { name: 'token of another app client', token: otherApp, status: 401, why: 'audience' },
+      { name: 'wrong scheme (Basic)', token: good, status: 401, why: 'invalid', rawHeader: `Basic ${good}` },
     ];
     if (route.authorizer === 'app') {
       probes.push(
-        { name: 'user access token on an app route (wrong audience)', token: users.AccessToken, status: 401 },
-        { name: 'user id token on an app route', token: users.IdToken, status: 401 },
+        {
+          name: 'user access token on an app route (wrong audience)',
+          token: users.AccessToken,
+          status: 401,
+          why: 'audience',
+        },
+        { name: 'user id token on an app route', token: users.IdToken, status: 401, why: 'idToken' },
       );
       if (route.scopes.length > 0) {
         probes.push(
@@ -138,11 +174,13 @@ describe('authorization of every API route', () => {
             name: 'app token with another scope',
             token: await issuer.clientCredentials(identities.appClient, ['stepgate/other'], NOW_S),
             status: 403,
+            why: 'scope',
           },
           {
             name: 'app token with no scope',
             token: await issuer.clientCredentials(identities.appClient, [], NOW_S),
             status: 403,
+            why: 'scope',
           },
         );
       }
@@ -152,8 +190,9 @@ describe('authorization of every API route', () => {
           name: 'app token on a user route (wrong audience)',
           token: await issuer.clientCredentials(identities.appClient, identities.appClient.allowedScopes, NOW_S),
           status: 401,
+          why: 'audience',
         },
-        { name: 'id token instead of an access token', token: users.IdToken, status: 401 },
+        { name: 'id token instead of an access token', token: users.IdToken, status: 401, why: 'idToken' },
       );
     }
     return probes;
@@ -195,12 +234,17 @@ describe('authorization of every API route', () => {
         const answer = answers[i]!;
         const label = `${routeKey(route)} · ${probe.name}`;
         seen.push(label);
-        expect({ label, status: answer.status, body: answer.body }).toEqual({
+        expect({
+          label,
+          status: answer.status,
+          body: answer.body,
+          wwwAuthenticate: answer.headers.get('www-authenticate'),
+        }).toEqual({
           label,
           status: probe.status,
           body: { message: probe.status === 401 ? 'Unauthorized' : 'Forbidden' },
+          wwwAuthenticate: `Bearer scope="${route.scopes.join(' ')}" ${WHY[probe.why]}`,
         });
-        if (probe.status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer');
       });
     }
     expect(await snapshotTables(runtime.context.dynamo, runtime.context.tables)).toEqual(before);

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import { composeDecide } from '../../lambdas/composition/decide';
-import { API_ROUTES, type ApiRoute } from '../../lambdas/handlers/api-routes';
+import { API_ROUTES, type ApiRoute } from '../../lambdas/contracts/routes';
 import { appToken, startTestRuntime } from '../support/local-runtime';
 import {
   apiEvent,
@@ -231,12 +232,21 @@ describe('bad input through the local runtime', () => {
     });
   });
 
-  it('refuses control characters and look-alike digits in identifiers', async () => {
-    const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
+  it('refuses control characters, separators, bidi controls, lone surrogates and non-NFC text in identifiers', async () => {
+    const refused = fc
+      .oneof(
+        fc.integer({ min: 0, max: 0x1f }),
+        fc.integer({ min: 0x7f, max: 0x9f }),
+        fc.constantFrom(0x2028, 0x2029, 0x061c, 0x200e, 0x200f),
+        fc.integer({ min: 0x202a, max: 0x202e }),
+        fc.integer({ min: 0x2066, max: 0x2069 }),
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+      )
+      .map((c) => String.fromCharCode(c));
     const withControl = fc.tuple(
-      fc.constantFrom('userId', 'sessionId', 'context.deviceId'),
+      fc.constantFrom('userId', 'sessionId', 'context.deviceId', 'requestId'),
       fc.string({ maxLength: 10 }),
-      fc.oneof(control, fc.constant('\u007f')),
+      fc.oneof(refused, fc.constant('e\u0301')),
       fc.string({ maxLength: 10 }),
     );
     await expectNoWrites(async () => {
@@ -552,7 +562,14 @@ describe('bad input through the local runtime', () => {
   it('keeps odd but valid values (prototype names, unicode) as plain data: 200 and no pollution', async () => {
     // These pass validation, so they are decided and stored; they must stay data, never become object structure.
     const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
-    const unicode = ['ǅ𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'مرحبا@example.com', '\u200bzero\u200bwidth', '😀'.repeat(50), 'é'.normalize('NFD')];
+    // Identifiers must be NFC (decomposed text is refused, see the identifier test above); precomposed is fine.
+    const unicode = [
+      'ǅ𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+      'مرحبا@example.com',
+      '\u200bzero\u200bwidth',
+      '😀'.repeat(50),
+      'café'.normalize('NFC'),
+    ];
     const pairs = [
       ...names.flatMap((value) =>
         ['userId', 'sessionId', 'context.deviceId', 'context.userAgent'].map((path) => ({ value, path })),
@@ -593,6 +610,36 @@ describe('bad input through the local runtime', () => {
   });
 
   // The local Cognito emulator speaks Cognito's JSON protocol on the same port; its errors are `{"__type","message"}`.
+  it('answers undecodable Basic client credentials at the token endpoint with 400 invalid_request', async () => {
+    const post = (credentials: string) =>
+      send(`${runtime.url}/oauth2/token`, {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+    for (const credentials of [
+      'local-app:%E0%A4%A',
+      '%E0%A4%A:local-app-secret',
+      'local-app:%',
+      'local-app:%ZZ',
+      'no-colon-at-all',
+    ]) {
+      const answer = await post(credentials);
+      expect({ credentials, status: answer.status, error: answer.body?.error }).toEqual({
+        credentials,
+        status: 400,
+        error: 'invalid_request',
+      });
+      expect(answer.body.error_description).toMatch(/Basic credentials/);
+      expectNothingInternal(answer);
+    }
+    // Decodable but wrong is a failed authentication, as before; right still gets a token.
+    expect(await post('local-app:wrong-secret')).toMatchObject({ status: 400, body: { error: 'invalid_client' } });
+    expect((await post('local-app:local-app-secret')).status).toBe(200);
+  });
+
   describe('Cognito wire protocol (local emulator)', () => {
     const cognito = (operation: string, body: string | undefined) =>
       send(`${runtime.url}/`, {
@@ -674,11 +721,12 @@ describe('bad input through the local runtime', () => {
     });
 
     it('does not take a username smuggled through a prototype key', async () => {
-      // If parameters were copied with [[Set]] semantics, USERNAME would be read from the smuggled prototype.
+      // If parameters were copied with [[Set]] semantics, USERNAME would be read from the smuggled prototype. The
+      // password cases use local-script, the client that allows USER_PASSWORD_AUTH, so the parser is what is tested.
       for (const text of [
         '{"AuthFlow":"CUSTOM_AUTH","ClientId":"local-web","AuthParameters":{"__proto__":{"USERNAME":"admin@example.com"}}}',
-        '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"local-web","AuthParameters":{"USERNAME":"admin@example.com","__proto__":{"PASSWORD":"Admin-Local-1!"}}}',
-        '{"__proto__":{"AuthFlow":"USER_PASSWORD_AUTH"},"ClientId":"local-web","AuthParameters":{"USERNAME":"admin@example.com","PASSWORD":"Admin-Local-1!"}}',
+        '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"local-script","AuthParameters":{"USERNAME":"admin@example.com","__proto__":{"PASSWORD":"Admin-Local-1!"}}}',
+        '{"__proto__":{"AuthFlow":"USER_PASSWORD_AUTH"},"ClientId":"local-script","AuthParameters":{"USERNAME":"admin@example.com","PASSWORD":"Admin-Local-1!"}}',
       ]) {
         const answer = await cognito('InitiateAuth', text);
         expectCognitoError(answer);
@@ -743,6 +791,81 @@ describe('bad input through the local runtime', () => {
       expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNamesBefore);
     });
 
+    it('answers a forged or altered audit export cursor with 400 naming cursor, and writes nothing', async () => {
+      const token = await staffToken();
+      const get = (path: string) =>
+        send(`${runtime.url}${path}`, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+      const day = new Date(CLOCK).toISOString().slice(0, 10);
+      // A real second page exists (the decisions made above), so the route pages at all.
+      const first = await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1`);
+      expect(first.status).toBe(200);
+      const genuine = first.headers.get('x-next-cursor')!;
+      expect(genuine).toMatch(/^[A-Za-z0-9_-]+$/);
+      // What a client could build without the server's key: the cursor's state with another start key, in the
+      // plain base64url JSON a cursor used to be. `q` is the query's fingerprint, computed as the reader does.
+      const fromMs = Date.parse(`${day}T00:00:00.000Z`);
+      const fingerprint = (subject = '') =>
+        createHash('sha256')
+          .update(`${fromMs}|${fromMs + 86_400_000}|${subject}`)
+          .digest('base64url')
+          .slice(0, 16);
+      const plain = (state: unknown) => Buffer.from(JSON.stringify(state)).toString('base64url');
+      const keys: unknown[] = [
+        {},
+        { pk: { S: 'x' } },
+        { pk: { N: '1' }, sk: { S: 'SEQ#000000000001' } },
+        {
+          pk: { S: 'CHAIN#x' },
+          sk: { S: 'SEQ#000000000001' },
+          gsi1pk: { S: 'DAY#2020-01-01' },
+          gsi1sk: { S: '2020-01-01T00:00:00.000Z#x#000000000001' },
+        },
+      ];
+      const forged = [
+        ...keys.map((k) => ['', plain({ v: 1, q: fingerprint(), d: day, k })] as const),
+        ...keys.map((k) => ['fuzz@example.com', plain({ v: 1, q: fingerprint('fuzz@example.com'), k })] as const),
+        ['', `${genuine.slice(0, 8)}${genuine[8] === 'A' ? 'B' : 'A'}${genuine.slice(9)}`] as const,
+        ['', genuine.slice(0, -1)] as const,
+      ];
+      await expectNoWrites(async () => {
+        for (const [subject, cursor] of forged) {
+          const query = new URLSearchParams({ from: day, to: day, cursor, ...(subject ? { subject } : {}) });
+          const answer = await get(`/v1/admin/audit?${query.toString()}`);
+          expect({ cursor: cursor.slice(0, 60), status: answer.status }).toEqual({
+            cursor: cursor.slice(0, 60),
+            status: 400,
+          });
+          expectClientError(answer, { status: 400, field: 'cursor' });
+        }
+      });
+      const next = await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1&cursor=${genuine}`);
+      expect(next.status).toBe(200);
+    });
+
+    it('signs every paged admin route with one codec: a cursor opens only in the listing that made it', async () => {
+      const token = await staffToken();
+      const get = (path: string) =>
+        send(`${runtime.url}${path}`, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+      const day = new Date(CLOCK).toISOString().slice(0, 10);
+      const user = encodeURIComponent('fuzz@example.com');
+      const userPage = await get(`/v1/admin/users/${user}/events?limit=1`);
+      expect(userPage.status).toBe(200);
+      const userCursor = userPage.body.cursor as string;
+      const auditCursor = (await get(`/v1/admin/audit?from=${day}&to=${day}&limit=1`)).headers.get('x-next-cursor')!;
+      expect(userCursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      await expectNoWrites(async () => {
+        for (const path of [
+          `/v1/admin/users/${user}/events?cursor=${auditCursor}`,
+          `/v1/admin/users/${encodeURIComponent('other@example.com')}/events?cursor=${userCursor}`,
+          `/v1/admin/events?cursor=${userCursor}`,
+          `/v1/admin/audit?from=${day}&cursor=${userCursor}`,
+        ]) {
+          expectClientError(await get(path), { status: 400, field: 'cursor' });
+        }
+      });
+      expect((await get(`/v1/admin/users/${user}/events?limit=1&cursor=${userCursor}`)).status).toBe(200);
+    });
+
     it('answers hostile path parameters and query strings on GET routes without a 5xx', async () => {
       const token = await staffToken();
       const queries = [
@@ -768,6 +891,28 @@ describe('bad input through the local runtime', () => {
         }
       }
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('judges a user id alike as a decision field and as an admin path parameter (one validator)', async () => {
+      const token = await staffToken();
+      const lookUp = (userId: string) =>
+        send(`${runtime.url}/v1/admin/users/${encodeURIComponent(userId)}/events`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+        });
+      for (const refused of ['a\u0085b', 'x\u2028y', 'admin\u202egnp', 'e\u0301', 'a\u009fb']) {
+        expectClientError(await postRaw(JSON.stringify(withField('userId', refused))), {
+          status: 400,
+          field: 'userId',
+        });
+        expectClientError(await lookUp(refused), { status: 400, field: 'userId' });
+      }
+      for (const accepted of ['café@example.com', '山田@example.com']) {
+        expect((await postRaw(JSON.stringify(withField('userId', accepted)))).status).toBe(200);
+        const history = await lookUp(accepted);
+        expect(history.status).toBe(200);
+        expect(history.body.events).toHaveLength(1);
+      }
     });
   });
 

@@ -25,7 +25,7 @@ import {
 import { startLocalRuntime, type LocalRuntime } from '../../lambdas/local/runtime';
 import { createTestTables, testDynamoClient, testDynamoEndpoint } from '../support/dynamodb';
 import { hostPort, startFaultProxy, type FaultProxy } from '../support/fault-injection';
-import { appToken, startTestRuntime } from '../support/local-runtime';
+import { appToken, startTestRuntime, userTokens } from '../support/local-runtime';
 import {
   apiEvent,
   BERLIN,
@@ -289,13 +289,7 @@ describe('DynamoDB Local stopped and restarted under a running runtime', () => {
     });
     const username = runtime.context.identities.users.find((u) => u.groups.length === 0)!.username;
     const user = runtime.context.identities.users.find((u) => u.username === username)!;
-    const signedIn = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: 'local-web',
-        AuthParameters: { USERNAME: username, PASSWORD: user.password },
-      }),
-    );
+    const signedIn = await userTokens(runtime.url, username, user.password);
     const decision = await send(`${runtime.url}/v1/decisions`, {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenAt(runtime, clock)}` },
       body: JSON.stringify({ ...body('payment.transfer', username), context: { ip: BERLIN } }),
@@ -303,7 +297,7 @@ describe('DynamoDB Local stopped and restarted under a running runtime', () => {
     expect(decision.body.decision).toBe('step_up');
     const metadata = {
       stepUpId: String(decision.body.stepUp.id),
-      accessToken: signedIn.AuthenticationResult!.AccessToken!,
+      accessToken: signedIn.accessToken,
       method: 'email_otp',
     };
     const respond = (session: string | undefined, answer: string) =>

@@ -32,6 +32,40 @@ export async function appToken(baseUrl: string, scope?: string): Promise<string>
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+export interface UserTokens {
+  readonly accessToken: string;
+  readonly idToken: string;
+  readonly refreshToken: string;
+}
+
+/**
+ * A user's tokens through the local Cognito's wire protocol, on the local-only `local-script` client (plain
+ * USER_PASSWORD_AUTH, no sign-in ceremony): for tests that need real tokens, not for testing sign-in itself.
+ */
+export async function userTokens(baseUrl: string, username: string, password: string): Promise<UserTokens> {
+  const res = await fetch(baseUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: 'local-script',
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  });
+  const body = (await res.json()) as {
+    AuthenticationResult?: { AccessToken: string; IdToken: string; RefreshToken: string };
+    __type?: string;
+  };
+  if (res.status !== 200 || !body.AuthenticationResult) {
+    throw new Error(`local Cognito answered ${res.status} ${body.__type ?? ''}`);
+  }
+  const { AccessToken, IdToken, RefreshToken } = body.AuthenticationResult;
+  return { accessToken: AccessToken, idToken: IdToken, refreshToken: RefreshToken };
+}
+
 export async function postJson(
   url: string,
   token: string | undefined,

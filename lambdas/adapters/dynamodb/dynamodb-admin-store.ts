@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   GetItemCommand,
   QueryCommand,
@@ -11,6 +12,7 @@ import type { AuditEvent } from '../../core/audit/audit-event';
 import type { Decision, Reason, RequestFeatures } from '../../core/risk/types';
 import { isReplayInput } from '../../core/simulation/replay-input';
 import type { FeedbackLabel, ReplayEvent } from '../../core/simulation/simulation';
+import { SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type { Clock } from '../../ports/clock';
 import {
   InvalidCursorError,
@@ -51,17 +53,9 @@ const DAY_MS = 86_400_000;
 
 type Item = Record<string, AttributeValue>;
 
-function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor: not a cursor this API produced');
-  }
-}
+/** Scopes of this store's cursors (see SignedCursorCodec): a cursor of one listing does not open in another. */
+const USER_EVENTS_CURSOR = 'admin.user-events';
+const WINDOW_CURSOR = 'admin.window';
 
 /** A LastEvaluatedKey of our own indexes: string attributes only. */
 function asKey(value: unknown, names: readonly string[]): Item {
@@ -184,14 +178,23 @@ interface WindowCursor {
 export interface DynamoDbAdminStoreOptions {
   readonly audit?: AuditPreparer;
   readonly clock: Clock;
+  /**
+   * Signs page cursors. Every instance serving one API must share its key (the application secret's cursorKey);
+   * the default, a random key per instance, suits a single process.
+   */
+  readonly cursors?: CursorCodec;
 }
 
 export class DynamoDbAdminStore implements AdminEventStore {
+  private readonly cursors: CursorCodec;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tables: TableNames,
     private readonly options: DynamoDbAdminStoreOptions,
-  ) {}
+  ) {
+    this.cursors = options.cursors ?? new SignedCursorCodec(randomBytes(32));
+  }
 
   private live(item: Item): boolean {
     const expiresAt = item.expiresAt?.N;
@@ -229,7 +232,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
     const partition = `USER#${userId}`;
     let start: Item | undefined;
     if (page.cursor) {
-      start = asKey(decodeCursor(page.cursor), USER_KEY);
+      start = asKey(await this.cursors.open(USER_EVENTS_CURSOR, page.cursor), USER_KEY);
       // A cursor only continues the listing it came from: it cannot be bent to page through another user.
       if (start.gsi2pk?.S !== partition) throw new InvalidCursorError('cursor: belongs to another listing');
     }
@@ -246,7 +249,10 @@ export class DynamoDbAdminStore implements AdminEventStore {
     );
     const items = await this.itemsOf((out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#')));
     const next = plainKey(out.LastEvaluatedKey, USER_KEY);
-    return { items: items.map((i) => decode(i).recorded), ...(next ? { cursor: encodeCursor(next) } : {}) };
+    return {
+      items: items.map((i) => decode(i).recorded),
+      ...(next ? { cursor: await this.cursors.seal(USER_EVENTS_CURSOR, next) } : {}),
+    };
   }
 
   async getEvent(decisionId: string): Promise<RecordedEvent | undefined> {
@@ -311,7 +317,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
     const lastDay = dayOf(Math.max(window.from, window.to - 1));
     let cursor: WindowCursor = { d: dayOf(window.from) };
     if (page.cursor) {
-      const decoded = decodeCursor(page.cursor) as Partial<WindowCursor> | null;
+      const decoded = (await this.cursors.open(WINDOW_CURSOR, page.cursor)) as Partial<WindowCursor> | null;
       if (!decoded || typeof decoded.d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(decoded.d)) {
         throw new InvalidCursorError('cursor: not a cursor this API produced');
       }
@@ -356,7 +362,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
     }
     return {
       items: await this.itemsOf(items),
-      ...(window.from < window.to ? { cursor: encodeCursor(cursor) } : {}),
+      ...(window.from < window.to ? { cursor: await this.cursors.seal(WINDOW_CURSOR, cursor) } : {}),
       position,
     };
   }

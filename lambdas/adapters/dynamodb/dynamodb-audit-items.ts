@@ -29,6 +29,41 @@ export const subjectPk = (subject: string) => `SUBJECT#${subject}`;
 export const timeSk = (at: string, chainId: string, seq: number) =>
   `${at}#${chainId}#${seqSk(seq).slice(SEQ_PREFIX.length)}`;
 
+/** The index attributes of a record: all derived from its hashed content (event `at` and `subject`, chain, seq). */
+export interface RecordIndexAttributes {
+  readonly gsi1pk: string;
+  readonly gsi1sk: string;
+  readonly gsi2pk?: string;
+  readonly gsi2sk?: string;
+}
+
+export const INDEX_ATTRIBUTES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+
+/** What a record's index attributes must be, from what is hashed: the writer stores these and verify checks them. */
+export function indexAttributesOf(chainId: string, seq: number, at: string, subject: string | undefined) {
+  const sk = timeSk(at, chainId, seq);
+  return {
+    gsi1pk: dayPk(at),
+    gsi1sk: sk,
+    ...(subject !== undefined ? { gsi2pk: subjectPk(subject), gsi2sk: sk } : {}),
+  } satisfies RecordIndexAttributes;
+}
+
+/**
+ * Whether a stored record's index attributes are exactly those its content implies (absent ones included), so
+ * it can be neither moved out of a day or subject export nor into another. `item` holds plain values.
+ */
+export function indexedAsContent(item: Readonly<Record<string, unknown>>): boolean {
+  const { chainId, seq, event } = item;
+  if (typeof chainId !== 'string' || typeof seq !== 'number' || typeof event !== 'object' || event === null) {
+    return false;
+  }
+  const { at, subject } = event as { at?: unknown; subject?: unknown };
+  if (typeof at !== 'string' || (subject !== undefined && typeof subject !== 'string')) return false;
+  const expected: Record<string, string | undefined> = indexAttributesOf(chainId, seq, at, subject);
+  return INDEX_ATTRIBUTES.every((name) => item[name] === expected[name]);
+}
+
 /** The sequence number of a record's sort key, or undefined if the key is not exactly `SEQ#` + 12 digits (≥ 1). */
 export function parseSeqSk(sk: string): number | undefined {
   const match = new RegExp(`^${SEQ_PREFIX}(\\d{${SEQ_DIGITS}})$`).exec(sk);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   QueryCommand,
   type AttributeValue,
@@ -10,29 +10,47 @@ import type { AuditEvent } from '../../core/audit/audit-event';
 import {
   hashRecord,
   verifyChain,
+  type AnchoredHead,
   type ChainHead,
   type ChainVerification,
   type StoredRecord,
 } from '../../core/audit/hash-chain';
+import { InvalidCursorError, SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type {
+  AuditChainReader,
   AuditExportQuery,
   AuditPage,
   AuditReader,
   AuditVerificationSummary,
   ExportedRecord,
 } from '../../ports/audit-log';
-import { CHAINS_PK, chainPk, fromAttributeMap, HEAD_SK, parseSeqSk, subjectPk } from './dynamodb-audit-items';
+import {
+  CHAINS_PK,
+  chainPk,
+  fromAttributeMap,
+  HEAD_SK,
+  indexedAsContent,
+  parseSeqSk,
+  seqSk,
+  subjectPk,
+} from './dynamodb-audit-items';
 
 /** Days (one Query each) one export page may walk before answering, so a sparse year cannot time out a request. */
 const MAX_DAYS_PER_PAGE = 62;
 const VERIFY_CONCURRENCY = 8;
 const DAY_MS = 86_400_000;
+const CURSOR_SCOPE = 'audit.export';
 
 export interface DynamoDbAuditReaderOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   /** Epoch ms; records whose retention ended are left out of exports (TTL deletes lazily). */
   readonly now?: () => number;
+  /**
+   * Signs export cursors. Every instance serving one API must share its key (the application secret's cursorKey);
+   * the default, a random key per instance, suits a single process such as the CLI.
+   */
+  readonly cursors?: CursorCodec;
 }
 
 export interface StoredChain {
@@ -56,6 +74,7 @@ interface CursorState {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function queryFingerprint(query: AuditExportQuery): string {
   return createHash('sha256')
@@ -64,30 +83,57 @@ function queryFingerprint(query: AuditExportQuery): string {
     .slice(0, 16);
 }
 
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+/**
+ * The ExclusiveStartKey of an index Query must be exactly a base-table key plus that index's key, all strings,
+ * and belong to the partition being read; anything else makes DynamoDB refuse the request. A signed cursor holds
+ * only keys this reader produced, but the shape is checked anyway, after the signature: cheap, and it keeps a
+ * leaked signing key from turning into 500s.
+ */
+function validStartKey(k: unknown, index: 'gsi1' | 'gsi2', partition: string): k is Record<string, AttributeValue> {
+  if (typeof k !== 'object' || k === null || Array.isArray(k)) return false;
+  const names = ['pk', 'sk', `${index}pk`, `${index}sk`];
+  const entries = Object.entries(k as Record<string, unknown>);
+  if (entries.length !== names.length || !entries.every(([name]) => names.includes(name))) return false;
+  const s = (name: string): string | undefined => {
+    const v = (k as Record<string, { S?: unknown } | undefined>)[name];
+    return v && Object.keys(v).length === 1 && typeof v.S === 'string' && v.S.length <= 1024 ? v.S : undefined;
+  };
+  const pk = s('pk');
+  const sk = s('sk');
+  return (
+    pk !== undefined &&
+    pk.startsWith('CHAIN#') &&
+    sk !== undefined &&
+    parseSeqSk(sk) !== undefined &&
+    s(`${index}pk`) === partition &&
+    s(`${index}sk`) !== undefined
+  );
 }
 
-function decodeCursor(raw: string, query: AuditExportQuery): CursorState {
-  let state: CursorState;
+async function decodeCursor(codec: CursorCodec, raw: string, query: AuditExportQuery): Promise<CursorState> {
+  let state: unknown;
   try {
-    state = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as CursorState;
-  } catch {
-    throw new InvalidAuditQueryError('cursor', 'not a cursor returned by this API');
+    state = await codec.open(CURSOR_SCOPE, raw);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new InvalidAuditQueryError('cursor', 'not a cursor returned by this API (or it was altered)');
+    }
+    throw error;
   }
-  const keyOk =
-    state?.k === undefined ||
-    (typeof state.k === 'object' &&
-      state.k !== null &&
-      Object.values(state.k).every((v) => typeof (v as AttributeValue | undefined)?.S === 'string'));
-  const dayOk = state?.d === undefined || (typeof state.d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(state.d));
-  if (typeof state !== 'object' || state === null || state.v !== 1 || !keyOk || !dayOk) {
-    throw new InvalidAuditQueryError('cursor', 'not a cursor returned by this API');
-  }
-  if (state.q !== queryFingerprint(query)) {
+  const shapeError = () => new InvalidAuditQueryError('cursor', 'malformed: not a cursor of this export');
+  if (typeof state !== 'object' || state === null) throw shapeError();
+  const { v, q, d, k } = state as Partial<Record<keyof CursorState, unknown>>;
+  if (v !== 1 || typeof q !== 'string') throw shapeError();
+  if (q !== queryFingerprint(query)) {
     throw new InvalidAuditQueryError('cursor', 'belongs to a different from/to/subject');
   }
-  return state;
+  if (query.subject !== undefined) {
+    if (d !== undefined || k === undefined || !validStartKey(k, 'gsi2', subjectPk(query.subject))) throw shapeError();
+    return { v, q, k };
+  }
+  if (typeof d !== 'string' || !DAY.test(d)) throw shapeError();
+  if (k !== undefined && !validStartKey(k, 'gsi1', `DAY#${d}`)) throw shapeError();
+  return { v, q, d, ...(k !== undefined ? { k } : {}) };
 }
 
 function toStoredRecord(item: Record<string, AttributeValue>): StoredRecord {
@@ -101,6 +147,7 @@ function toStoredRecord(item: Record<string, AttributeValue>): StoredRecord {
     expiresAt: a.expiresAt,
     prevExpiresAt: a.prevExpiresAt,
     event: a.event,
+    indexed: indexedAsContent(a),
   };
 }
 
@@ -123,7 +170,12 @@ function toExported(item: Record<string, AttributeValue>): ExportedRecord {
   const event = a.event as AuditEvent;
   let intact: boolean;
   try {
-    intact = hashRecord(prevHash, chain, seq, event, { expiresAt, prevExpiresAt }) === hash;
+    intact =
+      hashRecord(prevHash, chain, seq, event, { expiresAt, prevExpiresAt }) === hash &&
+      // Stored where its content says (not a copy under another key) and indexed as its content says.
+      a.pk === chainPk(chain) &&
+      a.sk === seqSk(seq) &&
+      indexedAsContent(a);
   } catch {
     intact = false;
   }
@@ -131,11 +183,13 @@ function toExported(item: Record<string, AttributeValue>): ExportedRecord {
 }
 
 /** Reads, exports and verifies the audit trail written by DynamoDbAuditLog (layout documented there). */
-export class DynamoDbAuditReader implements AuditReader {
+export class DynamoDbAuditReader implements AuditReader, AuditChainReader {
   private readonly now: () => number;
+  private readonly cursors: CursorCodec;
 
   constructor(private readonly options: DynamoDbAuditReaderOptions) {
     this.now = options.now ?? Date.now;
+    this.cursors = options.cursors ?? new SignedCursorCodec(randomBytes(32));
   }
 
   private async *query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<Record<string, AttributeValue>> {
@@ -163,7 +217,7 @@ export class DynamoDbAuditReader implements AuditReader {
   }
 
   /** The head alone, by Query rather than GetItem: readers are granted Query only. */
-  private async readHead(chainId: string): Promise<ChainHead | null> {
+  async readHead(chainId: string): Promise<ChainHead | null> {
     const { Items } = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
@@ -208,23 +262,46 @@ export class DynamoDbAuditReader implements AuditReader {
     return { chainId, head, records, appendedDuringRead };
   }
 
-  async verifyChain(chainId: string, now: number): Promise<ChainVerification> {
-    const { head, records } = await this.readChain(chainId);
-    return verifyChain(chainId, records, head, now);
+  /** Records `fromSeq` through `toSeq` of a chain, as stored (for the checkpoint writer's incremental check). */
+  async readSegment(chainId: string, fromSeq: number, toSeq: number): Promise<StoredRecord[]> {
+    const records: StoredRecord[] = [];
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: chainPk(chainId) },
+        ':from': { S: seqSk(fromSeq) },
+        ':to': { S: seqSk(toSeq) },
+      },
+      ConsistentRead: true,
+    })) {
+      records.push(toStoredRecord(item));
+    }
+    return records;
   }
 
-  async *verifyEach(now: number): AsyncIterable<ChainVerification> {
-    const ids = await this.listChains();
+  async verifyChain(chainId: string, now: number, anchor?: AnchoredHead): Promise<ChainVerification> {
+    const { head, records } = await this.readChain(chainId);
+    return verifyChain(chainId, records, head, now, anchor);
+  }
+
+  /**
+   * Every chain of the registry and every chain `anchors` (the latest checkpoint) names, each verified against its
+   * anchored head: a chain deleted with its registry item is still looked for, and found missing.
+   */
+  async *verifyEach(now: number, anchors?: ReadonlyMap<string, AnchoredHead>): AsyncIterable<ChainVerification> {
+    const ids = [...new Set([...(await this.listChains()), ...(anchors?.keys() ?? [])])];
     for (let i = 0; i < ids.length; i += VERIFY_CONCURRENCY) {
-      yield* await Promise.all(ids.slice(i, i + VERIFY_CONCURRENCY).map((id) => this.verifyChain(id, now)));
+      yield* await Promise.all(
+        ids.slice(i, i + VERIFY_CONCURRENCY).map((id) => this.verifyChain(id, now, anchors?.get(id))),
+      );
     }
   }
 
-  async verifyAll(now: number): Promise<AuditVerificationSummary> {
+  async verifyAll(now: number, anchors?: ReadonlyMap<string, AnchoredHead>): Promise<AuditVerificationSummary> {
     let chains = 0;
     let records = 0;
     const breaks = [];
-    for await (const chain of this.verifyEach(now)) {
+    for await (const chain of this.verifyEach(now, anchors)) {
       chains += 1;
       records += chain.records;
       breaks.push(...chain.breaks);
@@ -239,7 +316,7 @@ export class DynamoDbAuditReader implements AuditReader {
    */
   async exportRecords(query: AuditExportQuery): Promise<AuditPage> {
     const limit = Math.min(Math.max(1, Math.floor(query.limit ?? DEFAULT_EXPORT_LIMIT)), MAX_EXPORT_LIMIT);
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query);
+    const cursor = query.cursor === undefined ? undefined : await decodeCursor(this.cursors, query.cursor, query);
     const fromIso = new Date(query.from).toISOString();
     const toIso = new Date(query.to).toISOString();
     const nowSeconds = this.now() / 1000;
@@ -271,7 +348,8 @@ export class DynamoDbAuditReader implements AuditReader {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         });
       } while (startKey && records.length < limit);
-      return { records, ...(startKey ? { cursor: encodeCursor({ v: 1, q: fingerprint, k: startKey }) } : {}) };
+      const next: CursorState | undefined = startKey ? { v: 1, q: fingerprint, k: startKey } : undefined;
+      return { records, ...(next ? { cursor: await this.cursors.seal(CURSOR_SCOPE, next) } : {}) };
     }
 
     const lastDay = dayOf(query.to - 1);
@@ -292,10 +370,8 @@ export class DynamoDbAuditReader implements AuditReader {
         daysWalked += 1;
       }
     }
-    const more = day <= lastDay;
-    return {
-      records,
-      ...(more ? { cursor: encodeCursor({ v: 1, q: fingerprint, d: day, ...(startKey ? { k: startKey } : {}) }) } : {}),
-    };
+    const next: CursorState | undefined =
+      day <= lastDay ? { v: 1, q: fingerprint, d: day, ...(startKey ? { k: startKey } : {}) } : undefined;
+    return { records, ...(next ? { cursor: await this.cursors.seal(CURSOR_SCOPE, next) } : {}) };
   }
 }

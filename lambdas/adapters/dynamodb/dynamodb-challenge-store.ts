@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
@@ -25,14 +26,20 @@ import {
 import type { RequestFeatures, UserProfile } from '../../core/risk/types';
 import type {
   AttemptResult,
+  AuthenticatorStore,
   ChallengeStore,
+  EnrolmentAuthorisation,
   GrantInput,
+  GrantRedemption,
   LearningResult,
+  SessionApproval,
+  SessionApprovalStore,
+  PendingTotp,
+  StartEnrolmentResult,
   StepUpGrantStore,
   StepUpRecord,
   StoredChallenge,
   TotpEnrollment,
-  TotpStore,
 } from '../../ports/challenge-store';
 import type { AuditEvent } from '../../core/audit/audit-event';
 import { auditedTransaction, type AuditPreparer } from './audited-transaction';
@@ -54,7 +61,11 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 /** Used and expired challenges stay readable this long (for investigations) before TTL removes them. */
 const CHALLENGE_RETENTION_SECONDS = 24 * 3600;
 const VELOCITY_TTL_SECONDS = 3 * 3600;
+/** A removed authenticator's item (its secret already erased) stays this long for investigations. */
+const REMOVED_TOTP_RETENTION_SECONDS = 30 * 86_400;
 const GLOBAL_COUNT_TTL_SECONDS = 400 * 86_400;
+/** Approvals are read within seconds of being written; kept a little longer for investigations. */
+const APPROVAL_RETENTION_SECONDS = 3600;
 /** Rounds of the two-step budget update before giving up (each round loses only to a concurrent writer). */
 const BUDGET_UPDATE_ROUNDS = 4;
 
@@ -110,7 +121,7 @@ export interface DynamoDbChallengeStoreOptions {
   readonly sealer: SecretSealer;
   /** Population keys bumped when a passed step-up teaches a profile (the decision store does the same on allow). */
   readonly globalKeys?: (features: RequestFeatures) => GlobalKeys;
-  /** Audit records that must commit together with the change they describe (a TOTP enrolment's activation). */
+  /** Audit records that must commit together with the change they describe (changes of authenticators). */
   readonly audit?: AuditPreparer;
 }
 
@@ -152,6 +163,7 @@ function stepUpRecordFromItem(item: Item): StepUpRecord {
   const lastSentAt = num('lastSentAt');
   const claimsIssuedAt = num('claimsIssuedAt');
   const learnedAt = num('learnedAt');
+  const changeRedeemedAt = num('changeRedeemedAt');
   return {
     ...base,
     resends: num('resends') ?? 0,
@@ -161,6 +173,7 @@ function stepUpRecordFromItem(item: Item): StepUpRecord {
     ...(typeof raw.grantedChallengeId === 'string' ? { grantedChallengeId: raw.grantedChallengeId } : {}),
     ...(claimsIssuedAt !== undefined ? { claimsIssuedAt } : {}),
     ...(learnedAt !== undefined ? { learnedAt } : {}),
+    ...(changeRedeemedAt !== undefined ? { changeRedeemedAt } : {}),
   };
 }
 
@@ -174,7 +187,24 @@ function live(item: Item | undefined, now: number): Item | undefined {
  * The step-up ceremony's state in the risk table. Every limit of challenge-policy.ts is a DynamoDB condition here,
  * evaluated by DynamoDB at write time, so no read-then-write race can exceed it.
  */
-export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore, TotpStore {
+function approvalFromItem(item: Item): SessionApproval | undefined {
+  const raw = unmarshall(item) as Record<string, unknown>;
+  if ((raw.kind !== 'sign_in' && raw.kind !== 'step_up') || typeof raw.id !== 'string') return undefined;
+  if (typeof raw.userName !== 'string' || typeof raw.approvedAt !== 'number') return undefined;
+  return {
+    kind: raw.kind,
+    id: raw.id,
+    userName: raw.userName,
+    passwordVerified: raw.passwordVerified === true,
+    approvedAt: raw.approvedAt,
+    ...(typeof raw.stepUpId === 'string' ? { stepUpId: raw.stepUpId } : {}),
+    ...(typeof raw.tokensIssuedAt === 'number' ? { tokensIssuedAt: raw.tokensIssuedAt } : {}),
+  };
+}
+
+export class DynamoDbChallengeStore
+  implements ChallengeStore, StepUpGrantStore, AuthenticatorStore, SessionApprovalStore
+{
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tables: Pick<TableNames, 'risk'>,
@@ -579,69 +609,149 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
     return item ? this.totpFromItem(userId, item) : undefined;
   }
 
-  async startEnrollment(
-    userId: string,
-    secret: string,
-    now: number,
-    pendingMs: number,
-  ): Promise<'started' | 'already_active'> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            ...k(stepUpKeys.totp(userId)),
-            status: s('pending'),
-            sealedSecret: s(await this.options.sealer.seal(secret, this.sealContext(userId))),
-            createdAt: n(now),
-            pendingUntil: n(now + pendingMs),
-            confirmTries: n(0),
-            expiresAt: n(seconds(now + pendingMs) + 3600),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': s('pending') },
-        }),
-      );
-      return 'started';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'already_active';
-      throw error;
-    }
-  }
-
-  async beginConfirm(userId: string, now: number, maxTries: number): Promise<TotpEnrollment | undefined> {
-    const out = await this.conditionalUpdate({
-      key: stepUpKeys.totp(userId),
-      update: 'SET confirmTries = confirmTries + :one',
-      condition: '#status = :pending AND pendingUntil > :now AND confirmTries < :maxTries',
-      values: { ':one': n(1), ':pending': s('pending'), ':now': n(now), ':maxTries': n(maxTries) },
-      names: { '#status': 'status' },
-    });
-    return out ? this.totpFromItem(userId, out) : undefined;
-  }
-
-  async activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean> {
-    const update = {
-      key: stepUpKeys.totp(userId),
-      update: 'SET #status = :active, lastTimeStep = :step, confirmedAt = :now REMOVE pendingUntil, expiresAt',
-      condition: '#status = :pending AND pendingUntil > :now',
-      values: { ':active': s('active'), ':pending': s('pending'), ':step': n(timeStep), ':now': n(now) },
-      names: { '#status': 'status' },
+  private async pendingFromItem(userId: string, item: Item): Promise<PendingTotp | undefined> {
+    const raw = unmarshall(item) as Record<string, unknown>;
+    if (typeof raw.sealedSecret !== 'string') return undefined;
+    const secret = await this.options.sealer.open(raw.sealedSecret, this.sealContext(userId));
+    if (secret === undefined) return undefined;
+    const num = (name: string) => (typeof raw[name] === 'number' ? raw[name] : 0);
+    const stepUpMethod = raw.stepUpMethod;
+    const authorisation: EnrolmentAuthorisation =
+      raw.authorisedBy === 'step_up' && typeof raw.stepUpId === 'string'
+        ? { kind: 'step_up', stepUpId: raw.stepUpId, ...(isStepUpMethod(stepUpMethod) ? { method: stepUpMethod } : {}) }
+        : { kind: 'no_verified_contact' };
+    return {
+      userId,
+      secret,
+      createdAt: num('createdAt'),
+      pendingUntil: num('pendingUntil'),
+      confirmTries: num('confirmTries'),
+      authorisation,
+      replaces: raw.replaces === true,
     };
-    if (!audit) return (await this.conditionalUpdate(update)) !== undefined;
-    // The enrolment becomes active if and only if its audit record is written.
+  }
+
+  /**
+   * Redeems the grant for a change of authenticators, once, only if it is still as it was read and checked. It is
+   * also marked consumed, so the decision API treats it as spent from then on.
+   */
+  private redeem(redemption: GrantRedemption, now: number, purpose: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: k(keys.stepUp(redemption.stepUpId)),
+        UpdateExpression:
+          'SET changeRedeemedAt = :now, changeRedeemedFor = :purpose, #consumed = :true, revision = revision + :one',
+        ConditionExpression: '#status = :granted AND attribute_not_exists(changeRedeemedAt) AND revision = :rev',
+        ExpressionAttributeNames: { '#consumed': 'consumed', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':true': { BOOL: true },
+          ':granted': s('granted'),
+          ':now': n(now),
+          ':purpose': s(purpose),
+          ':one': n(1),
+          ':rev': n(redemption.expectedRevision),
+        },
+      },
+    };
+  }
+
+  async startTotpEnrolment(input: {
+    userId: string;
+    secret: string;
+    now: number;
+    pendingMs: number;
+    authorisation: EnrolmentAuthorisation;
+    replaces: boolean;
+    redemption?: GrantRedemption;
+    audit?: AuditEvent;
+  }): Promise<StartEnrolmentResult> {
+    const { userId, now, authorisation } = input;
+    const items: TransactWriteItem[] = [];
+    if (input.redemption) items.push(this.redeem(input.redemption, now, 'totp.enroll'));
+    const pendingAt = items.length;
+    items.push({
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...k(stepUpKeys.totpPending(userId)),
+          sealedSecret: s(await this.options.sealer.seal(input.secret, this.sealContext(userId))),
+          createdAt: n(now),
+          pendingUntil: n(now + input.pendingMs),
+          confirmTries: n(0),
+          replaces: { BOOL: input.replaces },
+          authorisedBy: s(authorisation.kind),
+          ...(authorisation.kind === 'step_up' ? { stepUpId: s(authorisation.stepUpId) } : {}),
+          ...(authorisation.kind === 'step_up' && authorisation.method
+            ? { stepUpMethod: s(authorisation.method) }
+            : {}),
+          expiresAt: n(seconds(now + input.pendingMs) + 3600),
+        },
+      },
+    });
+    // The authenticator this enrolment was judged against must still be there (or still be absent).
+    items.push({
+      ConditionCheck: {
+        TableName: this.table,
+        Key: k(stepUpKeys.totp(userId)),
+        ConditionExpression: input.replaces ? '#status = :active' : 'attribute_not_exists(pk) OR #status <> :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':active': s('active') },
+      },
+    });
+    const result = await auditedTransaction(this.client, items, input.audit ? [input.audit] : [], this.options.audit);
+    if (result.ok) return 'started';
+    if (input.redemption && result.failed.has(0)) return 'grant_used';
+    if (result.failed.has(pendingAt + 1)) return 'changed';
+    throw new Error('TOTP enrolment transaction failed on an unconditional item');
+  }
+
+  async getPendingTotp(userId: string): Promise<PendingTotp | undefined> {
+    const item = await this.get(stepUpKeys.totpPending(userId));
+    return item ? this.pendingFromItem(userId, item) : undefined;
+  }
+
+  async beginTotpConfirm(userId: string, now: number, maxTries: number): Promise<PendingTotp | undefined> {
+    const out = await this.conditionalUpdate({
+      key: stepUpKeys.totpPending(userId),
+      update: 'SET confirmTries = confirmTries + :one',
+      condition:
+        'attribute_exists(sealedSecret) AND attribute_not_exists(confirmedAt) AND pendingUntil > :now AND confirmTries < :maxTries',
+      values: { ':one': n(1), ':now': n(now), ':maxTries': n(maxTries) },
+    });
+    return out ? this.pendingFromItem(userId, out) : undefined;
+  }
+
+  async activateTotp(pending: PendingTotp, timeStep: number, now: number, audit: AuditEvent): Promise<boolean> {
+    const { userId } = pending;
+    // The pending enrolment becomes the active authenticator if and only if its audit record is written.
     const result = await auditedTransaction(
       this.client,
       [
         {
+          // Spent rather than deleted (no function may delete): it can never be confirmed again, and TTL removes it.
           Update: {
             TableName: this.table,
-            Key: k(update.key),
-            UpdateExpression: update.update,
-            ConditionExpression: update.condition,
-            ExpressionAttributeValues: update.values,
-            ExpressionAttributeNames: update.names,
+            Key: k(stepUpKeys.totpPending(userId)),
+            UpdateExpression: 'SET confirmedAt = :now REMOVE sealedSecret',
+            // The very enrolment that was confirmed (a newer one replaced it otherwise), unspent and unexpired.
+            ConditionExpression:
+              'createdAt = :createdAt AND pendingUntil > :now AND attribute_exists(sealedSecret) AND attribute_not_exists(confirmedAt)',
+            ExpressionAttributeValues: { ':createdAt': n(pending.createdAt), ':now': n(now) },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...k(stepUpKeys.totp(userId)),
+              status: s('active'),
+              sealedSecret: s(await this.options.sealer.seal(pending.secret, this.sealContext(userId))),
+              createdAt: n(pending.createdAt),
+              confirmedAt: n(now),
+              lastTimeStep: n(timeStep),
+              confirmTries: n(pending.confirmTries),
+            },
           },
         },
       ],
@@ -649,6 +759,98 @@ export class DynamoDbChallengeStore implements ChallengeStore, StepUpGrantStore,
       this.options.audit,
     );
     return result.ok;
+  }
+
+  // ---- session approvals -----------------------------------------------------------------------------------
+
+  async approve(approval: SessionApproval): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...k(stepUpKeys.approval(approval.kind, approval.id)),
+            kind: s(approval.kind),
+            id: s(approval.id),
+            userName: s(approval.userName),
+            passwordVerified: { BOOL: approval.passwordVerified },
+            approvedAt: n(approval.approvedAt),
+            ...(approval.stepUpId !== undefined ? { stepUpId: s(approval.stepUpId) } : {}),
+            expiresAt: n(seconds(approval.approvedAt) + APPROVAL_RETENTION_SECONDS),
+          },
+          // A retry rewrites its own approval; once tokens were issued under this key, nothing replaces it.
+          ConditionExpression: 'attribute_not_exists(tokensIssuedAt)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async claimForTokens(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    userName: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    const out = await this.conditionalUpdate({
+      key: stepUpKeys.approval(input.kind, input.id),
+      update: 'SET tokensIssuedAt = :now',
+      condition:
+        'attribute_exists(pk) AND attribute_not_exists(tokensIssuedAt) AND userName = :user AND approvedAt >= :fresh AND approvedAt <= :now',
+      values: { ':now': n(input.now), ':user': s(input.userName), ':fresh': n(input.now - input.maxAgeMs) },
+    });
+    return out ? approvalFromItem(out) : undefined;
+  }
+
+  async findApproval(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    const item = live(await this.get(stepUpKeys.approval(input.kind, input.id)), input.now);
+    const approval = item ? approvalFromItem(item) : undefined;
+    if (!approval || approval.approvedAt < input.now - input.maxAgeMs || approval.approvedAt > input.now)
+      return undefined;
+    return approval;
+  }
+
+  async removeTotp(input: {
+    userId: string;
+    now: number;
+    redemption: GrantRedemption;
+    audit: readonly AuditEvent[];
+  }): Promise<'removed' | 'grant_used' | 'not_enrolled'> {
+    const result = await auditedTransaction(
+      this.client,
+      [
+        this.redeem(input.redemption, input.now, 'totp.remove'),
+        {
+          // The secret is erased and the item marked removed (no function may delete); TTL removes it later.
+          Update: {
+            TableName: this.table,
+            Key: k(stepUpKeys.totp(input.userId)),
+            UpdateExpression: 'SET #status = :removed, removedAt = :now, expiresAt = :ttl REMOVE sealedSecret',
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':active': s('active'),
+              ':removed': s('removed'),
+              ':now': n(input.now),
+              ':ttl': n(seconds(input.now) + REMOVED_TOTP_RETENTION_SECONDS),
+            },
+          },
+        },
+      ],
+      input.audit,
+      this.options.audit,
+    );
+    if (result.ok) return 'removed';
+    return result.failed.has(0) ? 'grant_used' : 'not_enrolled';
   }
 
   async useTimeStep(userId: string, timeStep: number): Promise<boolean> {

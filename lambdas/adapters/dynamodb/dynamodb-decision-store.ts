@@ -18,12 +18,14 @@ import type {
   DecisionRecord,
   DecisionState,
   DecisionStore,
+  FailureSource,
   DecisionWrite,
   DecisionWriteResult,
   Outcome,
   OutcomeStore,
   StoredDecision,
   StoredStepUp,
+  VelocityKeys,
 } from '../../ports/decision-store';
 import { batchGetAll, itemKey, type Item } from './batch-get';
 import type { TableNames } from './table-definitions';
@@ -40,12 +42,6 @@ import { populationIncrements, type GlobalKeys, type GlobalLevel } from './popul
 import { failedKeyOf, withNotedFailures } from './profile-item';
 
 export type { GlobalKeys, GlobalLevel };
-
-/** One spelling per address (`::ffff:1.2.3.4`, `1.2.3.4` …), so rotating spellings cannot split an IP's counters. */
-function canonicalIp(ip: string): string {
-  const parsed = parseIp(ip);
-  return parsed ? formatIp(parsed) : ip;
-}
 
 /** Extension point for writes that must join the decision's transaction (the audit record). */
 export interface TransactionParticipant {
@@ -170,32 +166,44 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
   ) {}
 
   async load(request: DecisionReadRequest): Promise<DecisionState> {
-    const { userId, features, now } = request;
-    const ip = canonicalIp(features.ip);
+    const { userId, features, now, velocityKeys } = request;
+    const { network } = velocityKeys;
     const tenMinutes = bucketOf(now, TEN_MINUTES);
     const hour = bucketOf(now, HOUR);
-    const globals = this.options.globalKeys(features);
     const riskKeys: Record<string, Record<string, AttributeValue>> = {
       profile: k(keys.profile(userId)),
       userCur: k(keys.userVelocity(userId, hour)),
       userPrev: k(keys.userVelocity(userId, hour - 1)),
-      ipCur: k(keys.ipVelocity(ip, tenMinutes)),
-      ipPrev: k(keys.ipVelocity(ip, tenMinutes - 1)),
+      ipCur: k(keys.ipVelocity(velocityKeys.ip, tenMinutes)),
+      ipPrev: k(keys.ipVelocity(velocityKeys.ip, tenMinutes - 1)),
       globalTotal: k(keys.globalTotal()),
     };
-    for (const [level, value] of Object.entries(globals)) {
-      if (value !== undefined) riskKeys[`global:${level}`] = k(keys.global(level, value));
+    if (network !== undefined) {
+      riskKeys.networkCur = k(keys.networkVelocity(network, tenMinutes));
+      riskKeys.networkPrev = k(keys.networkVelocity(network, tenMinutes - 1));
     }
+    const addGlobals = (form: string, of: RequestFeatures) => {
+      for (const [level, value] of Object.entries(this.options.globalKeys(of))) {
+        if (value !== undefined) riskKeys[`${form}:${level}`] = k(keys.global(level, value));
+      }
+    };
+    addGlobals('global', features);
+    if (request.alternativeFeatures) addGlobals('alternative', request.alternativeFeatures);
     if (request.stepUpId) riskKeys.stepUp = k(keys.stepUp(request.stepUpId));
     if (request.idempotencyKey) riskKeys.replay = k(keys.request(request.idempotencyKey));
 
     // The request's network, remembered as the user's last one: the next request sees it as `previous`.
-    const network = globals.asn ?? globals.prefix;
+    const globals = this.options.globalKeys(features);
+    const lastNetwork = globals.asn ?? globals.prefix;
     // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot IP item)
     // must not fail the decision; its counts then come from the BatchGet's copy of the same item.
-    const counting = request.count ? Promise.allSettled(this.countRequest(userId, ip, now, network)) : undefined;
+    const counting = request.count
+      ? Promise.allSettled(this.countRequest(userId, velocityKeys, now, lastNetwork))
+      : undefined;
+    // Both forms of a request share their coarse levels (country, browser...): BatchGetItem refuses a key twice.
+    const distinct = new Map(Object.values(riskKeys).map((key) => [itemKey(key), key]));
     const requestItems: Record<string, KeysAndAttributes> = {
-      [this.tables.risk]: { Keys: Object.values(riskKeys), ConsistentRead: true },
+      [this.tables.risk]: { Keys: [...distinct.values()], ConsistentRead: true },
       ...(request.includePolicy
         ? { [this.tables.policy]: { Keys: [activePolicyKey, shadowPolicyKey], ConsistentRead: true } }
         : {}),
@@ -215,7 +223,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       if (item.sk?.S === ACTIVE_SK) policyItem = item;
       else if (item.sk?.S === SHADOW_SK) shadowItem = item;
     }
-    const [userCount, ipCount] = (await counting) ?? [];
+    const [userCount, ipCount, networkCount] = (await counting) ?? [];
     const nowSeconds = Math.floor(now / 1000);
     const get = (name: string) => {
       const key = riskKeys[name];
@@ -226,14 +234,28 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     const current = {
       user: userCount?.status === 'fulfilled' ? userCount.value : get('userCur'),
       ip: ipCount?.status === 'fulfilled' ? ipCount.value : get('ipCur'),
+      network: networkCount?.status === 'fulfilled' ? networkCount.value : get('networkCur'),
     };
     const profileItem = get('profile');
     const stepUpItem = get('stepUp');
     const replayItem = get('replay');
-    const globalCount = (level: GlobalLevel) => num(get(`global:${level}`), 'n');
+    const globalStats = (form: string): GlobalStats => {
+      const count = (level: GlobalLevel) => num(get(`${form}:${level}`), 'n');
+      return {
+        total: num(get('globalTotal'), 'n'),
+        ip: count('ip'),
+        prefix: count('prefix'),
+        asn: count('asn'),
+        country: count('country'),
+        ua: count('ua'),
+        browser: count('browser'),
+        os: count('os'),
+        deviceType: count('deviceType'),
+      };
+    };
     // This minute's count comes from the current bucket as counted; the previous minute (in the current or the
     // previous bucket) is no longer written, so the BatchGet's copy is exact.
-    const minuteCount = (subject: 'user' | 'ip', at: number) => {
+    const minuteCount = (subject: 'user' | 'ip' | 'network', at: number) => {
       const width = subject === 'user' ? HOUR : TEN_MINUTES;
       const slot = minuteSlot(at, width);
       if (slot.bucket !== bucketOf(now, width)) return num(get(`${subject}Prev`), slot.attribute);
@@ -248,7 +270,7 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
       return Number.isFinite(at) && net !== undefined && at >= now - HOUR ? { at, network: net } : undefined;
     };
     const previous = lastRequest(current.user) ?? lastRequest(get('userPrev'));
-    const member = memberId(ip);
+    const member = memberId(velocityKeys.ip);
     const failedFromIp = [get('userCur'), get('userPrev')].some((item) => item?.failIps?.SS?.includes(member));
     const ipFailed = slidingCount(num(get('ipCur'), 'fails'), num(get('ipPrev'), 'fails'), now, TEN_MINUTES);
     const profile = profileItem?.profile?.S ? withNotedFailures(profileItem) : undefined;
@@ -265,18 +287,20 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
         ...(ipFailed > 0 ? { ipFailedSignIns: ipFailed } : {}),
         ...(failedFromIp ? { failedSignInFromIp: true } : {}),
         ...(previous ? { previous } : {}),
+        ...(network !== undefined
+          ? {
+              networkRequests: slidingCount(
+                minuteCount('network', now),
+                minuteCount('network', now - MINUTE),
+                now,
+                MINUTE,
+              ),
+              networkDistinctUsers: new Set([...users(current.network), ...users(get('networkPrev'))]).size,
+            }
+          : {}),
       },
-      global: {
-        total: num(get('globalTotal'), 'n'),
-        ip: globalCount('ip'),
-        prefix: globalCount('prefix'),
-        asn: globalCount('asn'),
-        country: globalCount('country'),
-        ua: globalCount('ua'),
-        browser: globalCount('browser'),
-        os: globalCount('os'),
-        deviceType: globalCount('deviceType'),
-      },
+      global: globalStats('global'),
+      ...(request.alternativeFeatures ? { globalAlternative: globalStats('alternative') } : {}),
       ...(stepUpItem ? { stepUp: stepUpFromItem(stepUpItem) } : {}),
       ...(replayItem?.response?.S
         ? {
@@ -439,9 +463,10 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
    * never confirmed by repetition. The profile's revision moves with it: a decision that read the profile before
    * has to read it again, and its write cannot drop the note.
    */
-  async recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureOrigin): Promise<void> {
+  async recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureSource): Promise<void> {
     const nowSeconds = Math.floor(now / 1000);
     const address = origin?.ip === undefined ? undefined : canonicalIp(origin.ip);
+    const counterIp = origin?.counterIp;
     const failedKeys = [
       ...(address ? [failedKeyOf('ip', address)] : []),
       ...(origin?.network ? [failedKeyOf('net', origin.network)] : []),
@@ -451,12 +476,12 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
         new UpdateItemCommand({
           TableName: this.tables.risk,
           Key: k(keys.userVelocity(userId, bucketOf(now, HOUR))),
-          UpdateExpression: `ADD #kind :one${address ? ', failIps :member' : ''} SET expiresAt = :ttl`,
+          UpdateExpression: `ADD #kind :one${counterIp ? ', failIps :member' : ''} SET expiresAt = :ttl`,
           ExpressionAttributeNames: { '#kind': kind },
           ExpressionAttributeValues: {
             ':one': { N: '1' },
             ':ttl': { N: String(nowSeconds + 3 * 3600) },
-            ...(address ? { ':member': { SS: [memberId(address)] } } : {}),
+            ...(counterIp ? { ':member': { SS: [memberId(counterIp)] } } : {}),
           },
         }),
       ),
@@ -479,12 +504,12 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }),
     ];
-    if (address && kind === 'signIns') {
+    if (counterIp && kind === 'signIns') {
       updates.push(
         this.client.send(
           new UpdateItemCommand({
             TableName: this.tables.risk,
-            Key: k(keys.ipVelocity(address, bucketOf(now, TEN_MINUTES))),
+            Key: k(keys.ipVelocity(counterIp, bucketOf(now, TEN_MINUTES))),
             UpdateExpression: 'ADD fails :one SET expiresAt = :ttl',
             ExpressionAttributeValues: { ':one': { N: '1' }, ':ttl': { N: String(nowSeconds + 30 * 60) } },
           }),
@@ -495,43 +520,26 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
   }
 
   /**
-   * Counts one request in its user's hour item and its IP's ten-minute item. Each update returns the attributes it
-   * changed as they were before (`UPDATED_OLD`): this minute's count, and the IP's user set. Counters live on the
-   * server clock: a client's back-dated context.timestamp must not put its requests in buckets nobody reads.
+   * Counts one request in its user's hour item and its IP's ten-minute item (and its IPv6 /64's: the one extra
+   * update an IPv6 request costs). Each update returns the attributes it changed as they were before
+   * (`UPDATED_OLD`): this minute's count, and the address's user set. Counters live on the server clock: a client's
+   * back-dated context.timestamp must not put its requests in buckets nobody reads.
    */
   private countRequest(
     userId: string,
-    ip: string,
+    subjects: VelocityKeys,
     now: number,
-    network: string | undefined,
-  ): [Promise<Record<string, AttributeValue> | undefined>, Promise<Record<string, AttributeValue> | undefined>] {
+    lastNetwork: string | undefined,
+  ): Promise<Record<string, AttributeValue> | undefined>[] {
     const nowSeconds = Math.floor(now / 1000);
     const user = minuteSlot(now, HOUR);
     const address = minuteSlot(now, TEN_MINUTES);
-    return [
+    const countAddress = (key: { pk: string; sk: string }) =>
       this.client
         .send(
           new UpdateItemCommand({
             TableName: this.tables.risk,
-            Key: k(keys.userVelocity(userId, user.bucket)),
-            // The user's last request (time and network) is replaced here; UPDATED_OLD hands back the one before.
-            UpdateExpression: `ADD #minute :one SET expiresAt = :ttl${network ? ', lastAt = :now, lastNet = :net' : ''}`,
-            ExpressionAttributeNames: { '#minute': user.attribute },
-            // Read as the previous hour for another hour, then gone.
-            ExpressionAttributeValues: {
-              ':one': { N: '1' },
-              ':ttl': { N: String(nowSeconds + 3 * 3600) },
-              ...(network ? { ':now': { N: String(now) }, ':net': { S: network } } : {}),
-            },
-            ReturnValues: 'UPDATED_OLD',
-          }),
-        )
-        .then((out) => out.Attributes),
-      this.client
-        .send(
-          new UpdateItemCommand({
-            TableName: this.tables.risk,
-            Key: k(keys.ipVelocity(ip, address.bucket)),
+            Key: k(key),
             UpdateExpression: 'ADD #minute :one, #users :member SET expiresAt = :ttl',
             ExpressionAttributeNames: { '#minute': address.attribute, '#users': 'users' },
             ExpressionAttributeValues: {
@@ -542,13 +550,34 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
             ReturnValues: 'UPDATED_OLD',
           }),
         )
+        .then((out) => out.Attributes);
+    return [
+      this.client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.tables.risk,
+            Key: k(keys.userVelocity(userId, user.bucket)),
+            // The user's last request (time and network) is replaced here; UPDATED_OLD hands back the one before.
+            UpdateExpression: `ADD #minute :one SET expiresAt = :ttl${lastNetwork ? ', lastAt = :now, lastNet = :net' : ''}`,
+            ExpressionAttributeNames: { '#minute': user.attribute },
+            // Read as the previous hour for another hour, then gone.
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':ttl': { N: String(nowSeconds + 3 * 3600) },
+              ...(lastNetwork ? { ':now': { N: String(now) }, ':net': { S: lastNetwork } } : {}),
+            },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        )
         .then((out) => out.Attributes),
+      countAddress(keys.ipVelocity(subjects.ip, address.bucket)),
+      ...(subjects.network !== undefined ? [countAddress(keys.networkVelocity(subjects.network, address.bucket))] : []),
     ];
   }
 
   /** Atomic ADDs on the population counts when the decision teaches new values: see the class comment. */
   private async bumpCounters(write: DecisionWrite): Promise<void> {
-    if (!write.profile) return;
+    if (!write.profile?.learned) return;
     const { record } = write;
     const nowSeconds = Math.floor((write.receivedAt ?? record.at) / 1000);
     const levels = this.options.globalKeys(record.features);
@@ -564,6 +593,12 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     );
     await Promise.all(updates);
   }
+}
+
+/** An address in the canonical text the profile keys use; anything else (a pseudonym) as it is. */
+function canonicalIp(text: string): string {
+  const parsed = parseIp(text);
+  return parsed ? formatIp(parsed) : text;
 }
 
 /** The client IP and network of a stored decision's features, if they can be read. */

@@ -155,7 +155,23 @@ function pendingItem(change: PendingChange): Record<string, AttributeValue> {
     proposedBySubject: { S: change.proposedBySubject },
     proposedAt: { S: change.proposedAt },
     status: { S: change.status },
+    ...(change.weakening || change.backtest
+      ? { review: { S: JSON.stringify({ weakening: change.weakening, backtest: change.backtest }) } }
+      : {}),
   };
+}
+
+/** What the approver is shown with a pending change; written by this store, so only its shape is checked. */
+function reviewFromItem(item: Record<string, AttributeValue>): Pick<PendingChange, 'weakening' | 'backtest'> {
+  try {
+    const review = JSON.parse(item.review?.S ?? '{}') as Pick<PendingChange, 'weakening' | 'backtest'> | null;
+    return {
+      ...(Array.isArray(review?.weakening) ? { weakening: review.weakening } : {}),
+      ...(review?.backtest && typeof review.backtest === 'object' ? { backtest: review.backtest } : {}),
+    };
+  } catch {
+    return {};
+  }
 }
 
 function pendingFromItem(item: Record<string, AttributeValue>): PendingChange {
@@ -168,6 +184,7 @@ function pendingFromItem(item: Record<string, AttributeValue>): PendingChange {
     proposedBySubject: item.proposedBySubject?.S ?? '',
     proposedAt: item.proposedAt?.S ?? '',
     status: (item.status?.S ?? 'pending') as PendingStatus,
+    ...reviewFromItem(item),
     ...(item.decidedBy?.S ? { decidedBy: item.decidedBy.S } : {}),
     ...(item.decidedAt?.S ? { decidedAt: item.decidedAt.S } : {}),
     ...(item.decisionNote?.S ? { decisionNote: item.decisionNote.S } : {}),

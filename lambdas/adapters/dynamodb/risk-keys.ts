@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * live in one item per bucket (atomic ADDs, TTL after the window is gone), so a decision sends one counter
  * update per subject and reads two items per subject (current and previous bucket):
  * - `VEL#U#<user>` / `H#<hour>`: requests per minute (`m0` … `m59`), failed sign-ins and failed step-ups;
- * - `VEL#IP#<ip>` / `T#<ten minutes>`: requests per minute (`m0` … `m9`) and the set of users served.
+ * - `VEL#IP#<ip>` / `T#<ten minutes>`: requests per minute (`m0` … `m9`) and the set of users served;
+ * - `VEL#NET#<IPv6 /64>` / `T#<ten minutes>`: the same for a native IPv6 client's /64 (one more update per decision).
+ * Address and network subjects are keyed pseudonyms (`VelocityKeys`), never raw addresses.
  */
 export const MINUTE = 60_000;
 export const TEN_MINUTES = 10 * MINUTE;
@@ -19,6 +21,7 @@ export const keys = {
   stepUp: (stepUpId: string) => ({ pk: `STEPUP#${stepUpId}`, sk: 'STEPUP' }),
   userVelocity: (userId: string, hour: number) => ({ pk: `VEL#U#${userId}`, sk: `H#${hour}` }),
   ipVelocity: (ip: string, tenMinutes: number) => ({ pk: `VEL#IP#${ip}`, sk: `T#${tenMinutes}` }),
+  networkVelocity: (network: string, tenMinutes: number) => ({ pk: `VEL#NET#${network}`, sk: `T#${tenMinutes}` }),
   global: (level: string, value: string) => ({ pk: `GLOBAL#${level}#${value}`, sk: 'COUNT' }),
   globalTotal: () => ({ pk: 'GLOBAL#TOTAL', sk: 'COUNT' }),
 };

@@ -8,4 +8,8 @@ export const stepUpKeys = {
   challenge: (challengeId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: 'CHALLENGE' }),
   failureBudget: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#FAILURES' }),
   totp: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP' }),
+  /** Define Auth Challenge's approval of one finished session, by the decision or step-up it named. */
+  approval: (kind: string, id: string) => ({ pk: `APPROVAL#${kind}#${id}`, sk: 'APPROVAL' }),
+  /** An enrolment awaiting its first code, beside the active one it may replace. */
+  totpPending: (userId: string) => ({ pk: `USER#${userId}`, sk: 'STEPUP#TOTP#PENDING' }),
 };

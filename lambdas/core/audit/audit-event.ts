@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { StepgateError } from '../errors';
 import { canonicalJson } from './canonical-json';
 
@@ -16,6 +15,7 @@ export const AUDIT_EVENT_KINDS = [
   'admin.read',
   'shadow.changed',
   'mfa.enrolled',
+  'mfa.removed',
 ] as const;
 
 export type AuditEventKind = (typeof AUDIT_EVENT_KINDS)[number];
@@ -191,15 +191,4 @@ export function guardAuditEvent(event: AuditEvent): string {
     throw new AuditRecordRejectedError(`record larger than ${MAX_AUDIT_EVENT_BYTES} bytes`, '(root)');
   }
   return encoded;
-}
-
-/**
- * `h:` + hex HMAC-SHA256(key, value): a stable pseudonym for an IP address or device id, for policies with
- * `privacy.hashIdentifiers` on. The key must be secret: the IPv4 space is only 2^32 addresses, so an unkeyed (or
- * known-salt) hash of an IP is reversed by enumeration in minutes. Same key + value → same pseudonym, so records
- * about one device still correlate. Callers decide which fields to pseudonymize.
- */
-export function pseudonymize(value: string, salt: string): string {
-  if (salt.length < 16) throw new AuditRecordRejectedError('pseudonymization key shorter than 16 characters', 'salt');
-  return `h:${createHmac('sha256', salt).update(value, 'utf8').digest('hex')}`;
 }

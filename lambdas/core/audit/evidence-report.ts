@@ -18,7 +18,13 @@ export interface EvidenceSummary {
     readonly failed: number;
     readonly byOutcome: readonly CountRow[];
   };
-  readonly grants: { readonly issued: number; readonly redeemed: number };
+  readonly grants: {
+    readonly issued: number;
+    /** Distinct grants that turned at least one decision into an allow. */
+    readonly redeemed: number;
+    /** Decisions a grant turned into an allow (a grant may serve several until its max age). */
+    readonly redemptions: number;
+  };
   readonly policyChanges: readonly PolicyChangeRow[];
   readonly feedback: { readonly labelled: readonly CountRow[]; readonly removed: number };
   readonly adminReads: readonly CountRow[];
@@ -28,6 +34,8 @@ export interface EvidenceSummary {
     readonly records: number;
     readonly breaks: number;
     readonly byKind: Readonly<Partial<Record<ChainBreakKind, number>>>;
+    /** `checkpoint N of <time>`, or `none`. */
+    readonly anchor: string;
   };
 }
 
@@ -49,11 +57,46 @@ export interface VerificationInput {
   readonly chains: number;
   readonly records: number;
   readonly breaks: readonly ChainBreak[];
+  /** The checkpoint verified against; null or absent: none (the trail was checked only against itself). */
+  readonly anchor?: { readonly checkpoint: number; readonly at: string } | null;
 }
 
 /** Step-up verification outcomes that mean the user proved it; every other outcome counts as failed. */
 const PASSED_OUTCOMES = new Set(['passed', 'pass', 'success', 'succeeded', 'verified', 'ok']);
 const POLICY_KINDS = new Set(['policy.changed', 'policy.proposed', 'policy.approved', 'shadow.changed']);
+
+/**
+ * A redemption is recorded on the decision it allowed (`data.redeemedStepUpId`, in the decision's own transaction);
+ * `grant.redeemed` records are counted too, should a writer ever emit them.
+ */
+function redemptions(events: readonly AuditEvent[]): { redeemed: number; redemptions: number } {
+  const grants = new Set<string>();
+  let count = 0;
+  for (const e of events) {
+    const id =
+      e.kind === 'decision'
+        ? e.data?.redeemedStepUpId
+        : e.kind === 'grant.redeemed'
+          ? (e.data?.stepUpId ?? e.eventId)
+          : undefined;
+    if (typeof id !== 'string' || id === '') continue;
+    grants.add(id);
+    count += 1;
+  }
+  return { redeemed: grants.size, redemptions: count };
+}
+
+/**
+ * Who did it, as a person reads it: user-pool actors are recorded by their stable `sub`, with the username beside
+ * it in `data.username` (the name the API and the console show); both are shown, so the line can be matched to the
+ * user pool either way.
+ */
+export function actorLabel(e: AuditEvent): string {
+  const id = `${e.actor.type}:${e.actor.id}`;
+  const username = e.data?.username;
+  if (e.actor.type !== 'user' || typeof username !== 'string' || username === '' || username === e.actor.id) return id;
+  return `${username} (${id})`;
+}
 
 function countBy(events: readonly AuditEvent[], key: (e: AuditEvent) => readonly string[]): CountRow[] {
   const counts = new Map<string, { key: readonly string[]; count: number }>();
@@ -96,25 +139,28 @@ export function summarizeEvidence(
       failed: verifications.length - passed,
       byOutcome: countBy(verifications, (e) => [e.outcome ?? '(none)']),
     },
-    grants: { issued: of('grant.issued').length, redeemed: of('grant.redeemed').length },
+    grants: { issued: of('grant.issued').length, ...redemptions(events) },
     policyChanges: events
       .filter((e) => POLICY_KINDS.has(e.kind))
       .sort((a, b) => a.at.localeCompare(b.at))
       .map((e) => ({
         at: e.at,
         kind: e.kind,
-        who: `${e.actor.type}:${e.actor.id}`,
+        who: actorLabel(e),
         ...(e.policyVersion !== undefined ? { policyVersion: e.policyVersion } : {}),
         ...(e.why !== undefined ? { why: e.why } : {}),
       })),
     feedback: { labelled: countBy(of('feedback.labelled'), (e) => [label(e)]), removed: of('feedback.removed').length },
-    adminReads: countBy(of('admin.read'), (e) => [`${e.actor.type}:${e.actor.id}`, e.action ?? '(none)']),
+    adminReads: countBy(of('admin.read'), (e) => [actorLabel(e), e.action ?? '(none)']),
     verification: {
       ok: verification.ok,
       chains: verification.chains,
       records: verification.records,
       breaks: verification.breaks.length,
       byKind,
+      anchor: verification.anchor
+        ? `checkpoint ${verification.anchor.checkpoint} of ${verification.anchor.at}`
+        : 'none',
     },
   };
 }
@@ -141,7 +187,7 @@ function sections(s: EvidenceSummary): Section[] {
   return [
     {
       title: `Audit trail verification`,
-      headers: ['status', 'chains', 'records', 'breaks', 'by kind'],
+      headers: ['status', 'chains', 'records', 'breaks', 'by kind', 'signed anchor'],
       rows: [
         [
           v.ok ? 'VERIFIED' : 'BROKEN',
@@ -151,6 +197,7 @@ function sections(s: EvidenceSummary): Section[] {
           Object.entries(v.byKind)
             .map(([k, n]) => `${k}=${n}`)
             .join(' ') || '-',
+          v.anchor,
         ],
       ],
     },
@@ -161,7 +208,15 @@ function sections(s: EvidenceSummary): Section[] {
     },
     {
       title: 'Step-up authentication',
-      headers: ['challenges issued', 'verifications', 'passed', 'failed', 'grants issued', 'grants redeemed'],
+      headers: [
+        'challenges issued',
+        'verifications',
+        'passed',
+        'failed',
+        'grants issued',
+        'grants redeemed',
+        'decisions allowed by a grant',
+      ],
       rows: [
         [
           s.stepUps.challengesIssued,
@@ -170,6 +225,7 @@ function sections(s: EvidenceSummary): Section[] {
           s.stepUps.failed,
           s.grants.issued,
           s.grants.redeemed,
+          s.grants.redemptions,
         ].map(String),
       ],
     },

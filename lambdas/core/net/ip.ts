@@ -276,6 +276,25 @@ export function ipPrefix(addr: IpAddress): string {
   return formatCidr({ version: addr.version, bytes: maskBytes(addr.bytes, bits), bits });
 }
 
+/** IPv6 networks whose /64 is shared by unrelated clients: the address embeds an IPv4 address (NAT64) or a relay. */
+const SHARED_V6_NETWORKS: readonly CidrRange[] = ['64:ff9b::/96', '64:ff9b:1::/48', '2001::/32'].map((text) => {
+  const range = parseCidr(text);
+  if (!range) throw new Error(`bad built-in range ${text}`);
+  return range;
+});
+
+/**
+ * The network velocity counts an IPv6 client by: its /64, the smallest block an ISP hands a subscriber, in which a
+ * client chooses (and rotates) its own interface identifiers freely. Undefined for IPv4 (counted by exact address,
+ * as NAT already puts whole households behind one), for IPv4-mapped IPv6 (it is IPv4), and for NAT64 and Teredo
+ * addresses, whose /64 is a translator's or relay's, shared by everyone behind it.
+ */
+export function velocityNetwork(addr: IpAddress): string | undefined {
+  if (addr.version !== 6) return undefined;
+  for (const range of SHARED_V6_NETWORKS) if (cidrContains(range, addr)) return undefined;
+  return formatCidr({ version: 6, bytes: maskBytes(addr.bytes, 64), bits: 64 });
+}
+
 function table(entries: [string, IpRange, IpKind][]): { range: CidrRange; name: IpRange; kind: IpKind }[] {
   return entries.map(([text, name, kind]) => {
     const range = parseCidr(text);

@@ -1,9 +1,11 @@
-import { parseCidr, type CidrRange } from '../net/ip';
+import { cidrContains, formatCidr, parseCidr, type CidrRange, type IpAddress } from '../net/ip';
 import type { Policy } from './policy-schema';
 
 export interface ListEntry {
   readonly range: CidrRange;
   readonly text: string;
+  /** `network/bits` as `formatCidr` writes it: how pseudonymized records name the entries that matched. */
+  readonly canonical: string;
 }
 
 /** What the engine derives from a policy once, instead of on every decision. */
@@ -21,7 +23,7 @@ function compileList(list: readonly string[]): ListEntry[] {
   for (const text of list) {
     // Lenient here: the schema already rejected bad entries; an unvalidated policy must not crash a decision.
     const range = parseCidr(text, { strict: false });
-    if (range) out.push({ range, text });
+    if (range) out.push({ range, text, canonical: formatCidr(range) });
   }
   return out;
 }
@@ -33,4 +35,16 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     cache.set(policy, compiled);
   }
   return compiled;
+}
+
+/**
+ * The canonical allow- and deny-list entries that contain `addr`: what a pseudonymized record keeps of its address
+ * so that a replay under this policy, or a candidate sharing these entries, matches the lists as the decision did.
+ */
+export function listEntriesContaining(policy: Policy, addr: IpAddress): string[] {
+  const { allow, deny } = compilePolicy(policy);
+  const out = new Set<string>();
+  for (const entry of deny) if (cidrContains(entry.range, addr)) out.add(entry.canonical);
+  for (const entry of allow) if (cidrContains(entry.range, addr)) out.add(entry.canonical);
+  return [...out];
 }

@@ -10,7 +10,9 @@ const ACR_OTP = 'urn:stepgate:acr:otp';
  * ~4 % friction. For a user with an established history (N ≈ 20 for the familiarity arithmetic below):
  *
  * - a familiar context scores ~0 and is allowed everywhere except `critical`, which always steps up;
- * - one new device (25) steps up `high` actions (payment, export, credential/MFA changes) but not sign-in;
+ * - one new device (25) steps up `high` actions (payment, export, credential changes) but not sign-in; changing
+ *   authenticators (`mfa.change`) is `critical`: it always steps up, since whoever controls them passes every
+ *   later step-up;
  * - a new network (an AS number never used in a trusted session, 25) is what a stolen password cannot bring
  *   along: with the unfamiliar IP (≈ 8-13) it sits at the sign-in threshold, and any further novelty (another city,
  *   browser or device) steps up; a new address at the user's usual provider scores ≈ 4;
@@ -24,6 +26,11 @@ const ACR_OTP = 'urn:stepgate:acr:otp';
  *   from the first trusted session on, the novelty signals judge them against their own history;
  * - every allowed sign-in teaches the profile (trustBelowScore = the sign-in step-up threshold), so a context the
  *   policy lets in without proof does not stay "unfamiliar" and keep adding friction.
+ *
+ * - no user agent at all (20, `device.ua_missing`) weighs what a declared command-line client does: a script can
+ *   always leave the header out, so leaving it out must not score lower than declaring itself; and missing data is
+ *   no more evidence of automation than that. Its own weight lets an app whose backend cannot forward the header
+ *   set it to 0 without excusing real command-line clients.
  *
  * SMS is a restricted authenticator (NIST SP 800-63B §5.1.3.3), so `high` and `critical` offer only e-mail OTP and
  * TOTP. The store being unreachable lets sign-in and reads through (otherwise an outage locks everyone out) but
@@ -44,7 +51,7 @@ export const defaultPolicy: Policy = {
     'profile.view': { level: 'none', description: 'Read own profile' },
     'profile.update': { level: 'medium', description: 'Change name, address or preferences' },
     'credentials.change': { level: 'high', description: 'Change password or e-mail address' },
-    'mfa.change': { level: 'high', description: 'Enrol or remove an authenticator' },
+    'mfa.change': { level: 'critical', description: 'Enrol, replace or remove an authenticator' },
     'payment.transfer': { level: 'high', description: 'Move money' },
     'data.export': { level: 'high', description: 'Bulk export of personal data' },
     'admin.production_access': { level: 'critical', description: 'Break-glass access to production' },
@@ -67,7 +74,7 @@ export const defaultPolicy: Policy = {
       dormancy: 0.3,
       failedBefore: 1.3,
     },
-    device: { bot: 40, headless: 30, cli: 20 },
+    device: { bot: 40, headless: 30, cli: 20, uaMissing: 20 },
     geo: { privateIp: 0, unknownLocation: 10 },
     sequence: { networkSwitch: { points: 15, withinMinutes: 10 } },
     velocity: {
@@ -89,4 +96,5 @@ export const defaultPolicy: Policy = {
   failMode: { none: 'allow', low: 'allow', medium: 'step_up', high: 'step_up', critical: 'deny' },
   approval: { required: false },
   privacy: { hashIdentifiers: false },
+  authenticators: { firstWithoutStepUp: 'never' },
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../net/ip';
+import { actionFloorIssues, allowEntryProblem } from './guardrails';
 
 /**
  * The policy document: one versioned JSON object, validated here before it is stored or used.
@@ -15,8 +16,10 @@ import { parseCidr } from '../net/ip';
  *   methods            step-up methods offered: email_otp | sms_otp | totp
  *   A more sensitive level never has a higher stepUpAt, denyAt or maxAgeSeconds than a less sensitive one, which
  *   is what makes "raising an action's sensitivity never relaxes the decision" hold for every valid policy.
- * actions            catalogue: "area.verb" (lowercase, dotted) → { level, description? }
- * weights
+ *   critical always steps up: its stepUpAt and maxAgeSeconds are 0 (guardrails.ts).
+ * actions            catalogue: "area.verb" (lowercase, dotted) → { level, description? }; the built-in sensitive
+ *                    actions stay in it at or above their floor (guardrails.ts ACTION_FLOORS)
+ * weights            (≥ 0, except lists.allowlisted ≤ 0)
  *   evidence           likelihood-ratio signals, each judged against the user's own habits and the population:
  *                      points = weight × pointsPerDecade × log10(likelihood ratio), never negative, at most
  *                      maxPoints per reason. priorLogins: pseudo-logins pulling a user's habits towards a typical
@@ -27,7 +30,8 @@ import { parseCidr } from '../net/ip';
  *                      userAgent (device.ua_changed, device.ua_version), device (device.new), travel
  *                      (geo.impossible_travel), hour (time.unusual_hour), dormancy (user.dormant), failedBefore
  *                      (sequence.failed_before)
- *   device             bot, headless, cli: points for automation user agents
+ *   device             bot, headless, cli: points for automation user agents; uaMissing? (no user agent sent;
+ *                      absent = the cli weight, which a missing agent scored before it had its own reason)
  *   geo                privateIp (points for private/loopback/reserved client IPs; 0 for apps that legitimately
  *                      see internal clients), unknownLocation
  *   sequence           networkSwitch { points, withinMinutes }: the user's previous request came from another
@@ -39,7 +43,8 @@ import { parseCidr } from '../net/ip';
  *   ipReputation       { attackIp }: points when a threat feed flags the IP
  *   lists              { allowlisted (≤ 0), denylisted (reported points; the deny itself is a hard rule) }
  * geo                { impossibleTravelKmh, minDistanceKm (distance floor so nearby IP noise is not travel) }
- * lists              { allow, deny }: IPv4/IPv6 addresses or CIDRs (host bits zero)
+ * lists              { allow, deny }: IPv4/IPv6 addresses or CIDRs (host bits zero); allow entries at least /16
+ *                    (IPv4) or /32 (IPv6)
  * learning           trustBelowScore: an allow scoring (before allow-list credit) below this is recorded in the
  *                    profile; confirmDays, confirmUses: a value recorded without a step-up becomes trusted once used
  *                    on this many separate days and times with no failed attempt in between; trustDays: trust fades
@@ -49,6 +54,9 @@ import { parseCidr } from '../net/ip';
  *                    step_up or deny, and a more sensitive level is never answered more leniently
  * approval           { required }: policy changes need a second person's approval
  * privacy            { hashIdentifiers }: adapters hash device ids / UA keys before storing them
+ * authenticators?    { firstWithoutStepUp: never | no_verified_contact }: whether a user's first authenticator may
+ *                    be enrolled without a step-up, only for accounts with no verified e-mail or phone (absent =
+ *                    never; changing an authenticator otherwise always needs a step-up for mfa.change)
  * ```
  */
 
@@ -60,6 +68,14 @@ export type StepUpMethod = (typeof STEP_UP_METHODS)[number];
 
 export const FAIL_MODES = ['allow', 'step_up', 'deny'] as const;
 export type FailMode = (typeof FAIL_MODES)[number];
+
+/**
+ * `never`: every enrolment, replacement and removal of an authenticator redeems a step-up for `mfa.change`.
+ * `no_verified_contact`: an account with no verified e-mail or phone (so no method to step up with) may enrol its
+ * first authenticator without one; the audit record says so.
+ */
+export const FIRST_AUTHENTICATOR_RULES = ['never', 'no_verified_contact'] as const;
+export type FirstAuthenticatorRule = (typeof FIRST_AUTHENTICATOR_RULES)[number];
 
 export const ACTION_NAME_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 // Printable ASCII without space, quote or backslash: acr values are relayed inside a quoted WWW-Authenticate
@@ -95,6 +111,17 @@ const levelsSchema = z
       const cur = levels[name];
       if (cur.stepUpAt > cur.denyAt) {
         ctx.addIssue({ code: 'custom', path: [name, 'stepUpAt'], message: `must be ≤ denyAt (${cur.denyAt})` });
+      }
+      if (name === 'critical') {
+        for (const field of ['stepUpAt', 'maxAgeSeconds'] as const) {
+          if (cur[field] !== 0) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name, field],
+              message: 'must be 0: critical actions always step up, every time (a guardrail no policy can remove)',
+            });
+          }
+        }
       }
       if (i === 0) continue;
       const prevName = SENSITIVITY_LEVELS[i - 1] as SensitivityLevel;
@@ -136,7 +163,13 @@ const weightsSchema = z.strictObject({
     dormancy: evidenceWeight,
     failedBefore: evidenceWeight,
   }),
-  device: z.strictObject({ bot: points, headless: points, cli: points }),
+  device: z.strictObject({
+    bot: points,
+    headless: points,
+    cli: points,
+    // Optional so that policies stored before the signal existed stay valid and score as they did.
+    uaMissing: points.optional(),
+  }),
   geo: z.strictObject({ privateIp: points, unknownLocation: points }),
   sequence: z.strictObject({
     networkSwitch: z.strictObject({ points, withinMinutes: z.number().min(0).max(1440) }),
@@ -156,6 +189,11 @@ const weightsSchema = z.strictObject({
 
 const ipOrCidr = z.string().refine((s) => parseCidr(s) !== undefined, {
   error: 'not an IP address or CIDR with host bits zero (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)',
+});
+
+const allowEntry = ipOrCidr.superRefine((entry, ctx) => {
+  const problem = allowEntryProblem(entry);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const failModesSchema = z
@@ -192,13 +230,16 @@ export const policySchema = z.strictObject({
         .regex(ACTION_NAME_PATTERN, { error: 'action names are dotted lowercase, e.g. payment.transfer' }),
       actionSchema,
     )
-    .refine((a) => Object.keys(a).length > 0, { error: 'the catalogue needs at least one action' }),
+    .refine((a) => Object.keys(a).length > 0, { error: 'the catalogue needs at least one action' })
+    .superRefine((actions, ctx) => {
+      for (const issue of actionFloorIssues(actions)) ctx.addIssue({ code: 'custom', ...issue });
+    }),
   weights: weightsSchema,
   geo: z.strictObject({
     impossibleTravelKmh: z.number().gt(0).max(100_000),
     minDistanceKm: z.number().min(0).max(20_100),
   }),
-  lists: z.strictObject({ allow: z.array(ipOrCidr).max(1000), deny: z.array(ipOrCidr).max(1000) }),
+  lists: z.strictObject({ allow: z.array(allowEntry).max(1000), deny: z.array(ipOrCidr).max(1000) }),
   learning: z.strictObject({
     trustBelowScore: z.number().min(0).max(101),
     // At least two days: one allowed login must never be enough to make a place familiar (an attacker's would be).
@@ -214,6 +255,7 @@ export const policySchema = z.strictObject({
   failMode: failModesSchema,
   approval: z.strictObject({ required: z.boolean() }),
   privacy: z.strictObject({ hashIdentifiers: z.boolean() }),
+  authenticators: z.strictObject({ firstWithoutStepUp: z.enum(FIRST_AUTHENTICATOR_RULES) }).optional(),
 });
 
 export type Policy = z.infer<typeof policySchema>;

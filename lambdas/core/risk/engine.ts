@@ -32,9 +32,10 @@ export function decisionRank(d: Decision): number {
 }
 
 export function buildSignalContext(input: EvaluationInput): SignalContext {
-  const ip = parseIp(input.features.ip);
+  // With pseudonymized features the address comes separately, for the lists only; the keys are the pseudonyms.
+  const ip = parseIp(input.address ?? input.features.ip);
   const profile = input.profile;
-  const keys = contextKeysFor(input.features, ip);
+  const keys = contextKeysFor(input.features, input.address === undefined ? ip : undefined);
   const history = profile !== undefined && profile.trustedEvents > 0 ? profile : undefined;
   const { learning, weights } = input.policy;
   return {
@@ -128,7 +129,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
     if (decision === 'step_up') {
       const check = checkGrant(
         input.grant,
-        { userId: input.userId, action: input.action, deviceId: input.features.deviceId, now: input.now },
+        {
+          userId: input.userId,
+          action: input.action,
+          deviceId: input.features.deviceId,
+          sessionId: input.sessionId,
+          now: input.now,
+        },
         policy,
         level,
       );

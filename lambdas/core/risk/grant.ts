@@ -23,7 +23,7 @@ export function acrSatisfies(policy: Policy, acr: string, level: SensitivityLeve
 
 export function checkGrant(
   grant: GrantInfo,
-  req: { userId: string; action: string; deviceId: string | undefined; now: number },
+  req: { userId: string; action: string; deviceId: string | undefined; sessionId: string | undefined; now: number },
   policy: Policy,
   level: SensitivityLevel,
 ): GrantCheck {
@@ -31,13 +31,35 @@ export function checkGrant(
   if (grant.action !== req.action) return { ok: false, why: `grant is for ${grant.action}` };
   if (grant.consumed) return { ok: false, why: 'grant already used' };
   if (!acrSatisfies(policy, grant.acr, level)) return { ok: false, why: `acr ${grant.acr} is too weak for ${level}` };
-  if (grant.deviceId !== undefined && grant.deviceId !== req.deviceId) {
-    return { ok: false, why: 'grant is bound to another device' };
-  }
+  const binding = checkBinding(grant, req);
+  if (!binding.ok) return binding;
   const age = req.now - grant.grantedAt;
   if (age < -GRANT_CLOCK_SKEW_MS) return { ok: false, why: 'grant is dated in the future' };
   const window = grantWindowSeconds(policy, level);
   if (age > window * 1000) return { ok: false, why: `grant older than ${window} s` };
+  return { ok: true };
+}
+
+/**
+ * A grant made for a request that named a device or a session works only for requests that name the same one: a
+ * request naming another one, or none, cannot borrow it (a grant is proof for one context, not for the account).
+ */
+export function checkBinding(
+  grant: { deviceId?: string; sessionId?: string },
+  req: { deviceId: string | undefined; sessionId: string | undefined },
+): GrantCheck {
+  if (grant.deviceId !== undefined && grant.deviceId !== req.deviceId) {
+    return {
+      ok: false,
+      why: req.deviceId === undefined ? 'grant is bound to a device' : 'grant is bound to another device',
+    };
+  }
+  if (grant.sessionId !== undefined && grant.sessionId !== req.sessionId) {
+    return {
+      ok: false,
+      why: req.sessionId === undefined ? 'grant is bound to a session' : 'grant is bound to another session',
+    };
+  }
   return { ok: true };
 }
 

@@ -281,6 +281,7 @@ export function learn(
     habits:
       options.afterFailures && base.habits ? base.habits : recordHabit(base.habits, now, learning.halfLifeDays, novel),
     lastSeen: Math.max(base.lastSeen ?? now, now),
+    ...(base.pseudonymous ? { pseudonymous: true } : {}),
   };
   if (lastFailure !== undefined) next.lastFailure = lastFailure;
   let lastTrusted = base.lastTrusted;

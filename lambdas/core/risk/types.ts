@@ -11,7 +11,7 @@ export interface Geo {
   city?: string;
   lat?: number;
   lon?: number;
-  /** Only when the locator knows it (geoip-lite does not). */
+  /** AS number in digits ("15169"), when the network locator knows the address (live) or the CSV says (evaluation). */
   asn?: string;
   /** `ipPrefix()` of the address: the network level of the familiarity hierarchy when no ASN is known. */
   prefix?: string;
@@ -28,16 +28,29 @@ export interface Device {
   isBot: boolean;
   isHeadless: boolean;
   isCli: boolean;
+  /**
+   * No user agent was sent at all. Missing data, not a command-line client: it has its own reason
+   * (`device.ua_missing`). Optional so that features recorded before it existed replay as they were decided.
+   */
+  uaMissing?: boolean;
   /** Normalized UA string or a short hash of it; the finest level of the UA familiarity hierarchy. */
   uaKey?: string;
 }
 
-/** A request after the geo and device ports. */
+/**
+ * A request after the geo and device ports. With the policy's `privacy.hashIdentifiers` on, the identifiers (`ip`,
+ * `deviceId`, `geo.prefix`, `device.uaKey`) are keyed pseudonyms (`pseudonyms.ts`) and the coarse attributes stay.
+ */
 export interface RequestFeatures {
   ip: string;
   deviceId?: string;
   geo: Geo;
   device: Device;
+  /**
+   * Pseudonymized features only, which keep no address: the canonical allow/deny-list entries of the deciding
+   * policy that contained it, so that a replay matches lists as the decision did.
+   */
+  lists?: string[];
 }
 
 export interface Sighting {
@@ -125,6 +138,11 @@ export interface UserProfile {
   lastFailure?: number;
   /** Last recorded login whose location was known: the origin of the impossible-travel check. */
   lastTrusted?: { at: number; lat?: number; lon?: number; country?: string; city?: string };
+  /**
+   * Set while the privacy setting keeps the profile's identifiers as pseudonyms; a context with raw identifiers
+   * (a step-up asked for before the setting was switched on) is then not learned into it.
+   */
+  pseudonymous?: true;
 }
 
 /**
@@ -144,6 +162,12 @@ export interface VelocityCounts {
   failedSignInFromIp?: boolean;
   /** The user's previous request within the last hour, if any: when, and its network key (ASN, else prefix). */
   previous?: { at: number; network: string };
+  /**
+   * The same two address counts for the client's IPv6 /64 (`velocityNetwork`), beside the exact address's: one
+   * subscriber picks any address of its /64. Absent for IPv4 and in decisions recorded before they were counted.
+   */
+  networkRequests?: number;
+  networkDistinctUsers?: number;
 }
 
 /**
@@ -175,6 +199,8 @@ export interface GrantInfo {
   consumed: boolean;
   /** When set, the grant only works from this device. */
   deviceId?: string;
+  /** When set, the grant only works in this session (the `sessionId` of the request that asked for the step-up). */
+  sessionId?: string;
 }
 
 export interface EvaluationInput {
@@ -182,6 +208,8 @@ export interface EvaluationInput {
   action: string;
   /** Epoch ms: the request time; the core never reads a clock. */
   now: number;
+  /** The app's session of the request, when it named one: a session-bound grant only works in that session. */
+  sessionId?: string;
   features: RequestFeatures;
   /** Absent for a user never seen before. */
   profile?: UserProfile;
@@ -191,6 +219,11 @@ export interface EvaluationInput {
   /** Threat-feed knowledge about the IP (the RBA dataset's "Is Attack IP", or a live feed). */
   threat?: { attackIp?: boolean };
   policy: Policy;
+  /**
+   * The client's address when `features.ip` is a pseudonym: allow and deny lists are matched against it. Only for
+   * the live decision (and its shadow score); never stored, so a replay matches lists by `features.lists`.
+   */
+  address?: string;
 }
 
 /**

@@ -26,6 +26,7 @@ const eventSchema = z.object({
       isBot: z.boolean(),
       isHeadless: z.boolean(),
       isCli: z.boolean(),
+      uaMissing: z.boolean().optional(),
     }),
   }),
   recorded: z.object({

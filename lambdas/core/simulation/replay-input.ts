@@ -33,6 +33,8 @@ export interface ReplayInput {
   readonly velocity: VelocityCounts;
   readonly global: GlobalStats;
   readonly grant?: GrantInfo;
+  /** The request's session, which a session-bound grant is checked against. */
+  readonly sessionId?: string;
   readonly threat?: { attackIp?: boolean };
 }
 
@@ -105,6 +107,7 @@ export function replayInputOf(input: EvaluationInput): ReplayInput {
     velocity: { ...input.velocity },
     global: { ...input.global },
     ...(input.grant ? { grant: { ...input.grant } } : {}),
+    ...(input.grant && input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
     ...(input.threat ? { threat: { ...input.threat } } : {}),
   };
 }
@@ -124,6 +127,7 @@ export function evaluationInputFrom(request: RecordedRequest, replay: ReplayInpu
     userId: request.userId,
     action: request.action,
     now: request.at,
+    ...(replay.sessionId !== undefined ? { sessionId: replay.sessionId } : {}),
     features: request.features,
     ...(replay.profile ? { profile: replay.profile } : {}),
     velocity: replay.velocity,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { generatedIdSchema } from '../identifier';
 import { STEP_UP_METHODS, type StepUpMethod } from './challenge-policy';
 
 /**
@@ -18,7 +19,6 @@ export const CLIENT_METADATA_LIMITS = {
 } as const;
 
 const JWT_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 export type StepUpClientMetadata =
   /** A signed-in user elevating: the access token proves who they are. */
@@ -40,7 +40,7 @@ export type ClientMetadataResult =
   { ok: true; value: StepUpClientMetadata } | { ok: false; reason: ClientMetadataFailure };
 
 const schema = z.object({
-  stepUpId: z.string().min(1).max(CLIENT_METADATA_LIMITS.stepUpIdLength).regex(ID_PATTERN).optional(),
+  stepUpId: generatedIdSchema('step-up').optional(),
   accessToken: z.string().max(CLIENT_METADATA_LIMITS.accessTokenLength).regex(JWT_PATTERN).optional(),
   decisionToken: z.string().max(CLIENT_METADATA_LIMITS.decisionTokenLength).regex(JWT_PATTERN).optional(),
   method: z.enum(STEP_UP_METHODS),

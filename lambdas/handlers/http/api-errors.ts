@@ -49,12 +49,34 @@ export class PreconditionRequiredError extends ApiError {
   }
 }
 
+/**
+ * The request needs a passed step-up for `action` that it did not present (`stepUpId`): ask the decision API for
+ * that action, complete the step-up, and repeat the request with its id.
+ */
+export class StepUpRequiredError extends ApiError {
+  constructor(action: string, message: string) {
+    super('step_up_required', message, { field: 'stepUpId', action });
+  }
+}
+
+/** The step-up presented cannot authorise this request: `why` says which rule it fails. */
+export class StepUpInvalidError extends ApiError {
+  constructor(action: string, why: string) {
+    super('step_up_invalid', `stepUpId: ${why}; complete a new step-up for ${action}`, {
+      field: 'stepUpId',
+      action,
+    });
+  }
+}
+
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   unknown_action: 400,
   invalid_policy: 400,
   unauthorized: 401,
   forbidden: 403,
+  step_up_required: 403,
+  step_up_invalid: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -103,7 +103,7 @@ export class CreateAuthChallengeService {
   readonly handle: CognitoTrigger<CreateAuthChallengeTriggerEvent> = async (event) => {
     const raw: unknown = event.request?.session;
     const session = (Array.isArray(raw) ? raw : []) as SessionEntry[];
-    const evaluation = evaluateSession(session, { userNotFound: false });
+    const evaluation = evaluateSession(session, { userNotFound: false, caller: 'structure_only' });
     if (evaluation.outcome !== 'challenge' || evaluation.next === 'PASSWORD_VERIFIER') {
       // Define would not have asked for a custom challenge here; answer with one nobody can pass.
       event.response = this.deadChallenge(event, 'unexpected_session');
@@ -118,7 +118,9 @@ export class CreateAuthChallengeService {
       return event;
     }
     event.response =
-      evaluation.codeRounds === 0 ? await this.newChallenge(event) : await this.sameChallenge(event, session);
+      evaluation.codeRounds === 0
+        ? await this.newChallenge(event, evaluation.passwordVerified)
+        : await this.sameChallenge(event, session);
     return event;
   };
 
@@ -185,12 +187,19 @@ export class CreateAuthChallengeService {
     return this.codeResponse(latest.challengeId, latest.method, latest.destination);
   }
 
-  private async newChallenge(event: CreateAuthChallengeTriggerEvent): Promise<CreateResponse> {
+  private async newChallenge(
+    event: CreateAuthChallengeTriggerEvent,
+    passwordVerified: boolean,
+  ): Promise<CreateResponse> {
     const now = this.deps.clock();
     try {
       const binding = await this.deps.binding.resolve(event, now);
       if (!binding.ok) return this.deadChallenge(event, binding.reason);
       if (binding.value.kind !== 'code') return this.deadChallenge(event, 'no_code_needed');
+      // Define refuses this already; no code is ever sent for a sign-in that did not prove the password.
+      if (binding.value.via === 'decision_token' && !passwordVerified) {
+        return this.deadChallenge(event, 'password_required');
+      }
       const { stepUp, method, delivery, destination } = binding.value;
 
       const challengeId = this.deps.newChallengeId();

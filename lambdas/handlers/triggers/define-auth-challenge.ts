@@ -1,21 +1,30 @@
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
-import { parseClientMetadata } from '../../core/step-up/client-metadata';
-import { verifyDecisionToken } from '../../core/step-up/decision-token';
-import { evaluateSession, type SessionEntry, type SessionEvaluation } from '../../core/step-up/define-auth-challenge';
+import {
+  evaluateSession,
+  type SessionCaller,
+  type SessionEntry,
+  type SessionEvaluation,
+} from '../../core/step-up/define-auth-challenge';
+import type { SessionApprovalStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import { identifyCaller, type VerifiedCaller } from './step-up-binding';
 import {
   clientMetadataOf,
   isUserNotFound,
   jsonLog,
-  userIdentifiers,
   type CognitoTrigger,
   type DecisionTokenSettings,
+  type TokenVerifierProvider,
   type TriggerLog,
 } from './trigger-support';
 
 export interface DefineAuthChallengeDependencies {
   readonly clock: Clock;
   readonly decisionTokens: DecisionTokenSettings;
+  /** Verifies a signed-in user's access token in ClientMetadata (a step-up, which needs no password). */
+  readonly accessTokens: TokenVerifierProvider;
+  /** Where Define records the sessions it lets through, for pre token generation and post authentication. */
+  readonly approvals: Pick<SessionApprovalStore, 'approve'>;
   readonly log?: TriggerLog;
 }
 
@@ -24,20 +33,20 @@ type DefineResponse = DefineAuthChallengeTriggerEvent['response'];
 const FAIL: DefineResponse = { issueTokens: false, failAuthentication: true };
 const ISSUE: DefineResponse = { issueTokens: true, failAuthentication: false };
 
-function hasVerifiedPassword(session: readonly SessionEntry[]): boolean {
-  return (
-    session[0]?.challengeName === 'SRP_A' &&
-    session[0].challengeResult === true &&
-    session[1]?.challengeName === 'PASSWORD_VERIFIER' &&
-    session[1].challengeResult === true
-  );
+function sessionCaller(caller: VerifiedCaller | undefined): SessionCaller {
+  if (!caller?.ok) return 'unverified';
+  return caller.kind === 'step_up' ? 'signed_in_user' : 'sign_in';
 }
 
 /**
  * Define Auth Challenge: the sequence logic. The pure core (`evaluateSession`) checks every session entry's name,
- * result and metadata and fails anything but the one protocol of DESIGN §5. One addition lives here because it
- * needs a key: a password-first sign-in whose signed decision is `allow` gets tokens right after the context round
- * (no code), and only when the password was verified in this very session.
+ * result and metadata, and whether this caller may go without the password; what needs keys lives here: who the
+ * round's ClientMetadata verifiably speaks for (an access token of this user, or a decision token naming them),
+ * and, for a password-first sign-in whose signed decision is `allow`, tokens right after the context round.
+ *
+ * Every session it lets through is recorded (an approval keyed by the decision or step-up it named, with whether
+ * the password was proven in it): pre token generation issues tokens only against such a record, so a sign-in that
+ * never came through here (a flow without these triggers) gets none. Without the record, no tokens.
  */
 export class DefineAuthChallengeService {
   private readonly log: TriggerLog;
@@ -70,12 +79,18 @@ export class DefineAuthChallengeService {
     const raw: unknown = event.request?.session;
     const session = (Array.isArray(raw) ? raw : undefined) as SessionEntry[] | undefined;
     const userNotFound = isUserNotFound(event);
-    const evaluation: SessionEvaluation = evaluateSession(session ?? (raw as SessionEntry[]), { userNotFound });
+    const now = this.deps.clock();
+    // The first call (and the PASSWORD_VERIFIER one) has no ClientMetadata to verify.
+    const caller = clientMetadataOf(event) === undefined ? undefined : await identifyCaller(event, this.deps, now);
+    const evaluation: SessionEvaluation = evaluateSession(session ?? (raw as SessionEntry[]), {
+      userNotFound,
+      caller: sessionCaller(caller),
+    });
     switch (evaluation.outcome) {
       case 'fail':
         return { response: FAIL, outcome: `fail:${evaluation.reason}` };
       case 'issue_tokens':
-        return { response: ISSUE, outcome: 'issue_tokens' };
+        return this.approve(event, caller, evaluation.passwordVerified, now, 'issue_tokens');
       case 'challenge':
         break;
     }
@@ -85,12 +100,18 @@ export class DefineAuthChallengeService {
         outcome: 'password',
       };
     }
-    if (evaluation.next === 'CODE' && evaluation.codeRounds === 0 && session) {
-      const allowed = await this.signedAllow(event);
-      if (allowed) {
-        const ok = hasVerifiedPassword(session) && !userNotFound;
-        return { response: ok ? ISSUE : FAIL, outcome: ok ? 'issue_tokens:allow' : 'fail:allow_without_password' };
+    // A signed `allow` needs no code; the core has already refused it without the password.
+    if (
+      evaluation.next === 'CODE' &&
+      evaluation.codeRounds === 0 &&
+      caller?.ok &&
+      caller.kind === 'sign_in' &&
+      caller.claims.decision === 'allow'
+    ) {
+      if (!evaluation.passwordVerified || userNotFound) {
+        return { response: FAIL, outcome: 'fail:allow_without_password' };
       }
+      return this.approve(event, caller, evaluation.passwordVerified, now, 'issue_tokens:allow');
     }
     return {
       response: { challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false },
@@ -98,16 +119,34 @@ export class DefineAuthChallengeService {
     };
   }
 
-  /** True only for a valid decision token of this user that says `allow` (Verify already checked it in the round). */
-  private async signedAllow(event: DefineAuthChallengeTriggerEvent): Promise<boolean> {
-    const parsed = parseClientMetadata(clientMetadataOf(event));
-    if (!parsed.ok || parsed.value.kind !== 'sign_in') return false;
-    const verified = await verifyDecisionToken(parsed.value.decisionToken, await this.deps.decisionTokens.key(), {
-      issuer: this.deps.decisionTokens.issuer,
-      expectedUsername: userIdentifiers(event),
-      now: this.deps.clock(),
-    });
-    return verified.ok && verified.claims.decision === 'allow';
+  private async approve(
+    event: DefineAuthChallengeTriggerEvent,
+    caller: VerifiedCaller | undefined,
+    passwordVerified: boolean,
+    now: number,
+    outcome: string,
+  ): Promise<{ response: DefineResponse; outcome: string }> {
+    if (!caller?.ok) return { response: FAIL, outcome: 'fail:unverified_caller' };
+    const approved = await this.deps.approvals.approve(
+      caller.kind === 'step_up'
+        ? {
+            kind: 'step_up',
+            id: caller.stepUpId,
+            stepUpId: caller.stepUpId,
+            userName: event.userName,
+            passwordVerified,
+            approvedAt: now,
+          }
+        : {
+            kind: 'sign_in',
+            id: caller.claims.decisionId,
+            ...(caller.claims.stepUpId !== undefined ? { stepUpId: caller.claims.stepUpId } : {}),
+            userName: event.userName,
+            passwordVerified,
+            approvedAt: now,
+          },
+    );
+    return approved ? { response: ISSUE, outcome } : { response: FAIL, outcome: 'fail:already_used' };
   }
 }
 

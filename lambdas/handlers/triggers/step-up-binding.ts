@@ -1,13 +1,16 @@
 import { assessResend, isUserLocked, type StepUpMethod } from '../../core/step-up/challenge-policy';
 import { parseClientMetadata, type ClientMetadataFailure } from '../../core/step-up/client-metadata';
-import { verifyDecisionToken, type DecisionTokenFailure } from '../../core/step-up/decision-token';
+import {
+  verifyDecisionToken,
+  type DecisionTokenFailure,
+  type VerifiedDecisionClaims,
+} from '../../core/step-up/decision-token';
 import { maskEmail, maskPhone } from '../../core/step-up/masking';
-import type { ChallengeStore, StepUpGrantStore, StepUpRecord, TotpStore } from '../../ports/challenge-store';
+import type { ChallengeStore, StepUpGrantStore, StepUpRecord } from '../../ports/challenge-store';
 import type { CodeChannel } from '../../ports/code-sender';
 import {
   clientMetadataOf,
   isUserNotFound,
-  stepUpIdFromMetadata,
   userAttribute,
   userIdentifiers,
   type DecisionTokenSettings,
@@ -43,6 +46,8 @@ export type BindingFailure =
 
 export interface CodeBinding {
   readonly kind: 'code';
+  /** What proved whose step-up it is: a signed-in user's access token, or a signed sign-in decision. */
+  readonly via: 'access_token' | 'decision_token';
   readonly stepUp: StepUpRecord;
   readonly method: StepUpMethod;
   /** Where a code goes; absent for TOTP and for a user that does not exist (nothing is sent then). */
@@ -61,10 +66,68 @@ export type Binding =
   | { readonly ok: true; readonly value: CodeBinding | AllowBinding }
   | { readonly ok: false; readonly reason: BindingFailure; readonly stepUpId?: string };
 
+/**
+ * Who the round's ClientMetadata verifiably speaks for: a signed-in user (a valid access token of this very user,
+ * for the app client running the ceremony) or a sign-in (a valid decision token naming this user). Verified on
+ * every use, since each round brings its own ClientMetadata.
+ */
+export type VerifiedCaller =
+  | { readonly ok: true; readonly kind: 'step_up'; readonly stepUpId: string; readonly method: StepUpMethod }
+  | {
+      readonly ok: true;
+      readonly kind: 'sign_in';
+      readonly claims: VerifiedDecisionClaims;
+      readonly stepUpId?: string;
+      readonly method: StepUpMethod;
+    }
+  | { readonly ok: false; readonly reason: BindingFailure; readonly stepUpId?: string };
+
+export interface CallerDependencies {
+  readonly accessTokens: TokenVerifierProvider;
+  readonly decisionTokens: DecisionTokenSettings;
+}
+
+export async function identifyCaller(
+  event: TriggerEventBase & { readonly request: object },
+  deps: CallerDependencies,
+  now: number,
+): Promise<VerifiedCaller> {
+  const parsed = parseClientMetadata(clientMetadataOf(event));
+  if (!parsed.ok) return { ok: false, reason: `metadata_${parsed.reason}` };
+  const metadata = parsed.value;
+  if (metadata.kind === 'step_up') {
+    const check = await deps
+      .accessTokens({ region: event.region, userPoolId: event.userPoolId, clientId: event.callerContext.clientId })
+      .verify(metadata.accessToken);
+    if (!check.ok) return { ok: false, reason: 'access_token_invalid', stepUpId: metadata.stepUpId };
+    const claims = check.token.claims;
+    const sub = userAttribute(event, 'sub');
+    const sameUser = claims.username === event.userName || (sub !== undefined && claims.sub === sub);
+    if (!sameUser) return { ok: false, reason: 'access_token_other_user', stepUpId: metadata.stepUpId };
+    return { ok: true, kind: 'step_up', stepUpId: metadata.stepUpId, method: metadata.method };
+  }
+  const verified = await verifyDecisionToken(metadata.decisionToken, await deps.decisionTokens.key(), {
+    issuer: deps.decisionTokens.issuer,
+    expectedUsername: userIdentifiers(event),
+    now,
+  });
+  if (!verified.ok) {
+    return metadata.stepUpId
+      ? { ok: false, reason: `decision_token_${verified.reason}`, stepUpId: metadata.stepUpId }
+      : { ok: false, reason: `decision_token_${verified.reason}` };
+  }
+  return {
+    ok: true,
+    kind: 'sign_in',
+    claims: verified.claims,
+    method: metadata.method,
+    ...(metadata.stepUpId !== undefined ? { stepUpId: metadata.stepUpId } : {}),
+  };
+}
+
 export interface BindingDependencies {
   readonly stepUps: Pick<StepUpGrantStore, 'getStepUp'>;
   readonly challenges: Pick<ChallengeStore, 'failureBudget'>;
-  readonly totp: Pick<TotpStore, 'getTotp'>;
   readonly accessTokens: TokenVerifierProvider;
   readonly decisionTokens: DecisionTokenSettings;
 }
@@ -81,38 +144,24 @@ export class StepUpBindingResolver {
   constructor(private readonly deps: BindingDependencies) {}
 
   async resolve(event: BindingEvent, now: number): Promise<Binding> {
-    const parsed = parseClientMetadata(clientMetadataOf(event));
-    if (!parsed.ok) return fail(`metadata_${parsed.reason}`);
-    const metadata = parsed.value;
+    const caller = await identifyCaller(event, this.deps, now);
+    if (!caller.ok) return fail(caller.reason, caller.stepUpId);
     const userIds = userIdentifiers(event);
 
     let stepUpId: string;
-    if (metadata.kind === 'step_up') {
-      const check = await this.deps
-        .accessTokens({ region: event.region, userPoolId: event.userPoolId, clientId: event.callerContext.clientId })
-        .verify(metadata.accessToken);
-      if (!check.ok) return fail('access_token_invalid', metadata.stepUpId);
-      const claims = check.token.claims;
-      const sub = userAttribute(event, 'sub');
-      const sameUser = claims.username === event.userName || (sub !== undefined && claims.sub === sub);
-      if (!sameUser) return fail('access_token_other_user', metadata.stepUpId);
-      stepUpId = metadata.stepUpId;
+    if (caller.kind === 'step_up') {
+      stepUpId = caller.stepUpId;
     } else {
-      const verified = await verifyDecisionToken(metadata.decisionToken, await this.deps.decisionTokens.key(), {
-        issuer: this.deps.decisionTokens.issuer,
-        expectedUsername: userIds,
-        now,
-      });
-      if (!verified.ok) return fail(`decision_token_${verified.reason}`, metadata.stepUpId);
-      const { claims } = verified;
+      const { claims } = caller;
       if (claims.decision === 'deny') return fail('decision_denied', claims.stepUpId);
       if (claims.decision === 'allow') return { ok: true, value: { kind: 'allow', decisionId: claims.decisionId } };
       if (!claims.stepUpId) return fail('decision_without_step_up');
-      if (metadata.stepUpId !== undefined && metadata.stepUpId !== claims.stepUpId) {
+      if (caller.stepUpId !== undefined && caller.stepUpId !== claims.stepUpId) {
         return fail('step_up_mismatch', claims.stepUpId);
       }
       stepUpId = claims.stepUpId;
     }
+    const metadata = { method: caller.method };
 
     const [stepUp, budget] = await Promise.all([
       this.deps.stepUps.getStepUp(stepUpId, now),
@@ -126,7 +175,7 @@ export class StepUpBindingResolver {
     // Checked here as well as when counting a try, so a locked-out user is not sent another code.
     if (isUserLocked(budget, now)) return fail('user_locked', stepUpId);
 
-    const delivery = await this.delivery(event, metadata.method);
+    const delivery = this.delivery(event, metadata.method);
     if (!delivery) return fail('method_unavailable', stepUpId);
     if (delivery.channel) {
       // Too soon for another code is not a failure: Create continues with the latest challenge instead.
@@ -140,6 +189,7 @@ export class StepUpBindingResolver {
       ok: true,
       value: {
         kind: 'code',
+        via: caller.kind === 'step_up' ? 'access_token' : 'decision_token',
         stepUp,
         method: metadata.method,
         destination: delivery.destination,
@@ -150,13 +200,16 @@ export class StepUpBindingResolver {
 
   /**
    * Whether the user has the method, and where its code goes. A user that does not exist is treated like the most
-   * common real user (verified e-mail, no phone, no authenticator), so the answers look the same either way; the
-   * code round then simply never passes.
+   * common real user (verified e-mail, no phone), so the answers look the same either way; the code round then
+   * simply never passes. TOTP is always "available": whether someone has an authenticator is not revealed, since
+   * the code round for a user without one (or without an account) looks the same, and Verify, which checks the
+   * enrolment, never passes it.
    */
-  private async delivery(
+  private delivery(
     event: BindingEvent,
     method: StepUpMethod,
-  ): Promise<{ channel?: CodeChannel; to?: string; destination: string } | undefined> {
+  ): { channel?: CodeChannel; to?: string; destination: string } | undefined {
+    if (method === 'totp') return { destination: TOTP_DESTINATION };
     if (isUserNotFound(event)) {
       return method === 'email_otp' ? { channel: 'email', destination: maskEmail(event.userName) } : undefined;
     }
@@ -171,33 +224,27 @@ export class StepUpBindingResolver {
         if (!phone || userAttribute(event, 'phone_number_verified') !== 'true') return undefined;
         return { channel: 'sms', to: phone, destination: maskPhone(phone) };
       }
-      case 'totp': {
-        const enrollment = await this.deps.totp.getTotp(event.userName);
-        return enrollment?.status === 'active' ? { destination: TOTP_DESTINATION } : undefined;
-      }
     }
   }
 }
 
 /**
- * The step-up a finished sign-in refers to, for Pre token generation and Post authentication: `stepUpId` from
- * ClientMetadata, else the one inside a valid decision token. Only a pointer: both triggers act solely on a grant
- * the store says was passed by this user moments ago.
+ * The approval a finished session refers to, for pre token generation and post authentication: the decision id of
+ * a valid decision token of this user, or the `stepUpId` of a step-up's ClientMetadata. Only a pointer: both
+ * triggers act solely on an approval Define Auth Challenge recorded for this user moments ago.
  */
-export async function pointedStepUpId(
+export async function approvalKeyOf(
   event: TriggerEventBase & { readonly request: object },
   decisionTokens: DecisionTokenSettings,
   now: number,
-): Promise<string | undefined> {
-  const metadata = clientMetadataOf(event);
-  const direct = stepUpIdFromMetadata(metadata);
-  if (direct) return direct;
-  const parsed = parseClientMetadata(metadata);
-  if (!parsed.ok || parsed.value.kind !== 'sign_in') return undefined;
+): Promise<{ readonly kind: 'sign_in' | 'step_up'; readonly id: string } | undefined> {
+  const parsed = parseClientMetadata(clientMetadataOf(event));
+  if (!parsed.ok) return undefined;
+  if (parsed.value.kind === 'step_up') return { kind: 'step_up', id: parsed.value.stepUpId };
   const verified = await verifyDecisionToken(parsed.value.decisionToken, await decisionTokens.key(), {
     issuer: decisionTokens.issuer,
     expectedUsername: userIdentifiers(event),
     now,
   });
-  return verified.ok ? verified.claims.stepUpId : undefined;
+  return verified.ok ? { kind: 'sign_in', id: verified.claims.decisionId } : undefined;
 }

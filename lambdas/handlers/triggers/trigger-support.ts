@@ -91,15 +91,6 @@ export function isUserNotFound(event: { request: object }): boolean {
   return (event.request as { userNotFound?: unknown }).userNotFound === true;
 }
 
-const STEP_UP_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-
-/** `stepUpId` from ClientMetadata when well formed: only a pointer, every use re-checks the stored grant. */
-export function stepUpIdFromMetadata(metadata: unknown): string | undefined {
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const value = (metadata as Record<string, unknown>).stepUpId;
-  return typeof value === 'string' && STEP_UP_ID.test(value) ? value : undefined;
-}
-
 /** Audit is evidence, not a gate: a failed append is reported (metric + log) and the ceremony goes on. */
 export async function recordAudit(
   audit: AuditLog | undefined,

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../../../lambdas/contracts/routes';
 import { StepgateHttpApi } from '../../../lib/constructs/stepgate-http-api';
 import { logicalId, synthStage } from '../support/synth';
 

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { DECIDE_SCOPE } from '../../../lambdas/handlers/api-routes';
+import { DECIDE_SCOPE } from '../../../lambdas/contracts/routes';
 import { ADMIN_GROUP, AUDITOR_GROUP } from '../../../lambdas/local/local-identities';
 import { TRIGGER_LAMBDAS } from '../../../lib/lambda-entries';
 import { logicalId, synthStage } from '../support/synth';
@@ -73,16 +73,33 @@ describe.each(['dev', 'prod'] as const)('Cognito step-up auth (%s)', (stage) => 
     expect(c.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
   });
 
-  it('has a public web client for custom auth and SRP only, that cannot change where codes are sent', () => {
+  it('has a public web client whose only flows pass through the sign-in decision, that cannot change where codes are sent', () => {
     const c = t.toJSON().Resources[logicalId(auth.webClient)].Properties;
     expect(c.GenerateSecret).toBe(false);
-    expect([...c.ExplicitAuthFlows].sort()).toEqual(
-      ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'].sort(),
-    );
+    // Custom auth (SRP runs inside it) and refresh: no USER_SRP_AUTH or USER_PASSWORD_AUTH, which run no trigger.
+    expect([...c.ExplicitAuthFlows].sort()).toEqual(['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
     expect(c.AllowedOAuthFlowsUserPoolClient).toBe(false);
     expect(c.AuthSessionValidity).toBeLessThanOrEqual(5);
     expect(c.WriteAttributes).not.toContain('email');
     expect(c.WriteAttributes).not.toContain('phone_number');
+  });
+
+  it('deploys no client that signs a user in without the decision, and never the local-only script client', () => {
+    const bypass = [
+      'ALLOW_USER_SRP_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+      'ALLOW_USER_AUTH',
+    ];
+    for (const template of [t, s.statelessTemplate]) {
+      for (const c of Object.values(template.findResources('AWS::Cognito::UserPoolClient'))) {
+        const flows = (c.Properties.ExplicitAuthFlows ?? []) as string[];
+        expect(flows.filter((f) => bypass.includes(f))).toEqual([]);
+        expect(String(c.Properties.ClientName)).not.toMatch(/script/i);
+      }
+    }
+    expect(JSON.stringify(t.toJSON())).not.toContain('local-script');
+    expect(JSON.stringify(s.statelessTemplate.toJSON())).not.toContain('local-script');
   });
 
   it('creates the risk-admins and risk-auditors groups', () => {
@@ -103,7 +120,7 @@ describe.each(['dev', 'prod'] as const)('Cognito step-up auth (%s)', (stage) => 
     });
     t.hasResourceProperties('Custom::StepgateAppSecretSeed', {
       SecretArn: { Ref: secret },
-      Keys: ['decisionTokenKey', 'otpPepper', 'auditSalt'],
+      Keys: ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'],
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_ENTRIES, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
+import { LAMBDA_ENTRIES, SCHEDULED_LAMBDAS, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
 import type { StepgateFunction } from '../../../lib/constructs/stepgate-function';
 import {
   actionsOf,
@@ -17,10 +17,11 @@ const fns: Record<LambdaName, StepgateFunction> = {
   admin: s.stateless.admin.admin,
   audit: s.stateless.admin.audit,
   totp: s.stateless.stepUp.totp,
+  'audit-checkpoint': s.stateful.anchoring.writer,
   ...s.stateful.auth.triggers,
 };
 const templateOf = (name: LambdaName): Template =>
-  (TRIGGER_LAMBDAS as readonly string[]).includes(name) ? s.statefulTemplate : s.statelessTemplate;
+  [...TRIGGER_LAMBDAS, ...SCHEDULED_LAMBDAS].includes(name as never) ? s.statefulTemplate : s.statelessTemplate;
 const labels = {
   [logicalId(s.stateful.tables.risk)]: 'risk',
   [logicalId(s.stateful.tables.audit)]: 'audit',
@@ -65,11 +66,11 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect(a.policy).toBeUndefined();
   });
 
-  it('totp touches only its enrolment items in the risk table and appends the enrolment to audit', () => {
+  it('totp changes authenticators in conditional transactions, reads the policy and appends to audit', () => {
     const a = access('totp');
-    expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem'));
+    expect(a.risk).toEqual(ddb('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'));
     expect(a.audit).toEqual(AUDIT_APPEND);
-    expect(a.policy).toBeUndefined();
+    expect(a.policy).toEqual(ddb('GetItem'));
   });
 
   it.each(TRIGGER_LAMBDAS)('%s cannot touch the policy table and at most appends to audit', (name) => {
@@ -78,11 +79,10 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
     expect([undefined, AUDIT_APPEND]).toContainEqual(a.audit);
   });
 
-  it('define needs no table at all; verify counts tries in a conditional transaction', () => {
+  it('define only writes its session approvals; verify counts tries in a conditional transaction', () => {
     const define = access('define-auth-challenge');
-    expect(Object.keys(define).filter((k) => ['risk', 'audit', 'policy'].includes(k.split('/')[0] ?? ''))).toEqual([]);
-    // Only what reading the secret needs.
-    expect(define.key).toEqual(['kms:Decrypt']);
+    expect(define.risk).toEqual(ddb('PutItem'));
+    expect(define.audit).toBeUndefined();
     expect(access('verify-auth-challenge').risk).toEqual(ddb('GetItem', 'UpdateItem', 'ConditionCheckItem'));
   });
 
@@ -128,8 +128,10 @@ describe('IAM: each function holds exactly the table actions it uses', () => {
       );
       expect(a.secret).toEqual(spec.readsSecret ? ['secretsmanager:GetSecretValue'] : undefined);
     }
-    expect(access('admin').secret).toBeUndefined();
-    expect(access('audit').secret).toBeUndefined();
+    // Admin and audit read it for cursorKey (signed page cursors); the checkpoint writer needs no secret.
+    expect(access('admin').secret).toEqual(['secretsmanager:GetSecretValue']);
+    expect(access('audit').secret).toEqual(['secretsmanager:GetSecretValue']);
+    expect(access('audit-checkpoint').secret).toBeUndefined();
   });
 
   it('lets functions use the table key only through DynamoDB', () => {

@@ -1,8 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { API_ROUTES } from '../../../lambdas/handlers/api-routes';
-import { API_LAMBDAS, ENV, LAMBDA_ENTRIES, TRIGGER_LAMBDAS, type LambdaName } from '../../../lib/lambda-entries';
+import { API_ROUTES } from '../../../lambdas/contracts/routes';
+import {
+  API_LAMBDAS,
+  ENV,
+  LAMBDA_ENTRIES,
+  SCHEDULED_LAMBDAS,
+  TRIGGER_LAMBDAS,
+  type LambdaName,
+} from '../../../lib/lambda-entries';
 import type { StepgateFunction } from '../../../lib/constructs/stepgate-function';
 import { CONFIGURED, logicalId, REPO_ROOT, synthStage, type Synthesized } from '../support/synth';
 
@@ -22,6 +29,7 @@ function functionsOf(s: Synthesized): Record<LambdaName, StepgateFunction> {
     admin: s.stateless.admin.admin,
     audit: s.stateless.admin.audit,
     totp: s.stateless.stepUp.totp,
+    'audit-checkpoint': s.stateful.anchoring.writer,
     ...s.stateful.auth.triggers,
   };
 }
@@ -57,7 +65,7 @@ describe('Lambda functions', () => {
     const s = synthStage(stage);
     const all = functionsOf(s);
     const templateOf = (name: LambdaName) =>
-      (TRIGGER_LAMBDAS as readonly string[]).includes(name) ? s.statefulTemplate : s.statelessTemplate;
+      [...TRIGGER_LAMBDAS, ...SCHEDULED_LAMBDAS].includes(name as never) ? s.statefulTemplate : s.statelessTemplate;
 
     it('runs every function (the secret seeder too) on nodejs24.x, arm64, with X-Ray and JSON logs', () => {
       for (const template of [s.statefulTemplate, s.statelessTemplate]) {
@@ -124,6 +132,37 @@ describe('Lambda functions', () => {
         expect(group.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
       }
     });
+  });
+
+  it('points decide at the ASN table in its bundle, or at an operator layer from S3 when configured', () => {
+    const plain = synthStage('dev');
+    expect(props(plain.statelessTemplate, plain.stateless.decision.decide).Environment.Variables).toMatchObject({
+      [ENV.networkDataFile]: 'network/asn.bin',
+    });
+    expect(plain.statelessTemplate.findResources('AWS::Lambda::LayerVersion')).toEqual({});
+
+    const s3 = { bucket: 'ops-data', key: 'stepgate/asn-2026-07.zip', objectVersion: 'v7' };
+    const layered = synthStage('dev', { networkData: { s3 } });
+    const layer = layered.stateless.decision.networkDataLayer;
+    expect(layer).toBeDefined();
+    const layers = Object.entries(layered.statelessTemplate.findResources('AWS::Lambda::LayerVersion'));
+    expect(layers).toHaveLength(1);
+    expect(layers[0]![1]).toMatchObject({
+      Properties: {
+        Content: { S3Bucket: 'ops-data', S3Key: 'stepgate/asn-2026-07.zip', S3ObjectVersion: 'v7' },
+        CompatibleRuntimes: ['nodejs24.x'],
+        CompatibleArchitectures: ['arm64'],
+      },
+    });
+    const decide = props(layered.statelessTemplate, layered.stateless.decision.decide) as FunctionProps & {
+      Layers?: unknown[];
+    };
+    expect(decide.Layers).toEqual([{ Ref: logicalId(layer!) }]);
+    expect(decide.Environment.Variables[ENV.networkDataFile]).toBe('/opt/network/asn.bin');
+    // Only decide locates addresses; no other function gets the layer.
+    for (const fn of [layered.stateless.admin.admin, layered.stateless.admin.audit, layered.stateless.stepUp.totp]) {
+      expect((props(layered.statelessTemplate, fn) as { Layers?: unknown }).Layers).toBeUndefined();
+    }
   });
 
   it('takes the SES sender from config', () => {

@@ -2,6 +2,7 @@ import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from 
 import { Prng } from '../../../lambdas/evaluation/prng';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { decisionItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { HmacPseudonymizer } from '../../../lambdas/adapters/hmac-pseudonymizer';
 import { globalKeys } from '../../../lambdas/composition/decide';
 import type { Device, EvaluationInput, Geo, GlobalStats, UserProfile } from '../../../lambdas/core/risk/types';
 import { buildDecideHandler } from '../../../lambdas/handlers/decide';
@@ -143,26 +144,28 @@ export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
 
   load(request: DecisionReadRequest): Promise<DecisionState> {
     const { userId, features, now } = request;
+    // This traffic is recorded with the privacy setting off: velocity is kept by the raw address the records carry.
+    const ip = (request.alternativeFeatures ?? features).ip;
     const recent = (times: number[] | undefined, window: number) =>
       (times ?? []).filter((t) => t > now - window && t <= now).length;
-    const users = new Set(
-      (this.ipUsers.get(features.ip) ?? []).filter((e) => e.at > now - 10 * MINUTE).map((e) => e.userId),
-    );
-    const keys = globalKeys(features);
-    const count = (level: keyof typeof keys) => {
-      const value = keys[level];
-      return value === undefined ? 0 : (this.global.get(`${level}#${value}`) ?? 0);
-    };
-    const global: GlobalStats = {
-      total: this.total,
-      ip: count('ip'),
-      prefix: count('prefix'),
-      asn: count('asn'),
-      country: count('country'),
-      ua: count('ua'),
-      browser: count('browser'),
-      os: count('os'),
-      deviceType: count('deviceType'),
+    const users = new Set((this.ipUsers.get(ip) ?? []).filter((e) => e.at > now - 10 * MINUTE).map((e) => e.userId));
+    const globalOf = (form: typeof features): GlobalStats => {
+      const keys = globalKeys(form);
+      const count = (level: keyof typeof keys) => {
+        const value = keys[level];
+        return value === undefined ? 0 : (this.global.get(`${level}#${value}`) ?? 0);
+      };
+      return {
+        total: this.total,
+        ip: count('ip'),
+        prefix: count('prefix'),
+        asn: count('asn'),
+        country: count('country'),
+        ua: count('ua'),
+        browser: count('browser'),
+        os: count('os'),
+        deviceType: count('deviceType'),
+      };
     };
     const stored = this.profiles.get(userId);
     return Promise.resolve({
@@ -170,12 +173,13 @@ export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
       profileRevision: stored?.revision ?? 0,
       velocity: {
         userRequests: recent(this.userTimes.get(userId), MINUTE),
-        ipRequests: recent(this.ipTimes.get(features.ip), MINUTE),
+        ipRequests: recent(this.ipTimes.get(ip), MINUTE),
         ipDistinctUsers: users.size,
         userFailedStepUps: 0,
         userFailedSignIns: 0,
       },
-      global,
+      global: globalOf(features),
+      ...(request.alternativeFeatures ? { globalAlternative: globalOf(request.alternativeFeatures) } : {}),
       ...(request.includePolicy ? { policy: this.policy, shadow: this.shadow } : {}),
     });
   }
@@ -196,6 +200,8 @@ export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
     if (write.profile) {
       const revision = (this.profiles.get(record.userId)?.revision ?? 0) + 1;
       this.profiles.set(record.userId, { profile: write.profile.next, revision });
+    }
+    if (write.profile?.learned) {
       this.total++;
       for (const [level, value] of Object.entries(globalKeys(record.features))) {
         if (value !== undefined) this.global.set(`${level}#${value}`, (this.global.get(`${level}#${value}`) ?? 0) + 1);
@@ -276,6 +282,7 @@ export async function recordTraffic(options: {
     device: fakeDevices,
     clock: () => clock,
     newId: () => `d-${String(++ids).padStart(6, '0')}`,
+    pseudonymizer: () => Promise.resolve(new HmacPseudonymizer('recorded-traffic-key-0123456789')),
     shadow: scorer,
   });
   const homes = Array.from({ length: options.users }, (_, u) => ({

@@ -1,5 +1,5 @@
 import { ADMIN_ROUTE_KEYS } from '../../../lambdas/handlers/admin-api';
-import { API_ROUTES, routeKey } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey } from '../../../lambdas/contracts/routes';
 
 describe('admin routes', () => {
   it('are exactly the routes the admin handler serves, all behind the user-pool authorizer', () => {

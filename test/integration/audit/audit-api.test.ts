@@ -7,7 +7,7 @@ import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb
 import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
 import { buildAuditApiHandler } from '../../../lambdas/handlers/audit-api';
 import type { HttpEvent, HttpLambda } from '../../../lambdas/handlers/http/http-handler';
-import { API_ROUTES, routeKey } from '../../../lambdas/handlers/api-routes';
+import { API_ROUTES, routeKey } from '../../../lambdas/contracts/routes';
 import type { AuditLog } from '../../../lambdas/ports/audit-log';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 
@@ -144,13 +144,14 @@ describe('audit admin API handler', () => {
     ]);
   });
 
-  it('verifies for auditors and admins with exactly { ok, chains, records, breaks }', async () => {
+  it('verifies for auditors and admins with exactly { ok, chains, records, breaks, anchor }', async () => {
     for (const groups of ['[risk-auditors]', '[risk-admins]', '[other risk-admins]']) {
       const res = await handler(apiEvent('GET /v1/admin/audit/verify', { groups }), context);
       expect(res.statusCode).toBe(200);
       const body = JSON.parse(res.body ?? '') as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['breaks', 'chains', 'ok', 'records']);
-      expect(body).toMatchObject({ ok: true, chains: 1, breaks: [] });
+      expect(Object.keys(body).sort()).toEqual(['anchor', 'breaks', 'chains', 'ok', 'records']);
+      // No checkpoint store wired in: verified, but without an anchor, and it says so.
+      expect(body).toMatchObject({ ok: true, chains: 1, breaks: [], anchor: null });
     }
   });
 

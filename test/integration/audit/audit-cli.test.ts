@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -58,6 +58,8 @@ describe('stepgate audit (CLI) against DynamoDB Local', () => {
     const tables = await createTestTables(client, 'auditcli');
     process.env.STEPGATE_DYNAMODB_ENDPOINT = testDynamoEndpoint();
     process.env.STEPGATE_TABLE_PREFIX = tables.audit.replace(/-audit$/, '');
+    // Local checkpoints and their key go to the data folder, as `npm start` keeps them.
+    process.env.STEPGATE_DATA_DIR = dir;
     delete process.env.STEPGATE_AUDIT_TABLE;
     const log = new DynamoDbAuditLog({ client, tableName: tables.audit, writer: 'test' });
     for (const e of events) await log.append(e);
@@ -84,6 +86,23 @@ describe('stepgate audit (CLI) against DynamoDB Local', () => {
     await expect(main(['audit', 'verify'])).resolves.toBe(0);
     expect(out.join('\n')).toContain(`chain ${chainId}  records 5  breaks 0`);
     expect(out.join('\n')).toContain('audit trail VERIFIED');
+  });
+
+  it('audit verify says when it has no checkpoint to check against', async () => {
+    await expect(main(['audit', 'verify', '--json'])).resolves.toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ ok: true, anchor: null });
+  });
+
+  it('audit checkpoint signs every chain head into the local folder; verify then checks against it', async () => {
+    await expect(main(['audit', 'checkpoint'])).resolves.toBe(0);
+    expect(out.join('\n')).toMatch(/^checkpoint 1 of \S+: 1 chains, 5 records, signed and stored in /);
+    const table = `${process.env.STEPGATE_TABLE_PREFIX}-audit`;
+    expect(readdirSync(join(dir, 'checkpoints', table))).toEqual(['999999999998-1.json']);
+    expect(readFileSync(join(dir, 'checkpoint-public-key.pem'), 'utf8')).toContain('BEGIN PUBLIC KEY');
+    out = [];
+    await expect(main(['audit', 'verify'])).resolves.toBe(0);
+    expect(out.join('\n')).toMatch(/^anchor: checkpoint 1 of \S+ \(1 chains, 5 records\)/);
+    expect(out.join('\n')).toContain('VERIFIED: 1 chains, 5 records, 0 breaks, against checkpoint 1');
   });
 
   it('audit export writes JSON lines to a file, by subject too, and the report summarises the period', async () => {
@@ -149,6 +168,25 @@ describe('stepgate audit (CLI) against DynamoDB Local', () => {
       { chain: chainId, seq: 2, kind: 'edited' },
       { chain: chainId, seq: 4, kind: 'deleted' },
     ]);
+  });
+
+  it('audit verify names a chain deleted with its registry item, against the checkpoint', async () => {
+    const table = `${process.env.STEPGATE_TABLE_PREFIX}-audit`;
+    for (const sk of [1, 2, 3, 5].map(seqSk).concat('HEAD')) {
+      await client.send(
+        new DeleteItemCommand({ TableName: table, Key: { pk: { S: `CHAIN#${chainId}` }, sk: { S: sk } } }),
+      );
+    }
+    await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'CHAINS' }, sk: { S: chainId } } }));
+    await expect(main(['audit', 'verify', '--json'])).resolves.toBe(1);
+    const report = JSON.parse(out.join('\n')) as { breaks: { chain: string; seq: number; kind: string }[] };
+    expect(report.breaks.filter((b) => b.chain === chainId)).toEqual(
+      [1, 2, 3, 4, 5].map((seq) => ({ chain: chainId, seq, kind: 'deleted' })),
+    );
+    // The next checkpoint keeps the deleted chain's anchor and says so (exit 1).
+    out = [];
+    await expect(main(['audit', 'checkpoint'])).resolves.toBe(1);
+    expect(out.join('\n')).toContain(`no longer extend the previous checkpoint and keep its anchor: ${chainId}`);
   });
 
   it('says clearly when DynamoDB cannot be reached', async () => {

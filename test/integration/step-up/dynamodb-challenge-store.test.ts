@@ -151,7 +151,13 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       await Promise.all(Array.from({ length: 15 }, (_, i) => store.recordFailure(user, subject, T0 + i)));
       expect((await store.failureBudget(user)).failures).toBe(15);
       const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
-      const state = await decisions.load({ userId: subject, features: FEATURES, includePolicy: false, now: T0 + 1000 });
+      const state = await decisions.load({
+        userId: subject,
+        features: FEATURES,
+        velocityKeys: { ip: 'h.ip.AAAAAAAAAAAAAAAAAAAAAA' },
+        includePolicy: false,
+        now: T0 + 1000,
+      });
       expect(state.velocity.userFailedStepUps).toBeGreaterThanOrEqual(15);
     });
   });
@@ -198,6 +204,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       const state = await decisions.load({
         userId: ALICE,
         features: FEATURES,
+        velocityKeys: { ip: 'h.ip.AAAAAAAAAAAAAAAAAAAAAA' },
         stepUpId: stepUp.stepUpId,
         includePolicy: false,
         now: T0 + 2000,
@@ -265,38 +272,221 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
     });
   });
 
+  describe('session approvals', () => {
+    const approval = (id: string, o: { passwordVerified?: boolean; approvedAt?: number } = {}) => ({
+      kind: 'sign_in' as const,
+      id,
+      userName: ALICE,
+      passwordVerified: o.passwordVerified ?? true,
+      stepUpId: 'su-x',
+      approvedAt: o.approvedAt ?? T0,
+    });
+    const claim = (id: string, o: { userName?: string; now?: number } = {}) =>
+      store.claimForTokens({
+        kind: 'sign_in',
+        id,
+        userName: o.userName ?? ALICE,
+        now: o.now ?? T0 + 1000,
+        maxAgeMs: 60_000,
+      });
+
+    it('turns an approval into tokens once, for its user, while fresh; never again approves the same key', async () => {
+      const id = uid('dec');
+      expect(await claim(id)).toBeUndefined();
+      expect(await store.approve(approval(id))).toBe(true);
+      expect(await store.approve(approval(id))).toBe(true); // a retried Define
+      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 1000, maxAgeMs: 60_000 })).toMatchObject({
+        userName: ALICE,
+        passwordVerified: true,
+        stepUpId: 'su-x',
+      });
+      expect(await claim(id, { userName: 'bob@example.com' })).toBeUndefined();
+      expect(await claim(id, { now: T0 + 61_000 })).toBeUndefined();
+      expect(await claim(id)).toMatchObject({ tokensIssuedAt: T0 + 1000 });
+      expect(await claim(id)).toBeUndefined();
+      // A second session under the same decision: refused, and the spent approval stays as it was.
+      expect(await store.approve(approval(id, { passwordVerified: false, approvedAt: T0 + 2000 }))).toBe(false);
+      expect(await store.findApproval({ kind: 'sign_in', id, now: T0 + 2000, maxAgeMs: 60_000 })).toMatchObject({
+        passwordVerified: true,
+        approvedAt: T0,
+      });
+      expect(await store.findApproval({ kind: 'step_up', id, now: T0 + 2000, maxAgeMs: 60_000 })).toBeUndefined();
+    });
+
+    it('race: of 10 parallel token claims on one approval, exactly one wins', async () => {
+      const id = uid('dec');
+      await store.approve(approval(id));
+      const results = await Promise.all(Array.from({ length: 10 }, () => claim(id)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
   describe('TOTP enrolments', () => {
     const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const OTHER_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const byStepUp = { kind: 'step_up', stepUpId: 'su-x', method: 'email_otp' } as const;
 
-    it('seals the secret at rest, bound to its user', async () => {
+    async function grantFor(action = 'mfa.change'): Promise<StoredStepUp> {
+      return putStepUp({ action, status: 'granted', grantedAt: T0 - 1000, revision: 1 });
+    }
+    const redemption = (stepUp: StoredStepUp) => ({ stepUpId: stepUp.stepUpId, expectedRevision: stepUp.revision });
+    const start = (
+      user: string,
+      options: {
+        secret?: string;
+        replaces?: boolean;
+        redemption?: { stepUpId: string; expectedRevision: number };
+      } = {},
+      on: DynamoDbChallengeStore = store,
+    ) =>
+      on.startTotpEnrolment({
+        userId: user,
+        secret: options.secret ?? SECRET,
+        now: T0,
+        pendingMs: 15 * 60_000,
+        authorisation: byStepUp,
+        replaces: options.replaces ?? false,
+        ...(options.redemption ? { redemption: options.redemption } : {}),
+      });
+    const enrolled = (user: string, at: number): AuditEvent => ({
+      eventId: `totp:${user}:enrolled:${at}`,
+      kind: 'mfa.enrolled',
+      actor: { type: 'user', id: `sub-${user}` },
+      subject: user,
+      action: 'totp.confirm',
+      outcome: 'active',
+      at: new Date(at).toISOString(),
+      data: { method: 'totp' },
+    });
+    let auditLog: DynamoDbAuditLog;
+    let audited: DynamoDbChallengeStore;
+    beforeAll(() => {
+      auditLog = new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => T0, writer: 'test-totp' });
+      audited = new DynamoDbChallengeStore(client, tables, {
+        sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
+        audit: auditLog,
+      });
+    });
+    const readItem = async (key: { pk: string; sk: string }) =>
+      (await client.send(new GetItemCommand({ TableName: tables.risk, Key: { pk: { S: key.pk }, sk: { S: key.sk } } })))
+        .Item;
+
+    it('seals the secret at rest, bound to its user, pending and active alike', async () => {
       const user = uid('totp');
-      await store.startEnrollment(user, SECRET, T0, 15 * 60_000);
-      const raw = await client.send(
-        new GetItemCommand({
-          TableName: tables.risk,
-          Key: { pk: { S: stepUpKeys.totp(user).pk }, sk: { S: stepUpKeys.totp(user).sk } },
-        }),
-      );
-      expect(JSON.stringify(raw.Item)).not.toContain(SECRET);
-      expect(await store.getTotp(user)).toMatchObject({ secret: SECRET, status: 'pending' });
+      await start(user);
+      const raw = await readItem(stepUpKeys.totpPending(user));
+      expect(JSON.stringify(raw)).not.toContain(SECRET);
+      expect(await store.getPendingTotp(user)).toMatchObject({ secret: SECRET, confirmTries: 0, replaces: false });
       // The same sealed value copied to another user's item does not open.
       const thief = uid('thief');
       await client.send(
-        new PutItemCommand({ TableName: tables.risk, Item: { ...raw.Item!, pk: { S: stepUpKeys.totp(thief).pk } } }),
+        new PutItemCommand({
+          TableName: tables.risk,
+          Item: { ...raw!, pk: { S: stepUpKeys.totpPending(thief).pk } },
+        }),
       );
-      expect(await store.getTotp(thief)).toBeUndefined();
+      expect(await store.getPendingTotp(thief)).toBeUndefined();
+      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0))).toBe(true);
+      expect(JSON.stringify(await readItem(stepUpKeys.totp(user)))).not.toContain(SECRET);
+      expect(await store.getTotp(user)).toMatchObject({ secret: SECRET, status: 'active', lastTimeStep: 100 });
+      expect(await store.getPendingTotp(user)).toBeUndefined();
     });
 
-    it('confirms within the tries, activates once, never replaces an active enrolment, refuses reused time steps', async () => {
+    it('redeems a grant once: the second enrolment with it, even at the same instant, is refused', async () => {
+      const stepUp = await grantFor();
+      const [a, b] = [uid('race'), uid('race')];
+      const results = await Promise.all([
+        start(a, { redemption: redemption(stepUp) }),
+        start(b, { redemption: redemption(stepUp) }),
+      ]);
+      expect(results.sort()).toEqual(['grant_used', 'started']);
+      const pendings = await Promise.all([store.getPendingTotp(a), store.getPendingTotp(b)]);
+      expect(pendings.filter(Boolean)).toHaveLength(1);
+      const spent = await store.getStepUp(stepUp.stepUpId, T0);
+      expect(spent).toMatchObject({ consumed: true, revision: stepUp.revision + 1 });
+      expect(await start(a, { redemption: redemption(stepUp) })).toBe('grant_used');
+      expect(await start(a, { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: spent!.revision } })).toBe(
+        'grant_used',
+      );
+      // The decision API sees it spent too.
+      const decisions = new DynamoDbDecisionStore(client, tables, { globalKeys: () => ({}) });
+      expect(
+        (
+          await decisions.load({
+            userId: ALICE,
+            features: FEATURES,
+            velocityKeys: { ip: FEATURES.ip },
+            stepUpId: stepUp.stepUpId,
+            includePolicy: false,
+            now: T0,
+          })
+        ).stepUp?.consumed,
+      ).toBe(true);
+    });
+
+    it('redeems for a change a grant the decision API already consumed (single use), once', async () => {
+      const stepUp = await putStepUp({
+        action: 'mfa.change',
+        status: 'granted',
+        grantedAt: T0 - 1000,
+        consumed: true,
+        revision: 2,
+      });
+      const user = uid('after-decision');
+      expect(await start(user, { redemption: redemption(stepUp) })).toBe('started');
+      expect(await store.getStepUp(stepUp.stepUpId, T0)).toMatchObject({
+        consumed: true,
+        changeRedeemedAt: T0,
+        revision: 3,
+      });
+      expect(await start(user, { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: 3 } })).toBe('grant_used');
+    });
+
+    it('refuses a grant that changed since it was read, or was never granted', async () => {
+      const stepUp = await grantFor();
+      expect(await start(uid('stale'), { redemption: { stepUpId: stepUp.stepUpId, expectedRevision: 0 } })).toBe(
+        'grant_used',
+      );
+      const pending = await putStepUp({ action: 'mfa.change' });
+      expect(await start(uid('pending'), { redemption: redemption(pending) })).toBe('grant_used');
+      expect((await store.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
+    });
+
+    it('starts a first enrolment only while there is no active authenticator, and a replacement only while there is', async () => {
       const user = uid('totp');
-      await store.startEnrollment(user, SECRET, T0, 15 * 60_000);
+      expect(await start(user, { replaces: true })).toBe('changed');
+      expect(await start(user)).toBe('started');
+      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0))).toBe(true);
+      // A confirmed enrolment cannot be activated twice.
+      expect(await audited.activateTotp(pending, 101, T0 + 1, enrolled(user, T0 + 1))).toBe(false);
+
+      const stepUp = await grantFor();
+      expect(await start(user, { secret: OTHER_SECRET, redemption: redemption(stepUp) })).toBe('changed');
+      expect((await store.getStepUp(stepUp.stepUpId, T0))?.consumed).toBe(false);
+      expect(await start(user, { secret: OTHER_SECRET, replaces: true, redemption: redemption(stepUp) })).toBe(
+        'started',
+      );
+      // The old authenticator answers until the new one is confirmed.
+      expect(await store.getTotp(user)).toMatchObject({ status: 'active', secret: SECRET });
+      const replacing = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(replacing).toMatchObject({ replaces: true, authorisation: byStepUp });
+      expect(await audited.activateTotp(replacing, 200, T0 + 2, enrolled(user, T0 + 2))).toBe(true);
+      expect(await store.getTotp(user)).toMatchObject({ status: 'active', secret: OTHER_SECRET, lastTimeStep: 200 });
+    });
+
+    it('counts confirmation tries, expires pending enrolments, and refuses reused time steps', async () => {
+      const user = uid('totp');
+      await start(user);
       for (let i = 0; i < 5; i += 1)
-        expect(await store.beginConfirm(user, T0, 5)).toMatchObject({ confirmTries: i + 1 });
-      expect(await store.beginConfirm(user, T0, 5)).toBeUndefined();
-      expect(await store.startEnrollment(user, SECRET, T0, 15 * 60_000)).toBe('started'); // a fresh pending one
-      expect(await store.activate(user, 100, T0)).toBe(true);
-      expect(await store.activate(user, 101, T0)).toBe(false);
-      expect(await store.startEnrollment(user, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', T0, 60_000)).toBe('already_active');
+        expect(await store.beginTotpConfirm(user, T0, 5)).toMatchObject({ confirmTries: i + 1 });
+      expect(await store.beginTotpConfirm(user, T0, 5)).toBeUndefined();
+      await start(user); // a fresh pending one
+      expect(await store.beginTotpConfirm(user, T0 + 15 * 60_000, 5)).toBeUndefined();
+      const pending = (await store.beginTotpConfirm(user, T0, 5))!;
+      expect(await audited.activateTotp(pending, 100, T0 + 15 * 60_000, enrolled(user, T0))).toBe(false);
+      expect(await audited.activateTotp(pending, 100, T0, enrolled(user, T0 + 5))).toBe(true);
       expect(await store.useTimeStep(user, 100)).toBe(false);
       expect(await store.useTimeStep(user, 101)).toBe(true);
       expect(await store.useTimeStep(user, 101)).toBe(false);
@@ -305,25 +495,72 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
       expect(await store.getTotp(user)).toMatchObject({ status: 'active', lastTimeStep: 102 });
     });
 
-    it('activates an enrolment if and only if its audit record is written (one transaction)', async () => {
-      const enrolled = (user: string, at: number): AuditEvent => ({
-        eventId: `totp:${user}:enrolled:${at}`,
-        kind: 'mfa.enrolled',
-        actor: { type: 'user', id: `sub-${user}` },
+    it('never confirms an enrolment left pending by the earlier layout (started without a step-up)', async () => {
+      const user = uid('legacy');
+      await client.send(
+        new PutItemCommand({
+          TableName: tables.risk,
+          Item: {
+            pk: { S: stepUpKeys.totp(user).pk },
+            sk: { S: stepUpKeys.totp(user).sk },
+            status: { S: 'pending' },
+            sealedSecret: { S: await new AesGcmSealer(() => Promise.resolve(PEPPER)).seal(SECRET, `totp:${user}`) },
+            createdAt: { N: String(T0) },
+            pendingUntil: { N: String(T0 + 15 * 60_000) },
+            confirmTries: { N: '0' },
+          },
+        }),
+      );
+      expect(await store.getTotp(user)).toMatchObject({ status: 'pending' });
+      expect(await store.beginTotpConfirm(user, T0, 5)).toBeUndefined();
+      expect(await store.useTimeStep(user, 100)).toBe(false);
+    });
+
+    it('removes an active authenticator with a grant, once, atomically with its audit records', async () => {
+      const user = uid('remove');
+      await start(user);
+      await audited.activateTotp((await store.beginTotpConfirm(user, T0, 5))!, 100, T0, enrolled(user, T0));
+      const removal = (at: number): AuditEvent => ({
+        ...enrolled(user, at),
+        eventId: `totp:${user}:removed:${at}`,
+        kind: 'mfa.removed',
+        outcome: 'removed',
+      });
+      const stepUp = await grantFor();
+      const results = await Promise.all([
+        audited.removeTotp({ userId: user, now: T0, redemption: redemption(stepUp), audit: [removal(T0)] }),
+        audited.removeTotp({ userId: user, now: T0 + 1, redemption: redemption(stepUp), audit: [removal(T0 + 1)] }),
+      ]);
+      expect(results.sort()).toEqual(['grant_used', 'removed']);
+      expect(await store.getTotp(user)).toBeUndefined();
+      const spare = await grantFor();
+      expect(
+        await audited.removeTotp({
+          userId: user,
+          now: T0 + 2,
+          redemption: redemption(spare),
+          audit: [removal(T0 + 2)],
+        }),
+      ).toBe('not_enrolled');
+      expect((await store.getStepUp(spare.stepUpId, T0))?.consumed).toBe(false);
+      const { records } = await new DynamoDbAuditReader({
+        client,
+        tableName: tables.audit,
+        now: () => T0,
+      }).exportRecords({
+        from: T0 - 1,
+        to: T0 + 10,
         subject: user,
-        action: 'totp.confirm',
-        outcome: 'active',
-        at: new Date(at).toISOString(),
-        data: { method: 'totp' },
       });
-      const auditLog = new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => T0, writer: 'test-totp' });
-      const audited = new DynamoDbChallengeStore(client, tables, {
-        sealer: new AesGcmSealer(() => Promise.resolve(PEPPER)),
-        audit: auditLog,
-      });
+      expect(records.map((r) => r.event.kind).sort()).toEqual(['mfa.enrolled', 'mfa.removed']);
+    });
+
+    it('activates an enrolment if and only if its audit record is written (one transaction)', async () => {
       const user = uid('audited');
-      await audited.startEnrollment(user, SECRET, T0, 15 * 60_000);
-      expect(await audited.activate(user, 100, T0, enrolled(user, T0))).toBe(true);
+      await start(user, {}, audited);
+      expect(
+        await audited.activateTotp((await audited.beginTotpConfirm(user, T0, 5))!, 100, T0, enrolled(user, T0)),
+      ).toBe(true);
       const { records } = await new DynamoDbAuditReader({
         client,
         tableName: tables.audit,
@@ -352,9 +589,13 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         audit: forked,
       });
       const other = uid('unaudited');
-      await failing.startEnrollment(other, SECRET, T0, 15 * 60_000);
-      await expect(failing.activate(other, 100, T0, enrolled(other, T0))).rejects.toThrow(/Transaction cancelled/);
-      expect(await failing.getTotp(other)).toMatchObject({ status: 'pending' });
+      await start(other, {}, failing);
+      const pending = (await failing.beginTotpConfirm(other, T0, 5))!;
+      await expect(failing.activateTotp(pending, 100, T0, enrolled(other, T0))).rejects.toThrow(
+        /Transaction cancelled/,
+      );
+      expect(await failing.getTotp(other)).toBeUndefined();
+      expect(await failing.getPendingTotp(other)).toMatchObject({ confirmTries: 1 });
 
       // A chain that moved on once: the activation is tried again on a new chain and lands, recorded once.
       const chains = ['taken', 'fresh-chain'];
@@ -368,8 +609,9 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
         }),
       });
       const third = uid('recovered');
-      await recovering.startEnrollment(third, SECRET, T0, 15 * 60_000);
-      expect(await recovering.activate(third, 100, T0, enrolled(third, T0))).toBe(true);
+      await start(third, {}, recovering);
+      const thirdPending = (await recovering.beginTotpConfirm(third, T0, 5))!;
+      expect(await recovering.activateTotp(thirdPending, 100, T0, enrolled(third, T0))).toBe(true);
       expect(chains).toEqual([]);
       const recovered = await new DynamoDbAuditReader({
         client,
@@ -383,5 +625,7 @@ describe('DynamoDbChallengeStore on DynamoDB Local', () => {
   it("keeps its keys out of the decision API's profile key space", () => {
     expect(stepUpKeys.failureBudget(ALICE)).not.toEqual(keys.profile(ALICE));
     expect(stepUpKeys.totp(ALICE)).not.toEqual(keys.profile(ALICE));
+    expect(stepUpKeys.totpPending(ALICE)).not.toEqual(keys.profile(ALICE));
+    expect(stepUpKeys.totpPending(ALICE)).not.toEqual(stepUpKeys.totp(ALICE));
   });
 });

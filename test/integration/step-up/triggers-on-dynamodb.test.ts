@@ -126,6 +126,7 @@ describe('step-up triggers on DynamoDB Local', () => {
       request: {
         userAttributes: ALICE.attributes,
         session: [CONTEXT_OK, codeEntry(challengeId, false), codeEntry(challengeId, true)] as never,
+        clientMetadata: metadata,
         userNotFound: false,
       },
       response: { issueTokens: false, failAuthentication: false },

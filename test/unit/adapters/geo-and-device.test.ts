@@ -94,6 +94,17 @@ describe('UaParserDeviceParser on third-party corpora', () => {
     });
   });
 
+  it('tells a missing user agent from a command-line client', () => {
+    for (const missing of [undefined, '', '   ']) {
+      expect(new UaParserDeviceParser().parse(missing)).toMatchObject({ uaMissing: true, isCli: false, isBot: false });
+    }
+    for (const cli of ['curl/8.4.0', 'python-requests/2.31.0', 'Wget/1.21.4', 'Go-http-client/2.0']) {
+      const device = new UaParserDeviceParser().parse(cli);
+      expect(device.isCli).toBe(true);
+      expect(device.uaMissing).toBeUndefined();
+    }
+  });
+
   it('keeps its cache bounded and returns the cached result for repeats', () => {
     const parser = new UaParserDeviceParser(3);
     const first = parser.parse('Mozilla/5.0 A');

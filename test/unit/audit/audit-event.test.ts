@@ -4,7 +4,6 @@ import {
   findSecretFields,
   guardAuditEvent,
   isSecretFieldName,
-  pseudonymize,
   type AuditEvent,
 } from '../../../lambdas/core/audit/audit-event';
 import { canonicalJson } from '../../../lambdas/core/audit/canonical-json';
@@ -134,22 +133,5 @@ describe('guardAuditEvent', () => {
     ]) {
       expect(isSecretFieldName(name)).toBe(false);
     }
-  });
-});
-
-describe('pseudonymize', () => {
-  const key = 'k'.repeat(32);
-
-  it('is a stable keyed hash prefixed h: that does not reveal the value', () => {
-    const p = pseudonymize('203.0.113.7', key);
-    expect(p).toMatch(/^h:[0-9a-f]{64}$/);
-    expect(p).toBe(pseudonymize('203.0.113.7', key));
-    expect(p).not.toContain('203');
-    expect(pseudonymize('203.0.113.8', key)).not.toBe(p);
-    expect(pseudonymize('203.0.113.7', 'j'.repeat(32))).not.toBe(p);
-  });
-
-  it('refuses a short key', () => {
-    expect(() => pseudonymize('203.0.113.7', 'salt')).toThrow(AuditRecordRejectedError);
   });
 });

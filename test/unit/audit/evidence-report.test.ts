@@ -14,7 +14,8 @@ const events: AuditEvent[] = [
   eventAt(9, {
     eventId: 'p:2',
     kind: 'policy.changed',
-    actor: { type: 'user', id: 'admin@example.com' },
+    actor: { type: 'user', id: '5f0c7a2e-sub-of-admin' },
+    data: { username: 'admin@example.com' },
     policyVersion: 2,
     why: 'raise <payment> threshold',
   }),
@@ -22,6 +23,17 @@ const events: AuditEvent[] = [
   eventAt(11, { eventId: 'f:2', kind: 'feedback.labelled', outcome: undefined, data: { label: 'legit' } }),
   eventAt(12, { eventId: 'f:3', kind: 'feedback.removed' }),
   eventAt(13, { eventId: 'r:1', kind: 'admin.read', actor: { type: 'user', id: 'auditor' }, action: 'audit.export' }),
+  // Redemptions are recorded on the decisions they allowed: grant g-1 twice (within its max age), g-2 once.
+  eventAt(14, { eventId: 'decision:d-14', outcome: 'allow', data: { decisionId: 'd-14', redeemedStepUpId: 'g-1' } }),
+  eventAt(15, { eventId: 'decision:d-15', outcome: 'allow', data: { decisionId: 'd-15', redeemedStepUpId: 'g-1' } }),
+  eventAt(16, { eventId: 'decision:d-16', outcome: 'allow', data: { decisionId: 'd-16', redeemedStepUpId: 'g-2' } }),
+  eventAt(17, {
+    eventId: 'r:2',
+    kind: 'admin.read',
+    actor: { type: 'user', id: '77aa-sub-of-auditor' },
+    action: 'audit.verify',
+    data: { username: 'auditor@example.com' },
+  }),
 ];
 
 describe('evidence report', () => {
@@ -37,19 +49,19 @@ describe('evidence report', () => {
   });
 
   it('counts decisions by action and outcome, step-ups, grants, labels and reads', () => {
-    expect(summary.decisions.total).toBe(4);
+    expect(summary.decisions.total).toBe(7);
     expect(summary.decisions.rows).toEqual([
-      { key: ['payment.transfer', 'allow'], count: 2 },
+      { key: ['payment.transfer', 'allow'], count: 5 },
       { key: ['auth.sign_in', 'deny'], count: 1 },
       { key: ['payment.transfer', 'step_up'], count: 1 },
     ]);
     expect(summary.stepUps).toMatchObject({ challengesIssued: 1, verifications: 2, passed: 1, failed: 1 });
-    expect(summary.grants).toEqual({ issued: 1, redeemed: 0 });
+    expect(summary.grants).toEqual({ issued: 1, redeemed: 2, redemptions: 3 });
     expect(summary.policyChanges).toEqual([
       {
         at: events[8]!.at,
         kind: 'policy.changed',
-        who: 'user:admin@example.com',
+        who: 'admin@example.com (user:5f0c7a2e-sub-of-admin)',
         policyVersion: 2,
         why: 'raise <payment> threshold',
       },
@@ -61,21 +73,34 @@ describe('evidence report', () => {
       ],
       removed: 1,
     });
-    expect(summary.adminReads).toEqual([{ key: ['user:auditor', 'audit.export'], count: 1 }]);
+    expect(summary.adminReads).toEqual([
+      { key: ['auditor@example.com (user:77aa-sub-of-auditor)', 'audit.verify'], count: 1 },
+      { key: ['user:auditor', 'audit.export'], count: 1 },
+    ]);
     expect(summary.verification).toEqual({
       ok: false,
       chains: 2,
       records: 13,
       breaks: 3,
       byKind: { edited: 1, deleted: 2 },
+      anchor: 'none',
     });
+    const anchored = summarizeEvidence({ from: '2025-03-01T00:00:00.000Z', to: '2025-04-01T00:00:00.000Z' }, events, {
+      ok: true,
+      chains: 2,
+      records: 13,
+      breaks: [],
+      anchor: { checkpoint: 12, at: '2026-11-30T23:45:00.000Z' },
+    });
+    expect(anchored.verification.anchor).toBe('checkpoint 12 of 2026-11-30T23:45:00.000Z');
   });
 
   it('renders a plain-text table', () => {
     const text = renderEvidenceText(summary);
     expect(text).toContain('BROKEN');
-    expect(text).toMatch(/payment\.transfer\s+allow\s+2/);
-    expect(text).toMatch(/user:admin@example\.com\s+2\s+raise <payment> threshold/);
+    expect(text).toMatch(/payment\.transfer\s+allow\s+5/);
+    expect(text).toMatch(/admin@example\.com \(user:5f0c7a2e-sub-of-admin\)\s+2\s+raise <payment> threshold/);
+    expect(text).toMatch(/grants redeemed\s+decisions allowed by a grant\n[-\s]+\n1\s+2\s+1\s+1\s+1\s+2\s+3\n/);
   });
 
   it('renders self-contained HTML with every value escaped', () => {

@@ -197,7 +197,7 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
       newUser: fc.record({ points, historyBelow: fc.nat(6) }),
       attackIp: points,
       allowlisted: fc.integer({ min: -40, max: 0 }),
-      allow: fc.subarray(['81.167.144.0/24', '2a01:79c::/32', '106.72.0.0/16', '0.0.0.0/0']),
+      allow: fc.subarray(['81.167.144.0/24', '2a01:79c::/32', '106.72.0.0/16', '81.167.0.0/16']),
       deny: fc.subarray(['203.0.113.0/24', '10.0.0.0/8', '2001:db8::/32']),
       trustBelow: fc.integer({ min: 0, max: 101 }),
       learning: fc.record({
@@ -219,6 +219,9 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
         l.maxAgeSeconds = ages[i]!;
         l.acr = r.acrs[i]!;
       });
+      // critical always steps up, every time (a schema guardrail).
+      p.levels.critical.stepUpAt = 0;
+      p.levels.critical.maxAgeSeconds = 0;
       // Repair denyAt monotonicity that the random gaps may break.
       for (let i = 1; i < SENSITIVITY_LEVELS.length; i++) {
         const prev = p.levels[SENSITIVITY_LEVELS[i - 1]!];
@@ -336,6 +339,7 @@ const FACTORS: Record<string, fc.Arbitrary<Factor>> = {
   bot: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isBot: true } })),
   headless: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isHeadless: true } })),
   cli: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isCli: true } })),
+  uaMissing: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, uaMissing: true } })),
   attackIp: fc.constant((i) => ({ ...i, threat: { attackIp: true } })),
   denyListHit: fc.constant(denyListHit),
 };

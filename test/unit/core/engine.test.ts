@@ -264,6 +264,32 @@ describe('step-up grants', () => {
     expect(evaluate(input({ ...risky, grant: grant({ deviceId: 'device-new' }) })).decision).toBe('allow');
   });
 
+  it('ignores a device-bound grant on a request that names no device', () => {
+    const e = evaluate(
+      input({ features: { ...HOME, deviceId: undefined, geo: TOKYO_GEO }, grant: grant({ deviceId: 'device-new' }) }),
+    );
+    expect(e).toMatchObject({ decision: 'step_up', grantRedeemed: false });
+    expect(e.reasons.at(-1)).toMatchObject({ code: 'step_up.grant_invalid', points: 0 });
+  });
+
+  it.each<[string, string | undefined]>([
+    ['another session', 'sess-B'],
+    ['no session', undefined],
+  ])('ignores a session-bound grant redeemed from %s, and the step-up stands', (_name, sessionId) => {
+    const e = evaluate(input({ ...risky, ...(sessionId ? { sessionId } : {}), grant: grant({ sessionId: 'sess-A' }) }));
+    expect(e).toMatchObject({ decision: 'step_up', grantRedeemed: false });
+    expect(e.stepUp).toBeDefined();
+    expect(e.reasons.at(-1)).toMatchObject({ code: 'step_up.grant_invalid', points: 0 });
+    expect(e.reasons.at(-1)?.detail).toContain('session');
+  });
+
+  it('honours a session-bound grant in that session, and an unbound grant in any session', () => {
+    expect(evaluate(input({ ...risky, sessionId: 'sess-A', grant: grant({ sessionId: 'sess-A' }) })).decision).toBe(
+      'allow',
+    );
+    expect(evaluate(input({ ...risky, sessionId: 'sess-B', grant: grant() })).decision).toBe('allow');
+  });
+
   it('never turns a deny into an allow', () => {
     const e = evaluate(
       input({ grant: grant(), features: withDevice({ isBot: true }, { ...HOME, geo: TOKYO_GEO, deviceId: 'z' }) }),

@@ -32,7 +32,7 @@ describe('default policy', () => {
       'profile.view': 'none',
       'profile.update': 'medium',
       'credentials.change': 'high',
-      'mfa.change': 'high',
+      'mfa.change': 'critical',
       'payment.transfer': 'high',
       'data.export': 'high',
       'admin.production_access': 'critical',
@@ -163,5 +163,77 @@ describe('parsePolicy errors name the dotted path', () => {
       mutate((p) => (p.lists = { allow: ['2001:db8::/32', '::1'], deny: ['::ffff:10.0.0.0/104'] })),
     );
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('guardrails no policy can remove', () => {
+  it.each<[string, string, (p: Record<string, any>) => void]>([
+    ['critical never steps up', 'levels.critical.stepUpAt', (p) => (p.levels.critical.stepUpAt = 1)],
+    ['a critical grant lasts', 'levels.critical.maxAgeSeconds', (p) => (p.levels.critical.maxAgeSeconds = 60)],
+    ['mfa.change below critical', 'actions.mfa.change.level', (p) => (p.actions['mfa.change'].level = 'high')],
+    [
+      'credentials.change at none',
+      'actions.credentials.change.level',
+      (p) => (p.actions['credentials.change'].level = 'none'),
+    ],
+    [
+      'production access below critical',
+      'actions.admin.production_access.level',
+      (p) => (p.actions['admin.production_access'].level = 'high'),
+    ],
+    ['sign-in at none', 'actions.auth.sign_in.level', (p) => (p.actions['auth.sign_in'].level = 'none')],
+    ['mfa.change removed', 'actions.mfa.change', (p) => delete p.actions['mfa.change']],
+    ['the IPv4 Internet allow-listed', 'lists.allow.0', (p) => (p.lists.allow = ['0.0.0.0/0'])],
+    ['the IPv6 Internet allow-listed', 'lists.allow.1', (p) => (p.lists.allow = ['10.1.0.0/16', '::/0'])],
+    ['an IPv4 /15', 'lists.allow.0', (p) => (p.lists.allow = ['10.0.0.0/15'])],
+    ['an IPv6 /31', 'lists.allow.0', (p) => (p.lists.allow = ['2001:db8::/31'])],
+    ['a v4-mapped /8', 'lists.allow.0', (p) => (p.lists.allow = ['::ffff:10.0.0.0/104'])],
+  ])('refuses a policy where %s, naming %s', (_name, path, change) => {
+    const issues = issuesOf(mutate(change));
+    expect(issues.map((i) => i.path)).toEqual([path]);
+  });
+
+  it('accepts the narrowest broad entries and raising the built-in actions', () => {
+    const r = parsePolicy(
+      mutate((p) => {
+        p.lists.allow = ['10.0.0.0/16', '2001:db8::/32', '::ffff:10.1.0.0/112', '203.0.113.7', '2001:db8::1'];
+        p.lists.deny = ['0.0.0.0/0', '::/0'];
+        p.actions['credentials.change'].level = 'critical';
+        p.actions['profile.view'].level = 'none';
+      }),
+    );
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses the "allow everything" policy, naming every guardrail it breaks', () => {
+    const doc = mutate((p) => {
+      p.lists.allow = ['0.0.0.0/0', '::/0'];
+      for (const level of SENSITIVITY_LEVELS) Object.assign(p.levels[level], { stepUpAt: 101, denyAt: 101 });
+      for (const action of Object.values(p.actions)) (action as { level: string }).level = 'none';
+      for (const group of ['device', 'geo']) for (const k of Object.keys(p.weights[group])) p.weights[group][k] = 0;
+    });
+    const paths = issuesOf(doc).map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'levels.critical.stepUpAt',
+        'actions.mfa.change.level',
+        'actions.credentials.change.level',
+        'actions.admin.production_access.level',
+        'lists.allow.0',
+        'lists.allow.1',
+      ]),
+    );
+  });
+
+  it('keeps the enrolment exemption off unless asked, and accepts only the documented rules', () => {
+    expect(defaultPolicy.authenticators).toEqual({ firstWithoutStepUp: 'never' });
+    const { authenticators: _omitted, ...without } = structuredClone(defaultPolicy);
+    expect(parsePolicy(without).ok).toBe(true);
+    expect(parsePolicy(mutate((p) => (p.authenticators = { firstWithoutStepUp: 'no_verified_contact' }))).ok).toBe(
+      true,
+    );
+    expect(issuesOf(mutate((p) => (p.authenticators = { firstWithoutStepUp: 'always' }))).map((i) => i.path)).toEqual([
+      'authenticators.firstWithoutStepUp',
+    ]);
   });
 });

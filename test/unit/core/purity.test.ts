@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
 const PURE_DIRS = ['lambdas/core/risk', 'lambdas/core/policy', 'lambdas/core/net'];
+const PURE_FILES = ['lambdas/core/errors.ts', 'lambdas/core/identifier.ts'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -11,7 +12,7 @@ function files(dir: string): string[] {
   });
 }
 
-const SOURCES = [...PURE_DIRS.flatMap((d) => files(join(ROOT, d))), join(ROOT, 'lambdas/core/errors.ts')].map(
+const SOURCES = [...PURE_DIRS.flatMap((d) => files(join(ROOT, d))), ...PURE_FILES.map((f) => join(ROOT, f))].map(
   (path) => ({
     path: relative(ROOT, path),
     // Comments may mention what the code must not do.

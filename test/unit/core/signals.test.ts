@@ -131,6 +131,18 @@ describe('device signals', () => {
     ['bot', { features: withDevice({ isBot: true }) }, { 'device.bot': w.device.bot }],
     ['headless', { features: withDevice({ isHeadless: true }) }, { 'device.headless': w.device.headless }],
     ['cli', { features: withDevice({ isCli: true }) }, { 'device.cli': w.device.cli }],
+    ['no user agent', { features: withDevice({ uaMissing: true }) }, { 'device.ua_missing': w.device.uaMissing! }],
+    [
+      'no user agent, under a policy stored before device.uaMissing existed: scored as before, with the cli weight',
+      {
+        policy: policyWith((p) => {
+          delete p.weights.device.uaMissing;
+          p.weights.device.cli = 17;
+        }),
+        features: withDevice({ uaMissing: true }),
+      },
+      { 'device.ua_missing': 17 },
+    ],
     [
       'bot without history still counts',
       { profile: undefined, features: withDevice({ isBot: true }) },

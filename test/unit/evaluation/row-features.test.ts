@@ -36,6 +36,15 @@ describe('rowGeo', () => {
     });
   });
 
+  it("keeps the row's ASN over the lookup's, and takes the lookup's when the row has none", () => {
+    const located = locator({ '81.167.144.58': { ...bergen, asn: '2119' } });
+    expect(rowGeo(row({ country: 'NO', asn: '29695' }), located).asn).toBe('29695');
+    expect(rowGeo(row({ country: 'NO' }), located).asn).toBe('2119');
+    expect(rowGeo(row({}), located).asn).toBe('2119');
+    expect(rowGeo(row({ asn: '29695' }), located).asn).toBe('29695');
+    expect(rowGeo(row({ country: 'NO' }), locator({ '81.167.144.58': bergen })).asn).toBeUndefined();
+  });
+
   it('uses the country centroid when the IP does not geolocate to the row’s city (regenerated dataset IPs)', () => {
     const geo = rowGeo(row({ country: 'NO', city: 'Urangsvag' }), locator({ '81.167.144.58': bergen }));
     const [lat, lon] = countryCentroid('NO')!;

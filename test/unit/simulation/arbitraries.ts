@@ -168,14 +168,17 @@ export const globalArb: fc.Arbitrary<GlobalStats> = fc
 const ACTIONS = Object.keys(defaultPolicy.actions);
 
 export const grantArb: fc.Arbitrary<GrantInfo | undefined> = fc.option(
-  fc.record({
-    stepUpId: fc.constant('su-1'),
-    userId: fc.constantFrom('alice', 'mallory'),
-    action: fc.constantFrom(...ACTIONS),
-    acr: fc.constantFrom('urn:stepgate:acr:otp', 'urn:other'),
-    grantedAt: fc.integer({ min: NOW - 2 * 3600_000, max: NOW }),
-    consumed: fc.boolean(),
-  }),
+  fc
+    .record({
+      stepUpId: fc.constant('su-1'),
+      userId: fc.constantFrom('alice', 'mallory'),
+      action: fc.constantFrom(...ACTIONS),
+      acr: fc.constantFrom('urn:stepgate:acr:otp', 'urn:other'),
+      grantedAt: fc.integer({ min: NOW - 2 * 3600_000, max: NOW }),
+      consumed: fc.boolean(),
+      sessionId: fc.option(fc.constant('sess-A'), { nil: undefined }),
+    })
+    .map(({ sessionId, ...g }) => ({ ...g, ...(sessionId ? { sessionId } : {}) })),
   { nil: undefined, freq: 3 },
 );
 
@@ -193,11 +196,13 @@ export const inputArb: fc.Arbitrary<Omit<EvaluationInput, 'policy'>> = fc
     }),
     global: globalArb,
     grant: grantArb,
+    sessionId: fc.option(fc.constantFrom('sess-A', 'sess-B'), { nil: undefined }),
     attackIp: fc.option(fc.boolean(), { nil: undefined }),
   })
-  .map(({ profile, grant, attackIp, ...rest }) => ({
+  .map(({ profile, grant, sessionId, attackIp, ...rest }) => ({
     userId: 'alice',
     now: NOW,
+    ...(sessionId ? { sessionId } : {}),
     ...rest,
     ...(profile ? { profile } : {}),
     ...(grant ? { grant } : {}),
@@ -238,7 +243,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc
     newUser: fc.record({ points: w, historyBelow: fc.integer({ min: 0, max: 10 }) }),
     kmh: fc.constantFrom(300, 900, 5000),
     minKm: fc.constantFrom(0, 100, 500),
-    allow: fc.constantFrom<string[]>([], ['81.167.144.0/24'], ['10.0.0.0/8']),
+    allow: fc.constantFrom<string[]>([], ['81.167.144.0/24'], ['10.0.0.0/16']),
     deny: fc.constantFrom<string[]>([], ['198.18.0.0/15'], ['106.72.0.9']),
     stepShift: fc.integer({ min: -20, max: 0 }),
   })

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { parsePolicy } from '../../../lambdas/core/policy/policy-schema';
 import { evaluate } from '../../../lambdas/core/risk/engine';
 import {
@@ -84,6 +85,43 @@ describe('replay input', () => {
     const projected = JSON.stringify(projectProfile(profile, request)).length;
     expect(full).toBeGreaterThan(8000);
     expect(projected).toBeLessThan(2500);
+  });
+
+  it('keeps the session that a session-bound grant was redeemed in, so the replay redeems it too', () => {
+    const features: RequestFeatures = {
+      ip: '203.0.113.7',
+      deviceId: 'device-new',
+      geo: { kind: 'public', country: 'NO', region: 'Vestland', city: 'Bergen', lat: 60.39, lon: 5.32 },
+      device: { deviceType: 'desktop', isBot: false, isHeadless: false, isCli: false },
+    };
+    const input = {
+      userId: 'alice',
+      action: 'payment.transfer',
+      now: NOW,
+      sessionId: 'sess-A',
+      features,
+      velocity: { userRequests: 0, ipRequests: 0, ipDistinctUsers: 0, userFailedStepUps: 0, userFailedSignIns: 0 },
+      global: { total: 0, ip: 0, prefix: 0, asn: 0, country: 0, ua: 0, browser: 0, os: 0, deviceType: 0 },
+      grant: {
+        stepUpId: 'su-1',
+        userId: 'alice',
+        action: 'payment.transfer',
+        acr: 'urn:stepgate:acr:otp',
+        grantedAt: NOW - 1000,
+        consumed: false,
+        sessionId: 'sess-A',
+      },
+      policy: defaultPolicy,
+    };
+    const live = evaluate(input);
+    expect(live.grantRedeemed).toBe(true);
+    const stored = JSON.parse(JSON.stringify(replayInputOf(input))) as ReturnType<typeof replayInputOf>;
+    const replayed = evaluationInputFrom(
+      { userId: 'alice', action: input.action, at: NOW, features },
+      stored,
+      defaultPolicy,
+    );
+    expect(evaluate(replayed)).toEqual(live);
   });
 
   it('rejects stored inputs of an unknown version', () => {

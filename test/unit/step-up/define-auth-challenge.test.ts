@@ -8,6 +8,7 @@ import {
   evaluateSession,
   parseChallengeMetadata,
   type DefineAuthChallengeResult,
+  type SessionCaller,
   type SessionEntry,
 } from '../../../lambdas/core/step-up/define-auth-challenge';
 
@@ -41,8 +42,9 @@ const PASSWORD: DefineAuthChallengeResult = {
   failAuthentication: false,
 };
 
-const real = { userNotFound: false };
-const ghost = { userNotFound: true };
+/** A signed-in user's step-up: the caller that may go without the password. */
+const real = { userNotFound: false, caller: 'signed_in_user' } as const;
+const ghost = { userNotFound: true, caller: 'signed_in_user' } as const;
 
 describe('defineAuthChallenge: the protocol', () => {
   it.each<[string, SessionEntry[], DefineAuthChallengeResult]>([
@@ -145,12 +147,15 @@ describe('defineAuthChallenge: forged, corrupted and out-of-order sessions fail'
   });
 
   it('tells Create which round comes next', () => {
-    expect(evaluateSession([], real)).toEqual({ outcome: 'challenge', next: 'CONTEXT', codeRounds: 0 });
-    expect(evaluateSession([ctx(true)], real)).toEqual({ outcome: 'challenge', next: 'CODE', codeRounds: 0 });
-    expect(evaluateSession([ctx(true), code(false)], real)).toEqual({
-      outcome: 'challenge',
+    const challenge = { outcome: 'challenge', passwordVerified: false };
+    expect(evaluateSession([], real)).toEqual({ ...challenge, next: 'CONTEXT', codeRounds: 0 });
+    expect(evaluateSession([ctx(true)], real)).toEqual({ ...challenge, next: 'CODE', codeRounds: 0 });
+    expect(evaluateSession([ctx(true), code(false)], real)).toEqual({ ...challenge, next: 'CODE', codeRounds: 1 });
+    expect(evaluateSession([SRP, PV, ctx(true)], real)).toEqual({
+      ...challenge,
       next: 'CODE',
-      codeRounds: 1,
+      codeRounds: 0,
+      passwordVerified: true,
     });
   });
 });
@@ -175,27 +180,57 @@ describe('defineAuthChallenge: unknown users', () => {
   });
 });
 
-describe('defineAuthChallenge: passwordRequiredBeforeCustom', () => {
-  const opts = { userNotFound: false, passwordRequiredBeforeCustom: true };
-  it('requires the SRP pair first', () => {
-    expect(defineAuthChallenge([], opts)).toEqual(FAIL);
-    expect(defineAuthChallenge([ctx(true), code(true)], opts)).toEqual(FAIL);
-    expect(defineAuthChallenge([SRP], opts)).toEqual(PASSWORD);
-    expect(defineAuthChallenge([SRP, PV], opts)).toEqual(CHALLENGE);
-    expect(defineAuthChallenge([SRP, PV, ctx(true), code(true)], opts)).toEqual(TOKENS);
+describe('defineAuthChallenge: a step-up adds to the password, never stands in for it', () => {
+  const signIn = { userNotFound: false, caller: 'sign_in' } as const;
+  const unverified = { userNotFound: false, caller: 'unverified' } as const;
+
+  it('fails a sign-in (decision token) that did not start with a verified password, before any code is sent', () => {
+    expect(defineAuthChallenge([], signIn)).toEqual(CHALLENGE);
+    expect(evaluateSession([ctx(true)], signIn)).toEqual({ outcome: 'fail', reason: 'password_required' });
+    expect(defineAuthChallenge([ctx(true), code(false)], signIn)).toEqual(FAIL);
+    expect(defineAuthChallenge([ctx(true), code(true)], signIn)).toEqual(FAIL);
+  });
+
+  it('lets the same sign-in through once SRP_A and PASSWORD_VERIFIER passed', () => {
+    expect(defineAuthChallenge([SRP], signIn)).toEqual(PASSWORD);
+    expect(defineAuthChallenge([SRP, PV], signIn)).toEqual(CHALLENGE);
+    expect(defineAuthChallenge([SRP, PV, ctx(true)], signIn)).toEqual(CHALLENGE);
+    expect(evaluateSession([SRP, PV, ctx(true), code(true)], signIn)).toEqual({
+      outcome: 'issue_tokens',
+      codeRounds: 1,
+      passwordVerified: true,
+    });
+  });
+
+  it('fails any session whose rounds do not verifiably come from a signed-in user or a signed decision', () => {
+    expect(defineAuthChallenge([], unverified)).toEqual(CHALLENGE);
+    expect(defineAuthChallenge([SRP, PV], unverified)).toEqual(CHALLENGE);
+    expect(evaluateSession([SRP, PV, ctx(true)], unverified)).toEqual({ outcome: 'fail', reason: 'unverified_caller' });
+    expect(defineAuthChallenge([ctx(true), code(true)], unverified)).toEqual(FAIL);
+    expect(defineAuthChallenge([SRP, PV, ctx(true), code(true)], unverified)).toEqual(FAIL);
+  });
+
+  it("lets a signed-in user's step-up go without the password", () => {
+    expect(evaluateSession([ctx(true), code(true)], real)).toEqual({
+      outcome: 'issue_tokens',
+      codeRounds: 1,
+      passwordVerified: false,
+    });
   });
 });
 
 describe('defineAuthChallenge: sample events (test/fixtures/cognito)', () => {
   it('aws-lambda-go: a lone PASSWORD_VERIFIER session is refused', () => {
     const { session, userNotFound } = goSample.request;
-    expect(defineAuthChallenge(session, { userNotFound })).toEqual(FAIL);
+    expect(defineAuthChallenge(session, { userNotFound, caller: 'sign_in' })).toEqual(FAIL);
   });
 
   it('powertools: the first call gets the CONTEXT challenge', () => {
     const { session } = powertoolsSample.request;
-    expect(defineAuthChallenge(session as SessionEntry[], { userNotFound: false })).toEqual(CHALLENGE);
-    expect(evaluateSession(session as SessionEntry[], { userNotFound: false })).toMatchObject({ next: 'CONTEXT' });
+    expect(defineAuthChallenge(session as SessionEntry[], { userNotFound: false, caller: 'unverified' })).toEqual(
+      CHALLENGE,
+    );
+    expect(evaluateSession(session as SessionEntry[], real)).toMatchObject({ next: 'CONTEXT' });
   });
 });
 
@@ -214,7 +249,7 @@ describe('defineAuthChallenge: property', () => {
   );
 
   /** Independent statement of when tokens may be issued. */
-  function shouldIssue(session: SessionEntry[]): boolean {
+  function shouldIssue(session: SessionEntry[], caller: SessionCaller): boolean {
     const rest = session[0]?.challengeName === 'SRP_A' ? session.slice(2) : session;
     if (rest !== session) {
       const [a, b] = session;
@@ -222,6 +257,8 @@ describe('defineAuthChallenge: property', () => {
         return false;
       }
     }
+    if (caller === 'unverified') return false;
+    if (caller === 'sign_in' && rest === session) return false;
     const isCode = (e: SessionEntry | undefined) =>
       e?.challengeName === 'CUSTOM_CHALLENGE' && parseChallengeMetadata(e.challengeMetadata)?.kind === 'CODE';
     const [first, ...codes] = rest;
@@ -238,13 +275,18 @@ describe('defineAuthChallenge: property', () => {
 
   it('issues tokens exactly for well-formed passed sessions, and never for unknown users', () => {
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 8 }), fc.boolean(), (session, userNotFound) => {
-        const result = defineAuthChallenge(session, { userNotFound });
-        expect(result.issueTokens).toBe(!userNotFound && shouldIssue(session));
-        expect(result.issueTokens && result.failAuthentication).toBe(false);
-        if (result.issueTokens || result.failAuthentication) expect(result.challengeName).toBeUndefined();
-        else expect(result.challengeName).toBeDefined();
-      }),
+      fc.property(
+        fc.array(entry, { maxLength: 8 }),
+        fc.boolean(),
+        fc.constantFrom<SessionCaller>('signed_in_user', 'sign_in', 'unverified'),
+        (session, userNotFound, caller) => {
+          const result = defineAuthChallenge(session, { userNotFound, caller });
+          expect(result.issueTokens).toBe(!userNotFound && shouldIssue(session, caller));
+          expect(result.issueTokens && result.failAuthentication).toBe(false);
+          if (result.issueTokens || result.failAuthentication) expect(result.challengeName).toBeUndefined();
+          else expect(result.challengeName).toBeDefined();
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -18,6 +18,7 @@ import {
   CONTEXT_OK,
   createEvent,
   decisionTokenFor,
+  PASSWORD_PROVEN,
   PEPPER,
   pendingStepUp,
   stepUpMetadata,
@@ -186,7 +187,7 @@ describe('Create Auth Challenge trigger', () => {
       method: 'email_otp',
     };
     h.store.stepUps.set('su-ghost', pendingStepUp({ stepUpId: 'su-ghost', userId: 'ghost@example.com' }));
-    const event = createEvent([CONTEXT_OK], {
+    const event = createEvent([...PASSWORD_PROVEN, CONTEXT_OK], {
       user: { ...ALICE, userName: 'ghost@example.com' },
       userNotFound: true,
       clientMetadata: metadata,
@@ -201,6 +202,20 @@ describe('Create Auth Challenge trigger', () => {
     expect(h.store.challenges.get('ch-1')).toBeDefined(); // the same writes as for a real user
     expect(h.sleeps).toHaveLength(1);
     expect(h.sleeps[0]).toBeGreaterThan(0);
+  });
+
+  it('never sends a code for a sign-in (decision token) whose session did not prove the password', async () => {
+    const clientMetadata = {
+      decisionToken: await decisionTokenFor(ALICE.userName, 'step_up', T0, { stepUpId: 'su-1' }),
+      method: 'email_otp',
+    };
+    const out = await h.create(createEvent([CONTEXT_OK], { clientMetadata }));
+    expect(out.response.publicChallengeParameters.destination).toBe('***');
+    expect(h.sender.sent).toHaveLength(0);
+    expect(h.store.challenges.size).toBe(0);
+    const proven = await h.create(createEvent([...PASSWORD_PROVEN, CONTEXT_OK], { clientMetadata }));
+    expect(proven.response.publicChallengeParameters.destination).toBe('a***@e***.com');
+    expect(h.sender.sent).toHaveLength(1);
   });
 
   it("never sends a code when the binding does not check out (another user's access token)", async () => {

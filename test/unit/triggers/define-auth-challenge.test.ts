@@ -5,11 +5,13 @@ import type { SessionEntry } from '../../../lambdas/core/step-up/define-auth-cha
 import { buildDefineAuthChallengeHandler } from '../../../lambdas/handlers/triggers/define-auth-challenge';
 import {
   ALICE,
+  BOB,
   codeEntry,
   CONTEXT_OK,
   decisionTokenFor,
   decisionTokens,
   defineEvent,
+  stepUpMetadata,
   T0,
   triggerHarness,
   type Harness,
@@ -48,8 +50,39 @@ describe('Define Auth Challenge trigger', () => {
       FAIL,
     ],
     ['failure when the context round failed', [{ ...CONTEXT_OK, challengeResult: false }], FAIL],
-  ])('%s', async (_name, session, expected) => {
-    expect((await h.define(defineEvent(session))).response).toEqual(expected);
+  ])("%s (a signed-in user's step-up)", async (_name, session, expected) => {
+    const clientMetadata = await stepUpMetadata(h);
+    expect((await h.define(defineEvent(session, { clientMetadata }))).response).toEqual(expected);
+  });
+
+  it('records the approval of a session it lets through, and refuses a second session under the same step-up', async () => {
+    const clientMetadata = await stepUpMetadata(h);
+    const passed = defineEvent([CONTEXT_OK, codeEntry('c', true)], { clientMetadata });
+    expect((await h.define(passed)).response).toEqual(TOKENS);
+    expect(h.store.approvals.get('step_up#su-1')).toMatchObject({
+      userName: ALICE.userName,
+      stepUpId: 'su-1',
+      passwordVerified: false,
+      approvedAt: T0,
+    });
+    // A retry of the same call is fine; once tokens were issued under the approval, nothing else gets it.
+    expect((await h.define(passed)).response).toEqual(TOKENS);
+    await h.store.claimForTokens({ kind: 'step_up', id: 'su-1', userName: ALICE.userName, now: T0, maxAgeMs: 60_000 });
+    expect((await h.define(passed)).response).toEqual(FAIL);
+  });
+
+  it('fails a step-up whose later round swaps the access token for a forged, foreign or missing one', async () => {
+    const session = [CONTEXT_OK, codeEntry('c', true)];
+    const own = await stepUpMetadata(h);
+    for (const clientMetadata of [
+      { ...own, accessToken: `${own.accessToken!.slice(0, -4)}AAAA` },
+      await stepUpMetadata(h, { tokenUser: BOB }),
+      { stepUpId: 'su-1', method: 'email_otp' },
+    ]) {
+      expect((await h.define(defineEvent(session, { clientMetadata }))).response).toEqual(FAIL);
+    }
+    expect((await h.define(defineEvent(session))).response).toEqual(FAIL);
+    expect(h.store.approvals.size).toBe(0);
   });
 
   it('never issues tokens for a session forged to claim a passed code without a passed context round', async () => {
@@ -61,17 +94,18 @@ describe('Define Auth Challenge trigger', () => {
       [CONTEXT_OK, codeEntry('c', true), codeEntry('c', true)],
       [{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true }, CONTEXT_OK, codeEntry('c', true)],
     ];
+    const clientMetadata = await stepUpMetadata(h);
     for (const session of forged) {
-      expect((await h.define(defineEvent(session))).response).toEqual(FAIL);
+      expect((await h.define(defineEvent(session, { clientMetadata }))).response).toEqual(FAIL);
     }
   });
 
   it('never issues tokens for a user that does not exist, yet asks the same challenges until then', async () => {
-    expect((await h.define(defineEvent([], { userNotFound: true }))).response).toEqual(CHALLENGE);
-    expect((await h.define(defineEvent([CONTEXT_OK], { userNotFound: true }))).response).toEqual(CHALLENGE);
-    expect((await h.define(defineEvent([CONTEXT_OK, codeEntry('c', true)], { userNotFound: true }))).response).toEqual(
-      FAIL,
-    );
+    const clientMetadata = await stepUpMetadata(h);
+    const ghost = { userNotFound: true, clientMetadata };
+    expect((await h.define(defineEvent([], ghost))).response).toEqual(CHALLENGE);
+    expect((await h.define(defineEvent([CONTEXT_OK], ghost))).response).toEqual(CHALLENGE);
+    expect((await h.define(defineEvent([CONTEXT_OK, codeEntry('c', true)], ghost))).response).toEqual(FAIL);
   });
 
   it('fails a garbage session (not a list) instead of throwing', async () => {
@@ -89,6 +123,28 @@ describe('Define Auth Challenge trigger', () => {
     it('issues tokens after the context round for a signed allow, when the password was verified in this session', async () => {
       const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], { clientMetadata: await metadata('allow') });
       expect((await h.define(event)).response).toEqual(TOKENS);
+      expect(h.store.approvals.get('sign_in#dec-1')).toMatchObject({
+        passwordVerified: true,
+        userName: ALICE.userName,
+      });
+    });
+
+    it('never lets a username-only sign-in reach tokens with a valid decision token (the password comes first)', async () => {
+      const clientMetadata = await metadata('step_up');
+      // Refused right after the context round: no code is ever sent for it...
+      expect((await h.define(defineEvent([CONTEXT_OK], { clientMetadata }))).response).toEqual(FAIL);
+      // ...and a session that somehow got further is refused too.
+      for (const session of [
+        [CONTEXT_OK, codeEntry('c', true)],
+        [CONTEXT_OK, codeEntry('c', false), codeEntry('c', true)],
+      ]) {
+        expect((await h.define(defineEvent(session, { clientMetadata }))).response).toEqual(FAIL);
+      }
+      expect(h.store.approvals.size).toBe(0);
+      // With the password proven first, the same decision goes on to the code.
+      const withPassword = defineEvent([SRP, PASSWORD, CONTEXT_OK, codeEntry('c', true)], { clientMetadata });
+      expect((await h.define(withPassword)).response).toEqual(TOKENS);
+      expect(h.store.approvals.get('sign_in#dec-1')).toMatchObject({ passwordVerified: true, stepUpId: 'su-1' });
     });
 
     it('fails a signed allow without a verified password (a decision is not a credential)', async () => {
@@ -96,18 +152,18 @@ describe('Define Auth Challenge trigger', () => {
       expect((await h.define(event)).response).toEqual(FAIL);
     });
 
-    it('still asks for a code when the allow is signed for someone else, or with another key', async () => {
+    it('fails an allow signed for someone else, or with another key', async () => {
       const other = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
         clientMetadata: await metadata('allow', 'mallory@example.com'),
       });
-      expect((await h.define(other)).response).toEqual(CHALLENGE);
+      expect((await h.define(other)).response).toEqual(FAIL);
       const forged = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
         clientMetadata: {
           decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0, { key: new Uint8Array(32).fill(9) }),
           method: 'email_otp',
         },
       });
-      expect((await h.define(forged)).response).toEqual(CHALLENGE);
+      expect((await h.define(forged)).response).toEqual(FAIL);
     });
 
     it('asks for a code after the context round of a step_up decision', async () => {
@@ -120,11 +176,18 @@ describe('Define Auth Challenge trigger', () => {
     const broken = buildDefineAuthChallengeHandler({
       clock: () => T0,
       decisionTokens: { ...decisionTokens, key: () => Promise.reject(new Error('secrets unavailable')) },
+      accessTokens: h.pool.accessTokens,
+      approvals: h.store,
       log: () => undefined,
     });
     const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
       clientMetadata: { decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0), method: 'email_otp' },
     });
     expect((await broken(event)).response).toEqual(FAIL);
+    h.store.broken = true;
+    const storeDown = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
+      clientMetadata: { decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0), method: 'email_otp' },
+    });
+    expect((await h.define(storeDown)).response).toEqual(FAIL);
   });
 });

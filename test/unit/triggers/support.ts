@@ -32,14 +32,20 @@ import type { LocalUser } from '../../../lambdas/local/local-identities';
 import type { AppendResult, AuditLog } from '../../../lambdas/ports/audit-log';
 import type {
   AttemptResult,
+  AuthenticatorStore,
   ChallengeStore,
+  EnrolmentAuthorisation,
   GrantInput,
+  GrantRedemption,
   LearningResult,
+  SessionApproval,
+  SessionApprovalStore,
+  PendingTotp,
+  StartEnrolmentResult,
   StepUpGrantStore,
   StepUpRecord,
   StoredChallenge,
   TotpEnrollment,
-  TotpStore,
 } from '../../../lambdas/ports/challenge-store';
 import { CodeDeliveryError, type CodeSender, type OneTimeCodeMessage } from '../../../lambdas/ports/code-sender';
 
@@ -175,6 +181,12 @@ export function postAuthEvent(o: EventOptions = {}): PostAuthenticationTriggerEv
   return event;
 }
 
+/** Cognito's own password check, passed: how a sign-in session starts. */
+export const PASSWORD_PROVEN: readonly SessionEntry[] = [
+  { challengeName: 'SRP_A', challengeResult: true },
+  { challengeName: 'PASSWORD_VERIFIER', challengeResult: true },
+];
+
 export const CONTEXT_OK: SessionEntry = {
   challengeName: 'CUSTOM_CHALLENGE',
   challengeResult: true,
@@ -223,8 +235,9 @@ export function pendingStepUp(overrides: Partial<StepUpRecord> = {}): StepUpReco
 }
 
 /** The DynamoDB adapter's semantics, in memory: same conditions, evaluated with the core's reference functions. */
-export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, TotpStore {
+export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, AuthenticatorStore, SessionApprovalStore {
   readonly challenges = new Map<string, StoredChallenge>();
+  readonly approvals = new Map<string, SessionApproval>();
   readonly budgets = new Map<string, UserFailureBudgetState>();
   readonly stepUps = new Map<string, StepUpRecord>();
   readonly totps = new Map<string, TotpEnrollment>();
@@ -347,6 +360,50 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Totp
     return { ...next };
   }
 
+  async approve(approval: SessionApproval): Promise<boolean> {
+    this.touch('approve');
+    const key = `${approval.kind}#${approval.id}`;
+    if (this.approvals.get(key)?.tokensIssuedAt !== undefined) return false;
+    this.approvals.set(key, { ...approval });
+    return true;
+  }
+
+  async claimForTokens(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    userName: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    this.touch('claimForTokens');
+    const key = `${input.kind}#${input.id}`;
+    const a = this.approvals.get(key);
+    if (
+      !a ||
+      a.tokensIssuedAt !== undefined ||
+      a.userName !== input.userName ||
+      a.approvedAt < input.now - input.maxAgeMs ||
+      a.approvedAt > input.now
+    ) {
+      return undefined;
+    }
+    const next = { ...a, tokensIssuedAt: input.now };
+    this.approvals.set(key, next);
+    return { ...next };
+  }
+
+  async findApproval(input: {
+    kind: SessionApproval['kind'];
+    id: string;
+    now: number;
+    maxAgeMs: number;
+  }): Promise<SessionApproval | undefined> {
+    this.touch('findApproval');
+    const a = this.approvals.get(`${input.kind}#${input.id}`);
+    if (!a || a.approvedAt < input.now - input.maxAgeMs || a.approvedAt > input.now) return undefined;
+    return { ...a };
+  }
+
   async loadProfile(subjectId: string): Promise<{ profile?: UserProfile; revision: number }> {
     this.touch('loadProfile');
     return this.profiles.get(subjectId) ?? { revision: 0 };
@@ -384,52 +441,98 @@ export class MemoryStepUpStore implements ChallengeStore, StepUpGrantStore, Totp
     return t ? { ...t } : undefined;
   }
 
-  async startEnrollment(
-    userId: string,
-    secret: string,
-    now: number,
-    pendingMs: number,
-  ): Promise<'started' | 'already_active'> {
-    this.touch('startEnrollment');
-    if (this.totps.get(userId)?.status === 'active') return 'already_active';
-    this.totps.set(userId, {
-      userId,
-      secret,
-      status: 'pending',
-      createdAt: now,
-      pendingUntil: now + pendingMs,
+  readonly pendingTotps = new Map<string, PendingTotp>();
+  /** Audit events committed with changes of authenticators (the real store writes them in the same transaction). */
+  readonly changeAudits: AuditEvent[] = [];
+
+  /** The redemption condition of the adapter: granted, not yet redeemed for a change, unchanged since it was read. */
+  private redeemable(redemption: GrantRedemption | undefined): boolean {
+    if (!redemption) return true;
+    const s = this.stepUps.get(redemption.stepUpId);
+    return (
+      !!s && s.status === 'granted' && s.changeRedeemedAt === undefined && s.revision === redemption.expectedRevision
+    );
+  }
+
+  private redeem(redemption: GrantRedemption | undefined, now: number): void {
+    if (!redemption) return;
+    const s = this.stepUps.get(redemption.stepUpId)!;
+    this.stepUps.set(s.stepUpId, { ...s, consumed: true, changeRedeemedAt: now, revision: s.revision + 1 });
+  }
+
+  async startTotpEnrolment(input: {
+    userId: string;
+    secret: string;
+    now: number;
+    pendingMs: number;
+    authorisation: EnrolmentAuthorisation;
+    replaces: boolean;
+    redemption?: GrantRedemption;
+    audit?: AuditEvent;
+  }): Promise<StartEnrolmentResult> {
+    this.touch('startTotpEnrolment');
+    if (!this.redeemable(input.redemption)) return 'grant_used';
+    if ((this.totps.get(input.userId)?.status === 'active') !== input.replaces) return 'changed';
+    this.redeem(input.redemption, input.now);
+    if (input.audit) this.changeAudits.push(input.audit);
+    this.pendingTotps.set(input.userId, {
+      userId: input.userId,
+      secret: input.secret,
+      createdAt: input.now,
+      pendingUntil: input.now + input.pendingMs,
       confirmTries: 0,
+      authorisation: input.authorisation,
+      replaces: input.replaces,
     });
     return 'started';
   }
 
-  async beginConfirm(userId: string, now: number, maxTries: number): Promise<TotpEnrollment | undefined> {
-    this.touch('beginConfirm');
-    const t = this.totps.get(userId);
-    if (!t || t.status !== 'pending' || !((t.pendingUntil ?? 0) > now) || t.confirmTries >= maxTries) return undefined;
-    const next = { ...t, confirmTries: t.confirmTries + 1 };
-    this.totps.set(userId, next);
+  async getPendingTotp(userId: string): Promise<PendingTotp | undefined> {
+    this.touch('getPendingTotp');
+    const p = this.pendingTotps.get(userId);
+    return p ? { ...p } : undefined;
+  }
+
+  async beginTotpConfirm(userId: string, now: number, maxTries: number): Promise<PendingTotp | undefined> {
+    this.touch('beginTotpConfirm');
+    const p = this.pendingTotps.get(userId);
+    if (!p || !(p.pendingUntil > now) || p.confirmTries >= maxTries) return undefined;
+    const next = { ...p, confirmTries: p.confirmTries + 1 };
+    this.pendingTotps.set(userId, next);
     return { ...next };
   }
 
-  /** Audit events handed to `activate` with an enrolment that became active (the real store commits them with it). */
-  readonly activationAudits: AuditEvent[] = [];
-
-  async activate(userId: string, timeStep: number, now: number, audit?: AuditEvent): Promise<boolean> {
-    this.touch('activate');
-    const t = this.totps.get(userId);
-    if (!t || t.status !== 'pending') return false;
-    if (audit) this.activationAudits.push(audit);
-    this.totps.set(userId, {
-      userId,
-      secret: t.secret,
+  async activateTotp(pending: PendingTotp, timeStep: number, now: number, audit: AuditEvent): Promise<boolean> {
+    this.touch('activateTotp');
+    const p = this.pendingTotps.get(pending.userId);
+    if (!p || p.createdAt !== pending.createdAt || !(p.pendingUntil > now)) return false;
+    this.pendingTotps.delete(pending.userId);
+    this.changeAudits.push(audit);
+    this.totps.set(pending.userId, {
+      userId: pending.userId,
+      secret: p.secret,
       status: 'active',
-      createdAt: t.createdAt,
-      confirmTries: t.confirmTries,
+      createdAt: p.createdAt,
+      confirmTries: p.confirmTries,
       lastTimeStep: timeStep,
       confirmedAt: now,
     });
     return true;
+  }
+
+  async removeTotp(input: {
+    userId: string;
+    now: number;
+    redemption: GrantRedemption;
+    audit: readonly AuditEvent[];
+  }): Promise<'removed' | 'grant_used' | 'not_enrolled'> {
+    this.touch('removeTotp');
+    if (!this.redeemable(input.redemption)) return 'grant_used';
+    if (this.totps.get(input.userId)?.status !== 'active') return 'not_enrolled';
+    this.redeem(input.redemption, input.now);
+    this.changeAudits.push(...input.audit);
+    this.totps.delete(input.userId);
+    return 'removed';
   }
 
   async useTimeStep(userId: string, timeStep: number): Promise<boolean> {
@@ -532,7 +635,6 @@ export async function triggerHarness(options: { code?: string } = {}) {
   const binding = new StepUpBindingResolver({
     stepUps: store,
     challenges: store,
-    totp: store,
     accessTokens: pool.accessTokens,
     decisionTokens,
   });
@@ -550,7 +652,13 @@ export async function triggerHarness(options: { code?: string } = {}) {
     sleeps,
     verifications,
     binding,
-    define: buildDefineAuthChallengeHandler({ clock, decisionTokens, log: quiet }),
+    define: buildDefineAuthChallengeHandler({
+      clock,
+      decisionTokens,
+      accessTokens: pool.accessTokens,
+      approvals: store,
+      log: quiet,
+    }),
     create: buildCreateAuthChallengeHandler({
       ...common,
       challenges: store,
@@ -574,8 +682,8 @@ export async function triggerHarness(options: { code?: string } = {}) {
       pepper: async () => PEPPER,
       onVerification: (outcome) => verifications.push(outcome),
     }),
-    preToken: buildPreTokenGenerationHandler({ clock, stepUps: store, decisionTokens, log: quiet }),
-    postAuth: buildPostAuthenticationHandler({ ...common, stepUps: store, decisionTokens }),
+    preToken: buildPreTokenGenerationHandler({ clock, stepUps: store, approvals: store, decisionTokens, log: quiet }),
+    postAuth: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
   };
 }
 

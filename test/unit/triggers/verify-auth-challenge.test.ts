@@ -13,8 +13,11 @@ import {
   ALICE,
   BOB,
   CONTEXT_OK,
+  codeEntry,
   createEvent,
+  defineEvent,
   decisionTokenFor,
+  PASSWORD_PROVEN,
   PEPPER,
   pendingStepUp,
   POOL,
@@ -49,7 +52,9 @@ describe('Verify Auth Challenge trigger', () => {
     const metadata =
       o.clientMetadata ??
       (await stepUpMetadata(h, { ...(o.user ? { user: o.user } : {}), method: o.method ?? 'email_otp' }));
-    const out = await h.create(createEvent([CONTEXT_OK], { ...o, clientMetadata: metadata }));
+    // A sign-in (decision token) proves the password first; a signed-in user's step-up does not.
+    const prefix = 'decisionToken' in metadata ? PASSWORD_PROVEN : [];
+    const out = await h.create(createEvent([...prefix, CONTEXT_OK], { ...o, clientMetadata: metadata }));
     return out.response.privateChallengeParameters.challengeId as string;
   };
   const answer = async (challengeId: string, code: string, o: EventOptions = {}) =>
@@ -125,9 +130,28 @@ describe('Verify Auth Challenge trigger', () => {
       const bob = { user: BOB, stepUpId: 'su-bob' };
       expect(await context(await stepUpMetadata(h, { ...bob, method: 'sms_otp' }), { user: BOB })).toBe(false);
       expect(await context(await stepUpMetadata(h, { ...bob, method: 'email_otp' }), { user: BOB })).toBe(true);
+      // sms only with a verified phone; e-mail only when verified
+      h.store.stepUps.set('su-1', pendingStepUp({ methods: ['email_otp', 'sms_otp'] }));
+      expect(await context(await stepUpMetadata(h, { method: 'sms_otp' }))).toBe(false);
+      const unverified = { ...ALICE, attributes: { ...ALICE.attributes, email_verified: 'false' } };
+      expect(await context(await stepUpMetadata(h), { user: unverified })).toBe(false);
+    });
+
+    it('answers TOTP alike with or without an authenticator (or an account): a code round nothing but the enrolled one passes', async () => {
       h.store.stepUps.set('su-1', pendingStepUp({ methods: ['email_otp', 'totp'] }));
-      // totp only once enrolled and confirmed
-      expect(await context(await stepUpMetadata(h, { method: 'totp' }))).toBe(false);
+      const totp = { method: 'totp' as const };
+      const rounds: unknown[] = [];
+      const round = async (o: EventOptions = {}) => {
+        const metadata = o.clientMetadata ?? (await stepUpMetadata(h, totp));
+        expect(await context(metadata, o)).toBe(true);
+        const out = await h.create(createEvent([CONTEXT_OK], { ...o, clientMetadata: metadata }));
+        rounds.push(out.response.publicChallengeParameters);
+        return out.response.privateChallengeParameters.challengeId as string;
+      };
+      // No authenticator: the round is offered, and no code passes it (not even one from another secret).
+      const none = await round();
+      expect(await answer(none, generateTotp(TOTP_SECRET, h.state.now))).toBe(false);
+      // A pending (unconfirmed) enrolment: the same.
       h.store.totps.set(ALICE.userName, {
         userId: ALICE.userName,
         secret: TOTP_SECRET,
@@ -135,7 +159,24 @@ describe('Verify Auth Challenge trigger', () => {
         createdAt: T0,
         confirmTries: 0,
       });
-      expect(await context(await stepUpMetadata(h, { method: 'totp' }))).toBe(false);
+      h.store.stepUps.set('su-1', pendingStepUp({ methods: ['email_otp', 'totp'] }));
+      expect(await answer(await round(), generateTotp(TOTP_SECRET, h.state.now))).toBe(false);
+      // An unknown user (a sign-in, whose session proved no password: its decision token still names them).
+      h.store.stepUps.set(
+        'su-ghost',
+        pendingStepUp({ stepUpId: 'su-ghost', userId: 'ghost@example.com', methods: ['totp'] }),
+      );
+      const ghost = { user: { ...ALICE, userName: 'ghost@example.com' }, userNotFound: true };
+      const token = await decisionTokenFor('ghost@example.com', 'step_up', T0, { stepUpId: 'su-ghost' });
+      expect(await context({ decisionToken: token, method: 'totp' }, ghost)).toBe(true);
+      const ghostRound = await h.create(
+        createEvent([...PASSWORD_PROVEN, CONTEXT_OK], {
+          ...ghost,
+          clientMetadata: { decisionToken: token, method: 'totp' },
+        }),
+      );
+      rounds.push(ghostRound.response.publicChallengeParameters);
+      // Enrolled: the same round, and the right code passes.
       h.store.totps.set(ALICE.userName, {
         userId: ALICE.userName,
         secret: TOTP_SECRET,
@@ -143,12 +184,12 @@ describe('Verify Auth Challenge trigger', () => {
         createdAt: T0,
         confirmTries: 0,
       });
-      expect(await context(await stepUpMetadata(h, { method: 'totp' }))).toBe(true);
-      // sms only with a verified phone; e-mail only when verified
-      h.store.stepUps.set('su-1', pendingStepUp({ methods: ['email_otp', 'sms_otp'] }));
-      expect(await context(await stepUpMetadata(h, { method: 'sms_otp' }))).toBe(false);
-      const unverified = { ...ALICE, attributes: { ...ALICE.attributes, email_verified: 'false' } };
-      expect(await context(await stepUpMetadata(h), { user: unverified })).toBe(false);
+      h.store.stepUps.set('su-1', pendingStepUp({ methods: ['email_otp', 'totp'] }));
+      h.state.now += 30_000;
+      expect(await answer(await round(), generateTotp(TOTP_SECRET, h.state.now))).toBe(true);
+      for (const r of rounds) expect(r).toEqual({ step: 'code', method: 'totp', destination: 'authenticator app' });
+      expect(rounds).toHaveLength(4);
+      expect(h.sender.sent).toHaveLength(0);
     });
 
     it('fails a locked-out user before any code is sent', async () => {
@@ -336,6 +377,9 @@ describe('Verify Auth Challenge trigger', () => {
       const id = await issue({ clientMetadata: metadata });
       await answer(id, '000000');
       await answer(id, '482913');
+      await h.define(
+        defineEvent([CONTEXT_OK, codeEntry(id, false), codeEntry(id, true)], { clientMetadata: metadata }),
+      );
       await h.preToken(preTokenEvent({ clientMetadata: metadata }));
       await h.postAuth(postAuthEvent({ clientMetadata: metadata }));
       const logged = JSON.stringify(h.logs);

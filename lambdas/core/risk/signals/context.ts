@@ -9,7 +9,10 @@ import type { EvaluationInput, Reason, UserProfile } from '../types';
 export interface SignalContext {
   readonly input: EvaluationInput;
   readonly keys: ContextKeys;
-  /** The parsed client IP; undefined when the text is not an IP (then no list can match). */
+  /**
+   * The parsed client IP (`input.address` when the features carry a pseudonym); undefined when there is no address,
+   * as in a replayed pseudonymized record: lists then match by `features.lists`.
+   */
   readonly ip: IpAddress | undefined;
   readonly compiled: CompiledPolicy;
   /** The profile when it has at least one recorded login: novelty is only meaningful against a baseline. */

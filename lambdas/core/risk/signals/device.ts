@@ -32,6 +32,8 @@ export function deviceSignals(ctx: SignalContext): Reason[] {
   if (d.isBot) out.push(reason('device.bot', w.bot, `bot user agent${family}`));
   if (d.isHeadless) out.push(reason('device.headless', w.headless, `headless browser${family}`));
   if (d.isCli) out.push(reason('device.cli', w.cli, `command-line client${family}`));
+  // A policy stored before the weight existed keeps scoring a missing agent as it did then (the cli weight).
+  if (d.uaMissing) out.push(reason('device.ua_missing', w.uaMissing ?? w.cli, 'no user agent sent'));
 
   const h = ctx.history;
   if (h === undefined) return out;

@@ -3,10 +3,19 @@ import type { ListEntry } from '../../policy/compiled-policy';
 import type { Reason } from '../types';
 import type { SignalContext } from './context';
 
+/**
+ * By address when there is one; a pseudonymized record (replayed) names the entries that contained its address
+ * instead, so an entry it does not name (one a replayed policy added) cannot match it.
+ */
 function firstMatch(entries: readonly ListEntry[], ctx: SignalContext): ListEntry | undefined {
   const ip = ctx.ip;
-  if (ip === undefined) return undefined;
-  for (const entry of entries) if (cidrContains(entry.range, ip)) return entry;
+  if (ip !== undefined) {
+    for (const entry of entries) if (cidrContains(entry.range, ip)) return entry;
+    return undefined;
+  }
+  const named = ctx.input.features.lists;
+  if (named === undefined || named.length === 0) return undefined;
+  for (const entry of entries) if (named.includes(entry.canonical)) return entry;
   return undefined;
 }
 

@@ -1,9 +1,17 @@
 import type { Reason } from '../types';
 import { reason, type SignalContext } from './context';
 
+/** The larger of the exact-address count and the IPv6 /64 count, with the words that say which one it is. */
+function source(exact: number, network: number | undefined): { count: number; from: string } {
+  return network !== undefined && network > exact
+    ? { count: network, from: 'this IPv6 /64' }
+    : { count: exact, from: 'this IP' };
+}
+
 /**
  * Windowed counters from the store (see `VelocityCounts` for the windows). Each rule fires once its count reaches
- * the threshold; a flat step keeps the score explainable and monotone in the counts.
+ * the threshold; a flat step keeps the score explainable and monotone in the counts. Address rules take the larger
+ * of the exact address's count and, for IPv6, its /64's.
  */
 export function velocitySignals(ctx: SignalContext): Reason[] {
   const v = ctx.input.velocity;
@@ -12,15 +20,19 @@ export function velocitySignals(ctx: SignalContext): Reason[] {
   if (v.userRequests >= w.userBurst.threshold) {
     out.push(reason('velocity.user_burst', w.userBurst.points, `${v.userRequests} requests by this user in 1 min`));
   }
-  if (v.ipRequests >= w.ipBurst.threshold) {
-    out.push(reason('velocity.ip_burst', w.ipBurst.points, `${v.ipRequests} requests from this IP in 1 min`));
+  const requests = source(v.ipRequests, v.networkRequests);
+  if (requests.count >= w.ipBurst.threshold) {
+    out.push(
+      reason('velocity.ip_burst', w.ipBurst.points, `${requests.count} requests from ${requests.from} in 1 min`),
+    );
   }
-  if (v.ipDistinctUsers >= w.ipManyUsers.threshold) {
+  const users = source(v.ipDistinctUsers, v.networkDistinctUsers);
+  if (users.count >= w.ipManyUsers.threshold) {
     out.push(
       reason(
         'velocity.ip_many_users',
         w.ipManyUsers.points,
-        `${v.ipDistinctUsers} distinct users from this IP in 10 min`,
+        `${users.count} distinct users from ${users.from} in 10 min`,
       ),
     );
   }

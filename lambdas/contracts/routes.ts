@@ -2,6 +2,10 @@
  * Every HTTP route of stepgate, defined once: the CDK API constructs and the local API Gateway emulation both
  * build their routes from this list, so authorization (authorizer + scopes) cannot drift between them.
  */
+import { DECIDE_SCOPE } from './identity';
+
+export { DECIDE_SCOPE };
+
 export type FunctionName = 'decide' | 'admin' | 'audit' | 'totp';
 
 export interface ApiRoute {
@@ -13,8 +17,6 @@ export interface ApiRoute {
   readonly authorizer: 'app' | 'user';
   readonly scopes: readonly string[];
 }
-
-export const DECIDE_SCOPE = 'stepgate/decide';
 
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/decisions', fn: 'decide', authorizer: 'app', scopes: [DECIDE_SCOPE] },
@@ -31,6 +33,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   // TOTP enrolment of the signed-in user (user-pool access token; the handler keys it by the token's username).
   { method: 'POST', path: '/v1/step-up/totp/enroll', fn: 'totp', authorizer: 'user', scopes: [] },
   { method: 'POST', path: '/v1/step-up/totp/confirm', fn: 'totp', authorizer: 'user', scopes: [] },
+  { method: 'POST', path: '/v1/step-up/totp/remove', fn: 'totp', authorizer: 'user', scopes: [] },
   // Tuning (DESIGN §7): risk-admins change, risk-auditors read; groups are checked in the admin handler.
   { method: 'GET', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },
   { method: 'PUT', path: '/v1/admin/policy', fn: 'admin', authorizer: 'user', scopes: [] },
