@@ -239,12 +239,17 @@ export function learn(
       continue;
     }
     if (known) trusted[name] = without(trusted[name], key); // trust faded: the value must be proven again
-    const firstSeen = waiting?.firstSeen ?? now;
+    // Repetition proves a value only as an unbroken run of uses: a failed attempt of the user (from anywhere) since
+    // the value was first seen starts its run again, so an attacker who got in once cannot ride out the owner's
+    // failed sign-ins (or their own) until the value confirms itself.
+    const interrupted =
+      waiting !== undefined && lastFailure !== undefined && lastFailure >= (waiting.firstSeen ?? waiting.lastSeen);
+    const run = interrupted ? undefined : waiting;
     const next: Sighting = {
-      count: (waiting?.count ?? 0) + 1,
+      count: (run?.count ?? 0) + 1,
       lastSeen: Math.max(waiting?.lastSeen ?? now, now),
-      firstSeen,
-      days: (waiting?.days ?? 0) + (waiting === undefined || utcDay(now) > utcDay(waiting.lastSeen) ? 1 : 0),
+      firstSeen: run?.firstSeen ?? now,
+      days: (run?.days ?? 0) + (run === undefined || utcDay(now) > utcDay(run.lastSeen) ? 1 : 0),
     };
     if (waiting?.tainted || (waiting === undefined && options.afterFailures)) next.tainted = true;
     const confirmed = !next.tainted && (next.days ?? 0) >= learning.confirmDays && next.count >= learning.confirmUses;

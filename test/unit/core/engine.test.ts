@@ -29,12 +29,21 @@ describe('scenarios with the default policy', () => {
     expect(e.stepUp).toBeUndefined();
   });
 
-  it('steps up a new device in a new country on payment.transfer', () => {
-    const e = evaluate(input({ features: { ...HOME, ip: '106.72.0.9', deviceId: 'device-new', geo: TOKYO_GEO } }));
-    expect(e.decision).toBe('step_up');
-    expect(codes(e.reasons)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country']));
-    expect(e.stepUp).toEqual({ acr: 'urn:stepgate:acr:otp', maxAgeSeconds: 300, methods: ['email_otp', 'totp'] });
+  it('steps up sign-in and denies payment.transfer from a new device on a new network in a new country', () => {
+    const features = { ...HOME, ip: '106.72.0.9', deviceId: 'device-new', geo: TOKYO_GEO };
+    const signIn = evaluate(input({ action: 'auth.sign_in', features }));
+    expect(signIn.decision).toBe('step_up');
+    expect(signIn.stepUp).toEqual({
+      acr: 'urn:stepgate:acr:otp',
+      maxAgeSeconds: 900,
+      methods: ['email_otp', 'sms_otp', 'totp'],
+    });
+    const e = evaluate(input({ features }));
+    // Three novelties a stolen password cannot bring along, each rare for this user: beyond the high level's deny.
+    expect(e.decision).toBe('deny');
+    expect(codes(e.reasons)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country', 'geo.new_network']));
     expect(e.teaches).toBe(false);
+    expect(signIn.teaches).toBe(false);
   });
 
   it('flags New York then Tokyo 10 minutes later as impossible travel', () => {

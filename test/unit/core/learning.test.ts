@@ -323,17 +323,32 @@ describe('learn', () => {
       expect(p.trusted.ips).toHaveProperty([NEW_HOME.ip]);
     });
 
-    it('stops confirming an address and network a failed attempt came from, not the user’s other places', () => {
+    it('never confirms an address and network a failed attempt came from; other places start their run again', () => {
       const other = { ...HOME, ip: '203.0.113.50', geo: { ...HOME.geo, asn: 'AS64511', prefix: '203.0.113.0/24' } };
-      let p = observe(trustedProfile(10, HOME, 4 * DAY), NOW - 3 * DAY);
-      p = observe(p, NOW - 3 * DAY + MIN, other);
-      p = recordFailure(p, NOW - 2 * DAY, { ip: NEW_HOME.ip, network: 'AS64496' });
-      expect(p.lastFailure).toBe(NOW - 2 * DAY);
+      let p = observe(trustedProfile(10, HOME, 5 * DAY), NOW - 4 * DAY);
+      p = observe(p, NOW - 4 * DAY + MIN, other);
+      p = recordFailure(p, NOW - 3 * DAY, { ip: NEW_HOME.ip, network: 'AS64496' });
+      expect(p.lastFailure).toBe(NOW - 3 * DAY);
       expect(p.pending?.ips[NEW_HOME.ip]?.tainted).toBe(true);
       expect(p.pending?.asns.AS64496?.tainted).toBe(true);
-      p = observe(p, NOW - DAY);
-      p = observe(p, NOW - DAY, other);
+      expect(p.pending?.ips[other.ip]?.tainted).toBeUndefined();
+      for (const at of [NOW - 2 * DAY, NOW - DAY, NOW]) {
+        p = observe(p, at);
+        p = observe(p, at, other);
+      }
       expect(p.trusted.ips).not.toHaveProperty([NEW_HOME.ip]);
+      expect(p.trusted.ips).toHaveProperty([other.ip]);
+    });
+
+    it('confirms by repetition only a run of days with no failed attempt in between', () => {
+      const other = { ...HOME, ip: '203.0.113.50', geo: { ...HOME.geo, asn: 'AS64511', prefix: '203.0.113.0/24' } };
+      let p = observe(trustedProfile(10, HOME, 5 * DAY), NOW - 3 * DAY, other);
+      // A failed sign-in from somewhere else: the other place's first day no longer counts.
+      p = recordFailure(p, NOW - 3 * DAY + HOUR, { ip: '192.0.2.66', network: 'AS64999' });
+      p = observe(p, NOW - 2 * DAY, other);
+      expect(p.trusted.ips).not.toHaveProperty([other.ip]);
+      expect(p.pending?.ips[other.ip]).toMatchObject({ count: 1, days: 1, firstSeen: NOW - 2 * DAY });
+      p = observe(p, NOW - DAY, other);
       expect(p.trusted.ips).toHaveProperty([other.ip]);
     });
 

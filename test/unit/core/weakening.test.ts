@@ -315,6 +315,7 @@ describe('weakening classification', () => {
     for (const a of Object.keys(p.actions)) p.actions[a] = { level: 'none' };
     for (const group of ['device', 'geo'] as const)
       for (const k of Object.keys(p.weights[group])) weights(p, group)[k] = 0;
+    p.weights.evidence.device = 0;
     const found = weakeningChanges(defaultPolicy, p);
     const byPath = new Map(found.map((w) => [w.path, w]));
     expect(byPath.get('levels.critical.stepUpAt')).toEqual({
@@ -330,7 +331,8 @@ describe('weakening classification', () => {
     });
     expect(byPath.get('lists.allow.0')).toMatchObject({ kind: 'allow_list_broadened', after: '0.0.0.0/0' });
     expect(byPath.get('lists.allow.1')).toMatchObject({ kind: 'allow_list_broadened', after: '::/0' });
-    expect(byPath.get('weights.device.newDevice')).toMatchObject({ kind: 'weight_cut', before: 25, after: 0 });
+    expect(byPath.get('weights.device.bot')).toMatchObject({ kind: 'weight_cut', before: 40, after: 0 });
+    expect(byPath.get('weights.evidence.device')).toMatchObject({ kind: 'weight_cut', before: 1, after: 0 });
   });
 
   it('judges list entries as networks, not as text', () => {

@@ -4,9 +4,13 @@ import type { Reason } from '../types';
 import type { SignalContext } from './context';
 import { ATTACKER, MIN_POPULATION, POPULAR_MOVES, evidenceReason, percent } from './evidence';
 
+/**
+ * The network in a reason's words: its AS number, else only which kind of block it is. A prefix is an identifier
+ * (stored as a pseudonym under the privacy setting), and a reason must read the same either way.
+ */
 function networkName(asn: string | undefined, prefix: string | undefined): string {
   if (asn !== undefined) return `network ${/^as/i.test(asn) ? asn.toUpperCase() : `AS${asn}`}`;
-  return `network ${prefix ?? 'unknown'}`;
+  return prefix === undefined ? 'an unknown network' : "this address's block (/24, /48)";
 }
 
 /**
