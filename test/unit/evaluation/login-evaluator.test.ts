@@ -4,11 +4,7 @@ import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
 import { ENGINE_SCORER, LoginEvaluator, type LoginEvaluatorOptions } from '../../../lambdas/evaluation/login-evaluator';
 import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
-import {
-  trafficOptions,
-  UNKNOWN_ACCOUNT_ID,
-  type TrafficLabel,
-} from '../../../lambdas/evaluation/traffic-generator';
+import { trafficOptions, UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../lambdas/evaluation/traffic-generator';
 import { applyOverrides, worldPreset } from '../../../lambdas/evaluation/traffic-world';
 import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator } from '../../../lambdas/evaluation/write-traffic';
