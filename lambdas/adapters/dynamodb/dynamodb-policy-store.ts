@@ -1,3 +1,4 @@
+import { upgradeStoredPolicy } from '../../core/policy/policy-upgrade';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -70,7 +71,7 @@ function parseDocument(item: Record<string, AttributeValue>): Policy {
   } catch (error) {
     throw new CorruptPolicyError('stored policy document is not JSON', { cause: error });
   }
-  const parsed = parsePolicy(document);
+  const parsed = parsePolicy(upgradeStoredPolicy(document));
   if (!parsed.ok) throw new CorruptPolicyError(`stored policy is invalid at ${parsed.issues[0]?.path ?? '?'}`);
   return parsed.policy;
 }
