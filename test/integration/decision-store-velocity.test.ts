@@ -126,6 +126,35 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     expect(items.Items?.[0]?.signIns?.N).toBe('4');
   });
 
+  it('counts a reported failed sign-in against the address its decision came from', async () => {
+    // The decision record holds the raw address (privacy off); the address counters are keyed by its pseudonym.
+    const user = 'typo@example.com';
+    const ip = '203.0.113.77';
+    const at = T0 + 40 * MINUTE;
+    now = at;
+    const res = await handler(
+      decisionEvent({ userId: user, action: 'auth.sign_in', context: { ip, deviceId: 'd-1' } }),
+      {} as Context,
+    );
+    const { decisionId } = JSON.parse(String(res.body)) as { decisionId: string };
+    const outcome = decisionEvent({ outcome: 'failed' });
+    const route = 'POST /v1/decisions/{decisionId}/outcome';
+    const failed = await handler(
+      {
+        ...outcome,
+        routeKey: route,
+        rawPath: `/v1/decisions/${decisionId}/outcome`,
+        pathParameters: { decisionId },
+        requestContext: { ...outcome.requestContext, routeKey: route },
+      },
+      {} as Context,
+    );
+    expect(failed.statusCode).toBe(200);
+    expect((await velocity('someone-else@example.com', ip, at + 1000)).ipFailedSignIns).toBe(1);
+    expect((await velocity(user, ip, at + 1000)).failedSignInFromIp).toBe(true);
+    expect((await velocity(user, '203.0.113.78', at + 1000)).failedSignInFromIp).toBeUndefined();
+  });
+
   it('lets requests in flight at the same moment count each other (increment and read are one step)', async () => {
     const ip = '198.51.100.150';
     const at = T0 + 50 * MINUTE + 5_000; // early in a minute whose predecessor saw no traffic
