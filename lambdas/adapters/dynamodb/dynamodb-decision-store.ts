@@ -192,9 +192,9 @@ export class DynamoDbDecisionStore implements DecisionStore, OutcomeStore {
     if (request.stepUpId) riskKeys.stepUp = k(keys.stepUp(request.stepUpId));
     if (request.idempotencyKey) riskKeys.replay = k(keys.request(request.idempotencyKey));
 
-    // The request's network, remembered as the user's last one: the next request sees it as `previous`.
-    const globals = this.options.globalKeys(features);
-    const lastNetwork = globals.asn ?? globals.prefix;
+    // The request's AS number, remembered as the user's last network: the next request sees it as `previous`. Not
+    // the address prefix: it is an identifier whose stored form (raw or pseudonym) may differ between two requests.
+    const lastNetwork = this.options.globalKeys(features).asn;
     // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot IP item)
     // must not fail the decision; its counts then come from the BatchGet's copy of the same item.
     const counting = request.count

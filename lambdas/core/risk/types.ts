@@ -160,7 +160,7 @@ export interface VelocityCounts {
   ipFailedSignIns?: number;
   /** At least one of the user's failed sign-ins came from this request's IP (same 1 h window). */
   failedSignInFromIp?: boolean;
-  /** The user's previous request within the last hour, if any: when, and its network key (ASN, else prefix). */
+  /** The user's previous request within the last hour, if any: when, and its AS number. */
   previous?: { at: number; network: string };
   /**
    * The same two address counts for the client's IPv6 /64 (`velocityNetwork`), beside the exact address's: one

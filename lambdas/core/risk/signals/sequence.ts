@@ -7,7 +7,7 @@ import { ATTACKER, TYPO_BEFORE_SUCCESS, evidenceReason } from './evidence';
  * - `sequence.failed_before`: a failed sign-in of this user from this very address within the hour, and the
  *   address is not one the user trusts: attackers try a leak's password variants, while a typo before a success is
  *   rare and usually comes from home;
- * - `sequence.network_switch`: the user's previous request came from another network only minutes ago.
+ * - `sequence.network_switch`: the user's previous request came from another network (AS number) only minutes ago.
  */
 export function sequenceSignals(ctx: SignalContext): Reason[] {
   const { input, keys } = ctx;
@@ -26,7 +26,8 @@ export function sequenceSignals(ctx: SignalContext): Reason[] {
   }
   const prev = v.previous;
   const rule = input.policy.weights.sequence.networkSwitch;
-  const network = keys.asn ?? keys.prefix;
+  // By AS number only: the store remembers the previous request's network in that form.
+  const network = keys.asn;
   if (
     prev !== undefined &&
     rule.points > 0 &&
