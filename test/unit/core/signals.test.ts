@@ -350,7 +350,7 @@ describe('network signals', () => {
       'ip.new_address',
     ]);
     const other = run(networkSignals, { profile, features: noAsn('198.51.100.7', '198.51.100.0/24') });
-    expect(other[0]?.detail).toMatch(/network 198\.51\.100\.0\/24/);
+    expect(other[0]?.detail).toMatch(/this address's block \(\/24, \/48\)/);
   });
 
   it('judges nothing without history or for an unlocatable address', () => {
