@@ -28,7 +28,7 @@ export interface BudgetCheck {
   readonly ok: boolean;
 }
 
-/** DESIGN.md §8 and the done-when, checked against this run. */
+/** The performance budgets (docs/performance.md), checked against this run. */
 export function budgets(r: BenchResults): BudgetCheck[] {
   const out: BudgetCheck[] = [];
   if (r.scoring) {

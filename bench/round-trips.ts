@@ -17,8 +17,8 @@ import type {
 } from '@smithy/types';
 import { defaultPolicy } from '../lambdas/core/policy/default-policy';
 import { composeDecide } from '../lambdas/composition/decide';
-import { stepUpToItem } from '../lambdas/adapters/dynamodb/dynamodb-decision-store';
-import { TABLE_DEFINITIONS, type IndexDefinition } from '../lambdas/adapters/dynamodb/table-definitions';
+import { stepUpToItem } from '../lambdas/adapters/dynamodb/items/step-up';
+import { TABLE_DEFINITIONS, type IndexDefinition } from '../lambdas/contracts/tables';
 import { localClientConfig } from '../lambdas/local/dynamodb-local';
 import type { StoredStepUp } from '../lambdas/ports/decision-store';
 import type { DeviceParser } from '../lambdas/ports/device-parser';

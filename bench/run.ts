@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GeoipLiteLocator } from '../lambdas/adapters/geoip-lite-locator';
 import { AsnTableLocator } from '../lambdas/adapters/asn-table/asn-table-locator';
-import { ensureBundledAsnTable } from '../lambdas/adapters/asn-table/ip-location-db-asn';
+import { ensureBundledAsnTable } from '../tools/network-data/ip-location-db-asn';
 import { UaParserDeviceParser } from '../lambdas/adapters/ua-parser-device-parser';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {

@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { defaultPolicy } from '../lambdas/core/policy/default-policy';
-import { globalKeys } from '../lambdas/composition/decide';
-import { keys } from '../lambdas/adapters/dynamodb/risk-keys';
+import { globalKeys, populationKeys } from '../lambdas/adapters/dynamodb/items/population';
+import { profileKey } from '../lambdas/adapters/dynamodb/items/profile';
 import { DynamoDbPolicyStore } from '../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { tableNamesFor, type TableNames } from '../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor, type TableNames } from '../lambdas/contracts/tables';
 import { bootstrapTables } from '../lambdas/local/bootstrap-tables';
 import type { DeviceParser } from '../lambdas/ports/device-parser';
 import type { GeoLocator } from '../lambdas/ports/geo-locator';
@@ -73,7 +73,7 @@ export async function seedStore(
   let total = 0;
   for (const user of pop.users) {
     if (!user.profile) continue;
-    const key = keys.profile(user.userId);
+    const key = profileKey(user.userId);
     profiles.push({
       pk: { S: key.pk },
       sk: { S: key.sk },
@@ -94,7 +94,7 @@ export async function seedStore(
         };
         for (const [level, value] of Object.entries(globalKeys(features))) {
           if (value === undefined) continue;
-          const k = keys.global(level, value).pk;
+          const k = populationKeys.level(level, value).pk;
           counters.set(
             k,
             (counters.get(k) ?? 0) + Math.max(1, Math.round(n / (user.devices.length * user.homeIps.length))),
@@ -108,7 +108,7 @@ export async function seedStore(
     sk: { S: 'COUNT' },
     n: { N: String(n) },
   }));
-  const totalKey = keys.globalTotal();
+  const totalKey = populationKeys.total();
   counterItems.push({ pk: { S: totalKey.pk }, sk: { S: totalKey.sk }, n: { N: String(total) } });
   await batchWrite(client, tables.risk, [...profiles, ...counterItems]);
 }

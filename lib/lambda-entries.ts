@@ -1,86 +1,13 @@
 /**
- * The runtime contract between the CDK app and the Lambda wiring files (lambdas/wiring/*.ts): which file each
- * function is built from, which environment variables it receives, which DynamoDB actions its role allows and
- * whether it ships geoip-lite's data. The constructs build functions and IAM policies FROM this file, so a wiring
- * author who needs another table action or variable changes it here (and the infra tests pin the change).
- *
- * The wiring files import ENV and METRICS from here, so this module is bundled into Lambdas: it must import
- * nothing at run time (type imports only; no aws-cdk-lib).
+ * How the CDK app builds each Lambda: which wiring file it is bundled from, which environment variables it receives,
+ * which DynamoDB actions its role allows and whether it ships geoip-lite's data. The constructs build functions and
+ * IAM policies FROM this file, so a wiring author who needs another table action or variable changes it here (and
+ * the infra tests pin the change). The names both sides share (variables, metrics, tables, secret keys) live in
+ * lambdas/contracts; this file only says which function gets which. Lambda code never imports it.
  */
-import type { TableRole } from '../lambdas/adapters/dynamodb/table-definitions';
+import { ENV, type EnvVarName } from '../lambdas/contracts/environment';
 import type { FunctionName } from '../lambdas/contracts/routes';
-
-/** Environment variable names. Values are set by the stacks; the wiring reads them, nothing else does. */
-export const ENV = {
-  /** Table names (`<prefix>-risk` etc.). */
-  riskTable: 'RISK_TABLE',
-  auditTable: 'AUDIT_TABLE',
-  policyTable: 'POLICY_TABLE',
-  /** Cognito user pool id. */
-  userPoolId: 'USER_POOL_ID',
-  /** Comma-separated client ids of the confidential (client-credentials) app clients allowed to call the API. */
-  appClientIds: 'APP_CLIENT_IDS',
-  /** Client id of the public web client users sign in and step up with. */
-  webClientId: 'WEB_CLIENT_ID',
-  /** `https://cognito-idp.<region>.amazonaws.com/<poolId>`: the `iss` of the pool's tokens. */
-  tokenIssuer: 'TOKEN_ISSUER',
-  /** Secrets Manager secret whose SecretString is JSON with the keys in {@link APP_SECRET_KEYS}. */
-  secretsArn: 'SECRETS_ARN',
-  /** Verified SES sender for one-time codes. */
-  sesFromAddress: 'SES_FROM_ADDRESS',
-  /** S3 bucket (Object Lock, compliance mode) holding the audit trail's signed checkpoints. */
-  checkpointBucket: 'CHECKPOINT_BUCKET',
-  /** ARN of the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs checkpoints. */
-  checkpointKeyArn: 'CHECKPOINT_KEY_ARN',
-  /** Days each checkpoint object stays locked (at least the audit retention). */
-  checkpointRetentionDays: 'CHECKPOINT_RETENTION_DAYS',
-  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
-  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-  /** `dev` | `prod`. */
-  stage: 'STAGE',
-  /**
-   * The ASN table decide scores with: a path relative to the function's code (the copy shipped in the bundle,
-   * {@link NETWORK_DATA_BUNDLE_PATH}), an absolute one (`/opt/...` from a data layer), or `off`.
-   */
-  networkDataFile: 'NETWORK_DATA_FILE',
-} as const;
-
-/** Where bundling puts the ASN table, relative to the bundle's index.js (and inside a data layer, under /opt). */
-export const NETWORK_DATA_BUNDLE_PATH = 'network/asn.bin';
-
-export type EnvVarName = (typeof ENV)[keyof typeof ENV];
-
-/**
- * The JSON keys of the application secret. Each is 32 random bytes, base64url, generated in AWS at first deploy and
- * never rotated by the stack: rotating decisionTokenKey voids outstanding decision tokens, otpPepper voids pending
- * codes, pseudonymKey changes every identifier pseudonym (profiles keyed by pseudonyms then look new), and cursorKey
- * (which signs page cursors of the admin and audit APIs) voids the cursors of listings in progress. A key added to
- * this list is added to an existing secret on the next deploy; the keys already there are kept.
- */
-export const APP_SECRET_KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'] as const;
-export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
-
-/**
- * Metrics the handlers emit with Powertools (EMF) and the alarms read. Powertools adds the default dimension
- * `service` = POWERTOOLS_SERVICE_NAME to every metric; the alarms match exactly `{service}` or `{service, Decision}`,
- * so handlers must not add other dimensions to these metrics (use metadata for extra context).
- */
-export const METRICS = {
-  namespace: 'Stepgate',
-  serviceName: 'stepgate',
-  serviceDimension: 'service',
-  /** Count, dimension {@link METRICS.decisionDimension} = allow | step_up | deny. Emitted by decide. */
-  decisions: 'Decisions',
-  decisionDimension: 'Decision',
-  /** Count of decisions made without the store (fail closed: step_up or deny). Emitted by decide. */
-  decisionsFailedClosed: 'DecisionsFailedClosed',
-  /** Count of wrong or unverifiable step-up answers. Emitted by the verify trigger. */
-  verificationFailed: 'VerificationFailed',
-  /** Count of audit records that could not be appended. Emitted by any function that audits. */
-  auditWriteFailed: 'AuditWriteFailed',
-  /** Days since the date of the ASN data a cold-started decide loaded (one data point per cold start). */
-  networkDataAgeDays: 'NetworkDataAgeDays',
-} as const;
+import type { TableRole } from '../lambdas/contracts/tables';
 
 /**
  * DynamoDB IAM actions. There is no IAM action for TransactWriteItems / TransactGetItems: a transaction is allowed

@@ -11,7 +11,7 @@ import type { AuditEvent } from '../../lambdas/core/audit/audit-event';
 import { renderEvidenceHtml, renderEvidenceText, summarizeEvidence } from '../../lambdas/core/audit/evidence-report';
 import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor } from '../../lambdas/contracts/tables';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import { localAnchorDir, localAnchoring, localCheckpointDir } from '../../lambdas/local/local-checkpoints';
 import { anchorsOf, CheckpointInvalidError } from '../../lambdas/core/audit/checkpoint';
@@ -21,7 +21,7 @@ import { FileCheckpointStore } from '../../lambdas/adapters/file-checkpoint-stor
 import { KmsCheckpointSigner } from '../../lambdas/adapters/kms-checkpoint-signer';
 import { S3CheckpointStore } from '../../lambdas/adapters/s3-checkpoint-store';
 import { composeCheckpoints, type CheckpointAnchoring } from '../../lambdas/composition/audit';
-import { verifyTrail, type AuditCheckpoints } from '../../lambdas/handlers/audit-checkpoints';
+import { verifyTrail, type AuditCheckpoints } from '../../lambdas/application/audit-checkpoints/audit-checkpoints';
 import { CheckpointTakenError } from '../../lambdas/ports/checkpoint';
 import type { AuditPage, AuditExportQuery } from '../../lambdas/ports/audit-log';
 import { localInfo, stackUrl, URL_HELP } from './stack';

@@ -4,7 +4,7 @@ import type * as BenchRun from '../../bench/run';
 import { CliError, type Command } from '../cli';
 
 /**
- * `stepgate bench` (`npm run bench`): measures the budgets of DESIGN.md §8 and writes bench/results.json. Kept to
+ * `stepgate bench` (`npm run bench`): measures the budgets of docs/performance.md and writes bench/results.json. Kept to
  * a thin shim: `stepgate --help` loads every command for its summary, and the bench pulls in geoip-lite,
  * esbuild and autocannon only when it actually runs.
  */

@@ -8,7 +8,7 @@ import { CliError, type Command } from '../cli';
 import { DynamoDbAuditReader } from '../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import type { PolicyChange } from '../../lambdas/core/policy/policy-diff';
 import { decisionResponseSchema } from '../../lambdas/handlers/openapi/response-schemas';
-import type { DiffResponse, PolicyResponse, PutPolicyResponse } from '../../lambdas/handlers/admin-api-contract';
+import type { DiffResponse, PolicyResponse, PutPolicyResponse } from '../../lambdas/handlers/admin/responses';
 import { localIdentities } from '../../lambdas/local/local-identities';
 import { connectAuditTable } from './audit';
 import { renderChanges } from './policy';

@@ -1,5 +1,5 @@
 import { CliError, type Command } from '../cli';
-import type { FeedbackResponse } from '../../lambdas/handlers/admin-api-contract';
+import type { FeedbackResponse } from '../../lambdas/handlers/admin/responses';
 import { api, connect, CONNECTION_HELP, parse } from './admin-client';
 
 const USAGE = `usage:

@@ -3,10 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError, type Command } from '../cli';
 import { parseIp } from '../../lambdas/core/net/ip';
 import { AsnTableLocator } from '../../lambdas/adapters/asn-table/asn-table-locator';
-import { buildAsnTable, NetworkDataError } from '../../lambdas/adapters/asn-table/asn-table-builder';
+import { buildAsnTable, NetworkDataError } from '../../tools/network-data/asn-table-builder';
 import { AsnTableFormatError } from '../../lambdas/adapters/asn-table/asn-table-format';
-import { openRangeFile } from '../../lambdas/adapters/asn-table/asn-range-files';
-import { ensureBundledAsnTable, rangesOf, writeTableFile } from '../../lambdas/adapters/asn-table/ip-location-db-asn';
+import { openRangeFile } from '../../tools/network-data/asn-range-files';
+import { ensureBundledAsnTable, rangesOf, writeTableFile } from '../../tools/network-data/ip-location-db-asn';
 import { networkDataAgeDays } from '../../lambdas/composition/network-data';
 import { NETWORK_DATA_ENV } from '../../lambdas/local/local-network-data';
 

@@ -10,7 +10,7 @@ import type {
   PutPolicyResponse,
   ReviewResponse,
   VersionsResponse,
-} from '../../lambdas/handlers/admin-api-contract';
+} from '../../lambdas/handlers/admin/responses';
 import {
   api,
   connect,

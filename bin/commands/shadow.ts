@@ -1,11 +1,7 @@
 import { CliError, type Command } from '../cli';
 import { progressBar } from '../../lambdas/evaluation/progress-bar';
 import { mergeReports, type SimulationReport } from '../../lambdas/core/simulation/simulation';
-import type {
-  ShadowReportResponse,
-  ShadowRunView,
-  ShadowStatusResponse,
-} from '../../lambdas/handlers/admin-api-contract';
+import type { ShadowReportResponse, ShadowRunView, ShadowStatusResponse } from '../../lambdas/handlers/admin/responses';
 import {
   api,
   connect,

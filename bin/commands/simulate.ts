@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { CliError, type Command } from '../cli';
 import { progressBar } from '../../lambdas/evaluation/progress-bar';
 import type { Policy } from '../../lambdas/core/policy/policy-schema';
-import type { ReplayChunkResponse } from '../../lambdas/handlers/admin-api-contract';
+import type { ReplayChunkResponse } from '../../lambdas/handlers/admin/responses';
 import { parseReplayEventJson } from '../../lambdas/core/simulation/replay-event-json';
 import { mergeReports, Simulation, type SimulationReport } from '../../lambdas/core/simulation/simulation';
 import {

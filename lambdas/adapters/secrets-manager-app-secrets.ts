@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AppSecretKey } from '../contracts/app-secrets';
 import type { AppSecrets, AppSecretsSource } from '../ports/app-secrets';
 
 /**
@@ -25,7 +26,7 @@ export class SecretsManagerAppSecrets implements AppSecretsSource {
   private async fetch(): Promise<AppSecrets> {
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretArn }));
     const parsed = JSON.parse(out.SecretString ?? '{}') as Record<string, unknown>;
-    const field = (name: string): string => {
+    const field = (name: AppSecretKey): string => {
       const value = parsed[name];
       if (typeof value !== 'string' || value.length < 16)
         throw new Error(`application secret lacks a usable "${name}"`);
@@ -36,7 +37,7 @@ export class SecretsManagerAppSecrets implements AppSecretsSource {
       otpPepper: field('otpPepper'),
       pseudonymKey: field('pseudonymKey'),
       cursorKey: Buffer.from(field('cursorKey'), 'base64url'),
-    };
+    } satisfies Record<AppSecretKey, unknown>;
   }
 }
 
@@ -50,7 +51,7 @@ export class EphemeralAppSecrets implements AppSecretsSource {
       otpPepper: random(32).toString('base64url'),
       pseudonymKey: random(32).toString('base64url'),
       cursorKey: random(32),
-    };
+    } satisfies Record<AppSecretKey, unknown>;
   }
 
   get(): Promise<AppSecrets> {

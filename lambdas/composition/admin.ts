@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../core/policy/default-policy';
-import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
+import type { AuditPreparer } from '../adapters/dynamodb/transaction';
 import { DynamoDbAdminStore } from '../adapters/dynamodb/dynamodb-admin-store';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
-import { buildAdminHandler, type AdminDependencies } from '../handlers/admin-api';
+import type { TableNames } from '../contracts/tables';
+import { buildAdminHandler, type AdminDependencies } from '../handlers/admin/admin-routes';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';

@@ -1,10 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { SignedCursorCodec } from '../core/paging/signed-cursor';
-import { AuditCheckpoints } from '../handlers/audit-checkpoints';
-import { buildAuditApiHandler, type AuditApiDependencies } from '../handlers/audit-api';
+import { AuditCheckpoints } from '../application/audit-checkpoints/audit-checkpoints';
+import { buildAuditApiHandler, type AuditApiDependencies } from '../handlers/audit/audit-routes';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { CheckpointSigner, CheckpointStore } from '../ports/checkpoint';
 import type { Clock } from '../ports/clock';

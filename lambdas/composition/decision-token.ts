@@ -1,5 +1,5 @@
 import { signDecisionToken, type DecisionTokenClaims } from '../core/step-up/decision-token';
-import type { DecideDependencies } from '../handlers/decide';
+import type { DecisionTokenSigner } from '../application/decide/collaborators';
 import type { AppSecretsSource } from '../ports/app-secrets';
 
 /**
@@ -14,7 +14,7 @@ export function decisionTokenIssuer(stage: string): string {
 export function decisionTokenSigner(input: {
   readonly secrets: AppSecretsSource;
   readonly issuer: string;
-}): NonNullable<DecideDependencies['signDecisionToken']> {
+}): DecisionTokenSigner {
   return async ({ now, ...claims }) => {
     const tokenClaims: DecisionTokenClaims = { ...claims, action: 'auth.sign_in' };
     return signDecisionToken(tokenClaims, (await input.secrets.get()).decisionTokenKey, {

@@ -1,22 +1,28 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RandomInt } from '../core/step-up/otp-code';
-import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
-import { globalKeys } from '../adapters/dynamodb/population-counts';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import { AesGcmSealer } from '../adapters/aes-gcm-sealer';
+import { DynamoDbAuthenticatorStore } from '../adapters/dynamodb/dynamodb-authenticator-store';
+import { DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbGrantStore } from '../adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbSessionApprovalStore } from '../adapters/dynamodb/dynamodb-session-approval-store';
+import { globalKeys } from '../adapters/dynamodb/items/population';
+import type { TableNames } from '../contracts/tables';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
+import { PowertoolsLog } from '../adapters/powertools-log';
 import { buildCreateAuthChallengeHandler } from '../handlers/triggers/create-auth-challenge';
 import { buildDefineAuthChallengeHandler } from '../handlers/triggers/define-auth-challenge';
 import { buildPostAuthenticationHandler } from '../handlers/triggers/post-authentication';
 import { buildPreTokenGenerationHandler } from '../handlers/triggers/pre-token-generation';
 import { StepUpBindingResolver } from '../handlers/triggers/step-up-binding';
-import type { DecisionTokenSettings, TokenVerifierProvider, TriggerLog } from '../handlers/triggers/trigger-support';
+import type { DecisionTokenSettings, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import { buildVerifyAuthChallengeHandler } from '../handlers/triggers/verify-auth-challenge';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
 import type { CodeChannel, CodeSender, OneTimeCodeMessage } from '../ports/code-sender';
 import { CodeDeliveryError } from '../ports/code-sender';
+import type { Log } from '../ports/log';
 
 /**
  * Access tokens of the pool that invoked the trigger, checked like API Gateway's JWT authorizer: the pool's
@@ -68,7 +74,8 @@ export interface StepUpTriggersComposition {
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
   readonly onVerification?: (outcome: 'pass' | 'fail') => void;
-  readonly log?: TriggerLog;
+  /** Where the triggers log their outcomes (defaults to a Powertools logger at its default level). */
+  readonly log?: Log;
   readonly randomInt?: RandomInt;
   readonly newChallengeId?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -82,24 +89,26 @@ export interface StepUpTriggersComposition {
  */
 export function composeStepUpTriggers(c: StepUpTriggersComposition) {
   const pepper = async () => (await c.secrets.get()).otpPepper;
-  const store = new DynamoDbChallengeStore(c.dynamo, c.tables, {
-    sealer: new AesGcmSealer(pepper),
-    globalKeys,
-  });
+  const challenges = new DynamoDbChallengeStore(c.dynamo, c.tables);
+  const stepUps = new DynamoDbGrantStore(c.dynamo, c.tables, { globalKeys });
+  const approvals = new DynamoDbSessionApprovalStore(c.dynamo, c.tables);
+  // The triggers only read authenticators (and record used time steps): no audited changes, so no audit log.
+  const totp = new DynamoDbAuthenticatorStore(c.dynamo, c.tables, { sealer: new AesGcmSealer(pepper) });
   const decisionTokens: DecisionTokenSettings = {
     issuer: c.decisionTokenIssuer,
     key: async () => (await c.secrets.get()).decisionTokenKey,
   };
   const accessTokens = c.accessTokens ?? cognitoAccessTokens(c.clock);
   const binding = new StepUpBindingResolver({
-    stepUps: store,
-    challenges: store,
+    stepUps,
+    challenges,
     accessTokens,
     decisionTokens,
   });
+  const log = c.log ?? new PowertoolsLog();
   const common = {
     clock: c.clock,
-    ...(c.log ? { log: c.log } : {}),
+    log,
     ...(c.audit ? { audit: c.audit } : {}),
     ...(c.onAuditFailure ? { onAuditFailure: c.onAuditFailure } : {}),
   };
@@ -110,18 +119,17 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     } satisfies CodeSender);
 
   return {
-    store,
     defineAuthChallenge: buildDefineAuthChallengeHandler({
       clock: c.clock,
       decisionTokens,
       accessTokens,
-      approvals: store,
-      ...(c.log ? { log: c.log } : {}),
+      approvals,
+      log,
     }),
     createAuthChallenge: buildCreateAuthChallengeHandler({
       ...common,
-      challenges: store,
-      stepUps: store,
+      challenges,
+      stepUps,
       binding,
       codeSender,
       pepper,
@@ -131,23 +139,23 @@ export function composeStepUpTriggers(c: StepUpTriggersComposition) {
     }),
     verifyAuthChallengeResponse: buildVerifyAuthChallengeHandler({
       ...common,
-      challenges: store,
-      stepUps: store,
-      totp: store,
+      challenges,
+      stepUps,
+      totp,
       binding,
       pepper,
       ...(c.onVerification ? { onVerification: c.onVerification } : {}),
     }),
     preTokenGeneration: buildPreTokenGenerationHandler({
       clock: c.clock,
-      stepUps: store,
-      approvals: store,
+      stepUps,
+      approvals,
       decisionTokens,
       ...(c.ungatedClientIds ? { ungatedClientIds: c.ungatedClientIds } : {}),
-      ...(c.log ? { log: c.log } : {}),
+      log,
     }),
-    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps: store, approvals: store, decisionTokens }),
+    postAuthentication: buildPostAuthenticationHandler({ ...common, stepUps, approvals, decisionTokens }),
   };
 }
 
-export type StepUpTriggers = Omit<ReturnType<typeof composeStepUpTriggers>, 'store'>;
+export type StepUpTriggers = ReturnType<typeof composeStepUpTriggers>;

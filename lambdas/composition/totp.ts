@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AuditPreparer } from '../adapters/dynamodb/audited-transaction';
-import { AesGcmSealer, DynamoDbChallengeStore } from '../adapters/dynamodb/dynamodb-challenge-store';
+import { AesGcmSealer } from '../adapters/aes-gcm-sealer';
+import { DynamoDbAuthenticatorStore } from '../adapters/dynamodb/dynamodb-authenticator-store';
+import type { AuditPreparer } from '../adapters/dynamodb/transaction';
 import { DynamoDbPolicyStore } from '../adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../adapters/dynamodb/table-definitions';
+import type { TableNames } from '../contracts/tables';
 import { defaultPolicy } from '../core/policy/default-policy';
 import type { HttpLambda } from '../handlers/http/http-handler';
-import { buildTotpEnrollmentHandler } from '../handlers/totp-enrollment';
+import { buildTotpEnrollmentHandler } from '../handlers/totp/totp-routes';
 import type { AccountContacts } from '../ports/account-contacts';
 import type { AppSecretsSource } from '../ports/app-secrets';
 import type { Clock } from '../ports/clock';
@@ -39,7 +40,7 @@ const FALLBACK_POLICY: PolicyRecord = {
  * policy is read on every change: changes of authenticators are rare, and a stale policy must not decide one.
  */
 export function composeTotpEnrollment(c: TotpEnrollmentComposition): { handler: HttpLambda } {
-  const store = new DynamoDbChallengeStore(c.dynamo, c.tables, {
+  const store = new DynamoDbAuthenticatorStore(c.dynamo, c.tables, {
     sealer: new AesGcmSealer(async () => (await c.secrets.get()).otpPepper),
     audit: c.audit,
   });

@@ -1,15 +1,13 @@
-import type { AuditCheckpoints, CheckpointWritten } from './audit-checkpoints';
+import type { Log } from '../ports/log';
+import type { AuditCheckpoints, CheckpointWritten } from '../application/audit-checkpoints/audit-checkpoints';
 
 export interface CheckpointHandlerDependencies {
   readonly checkpoints: Pick<AuditCheckpoints, 'write'>;
   /** Epoch ms. */
   readonly now: () => number;
-  /** Where outcomes are summarised (defaults to a JSON line on stdout / stderr). */
-  readonly log?: (level: 'INFO' | 'ERROR', summary: Record<string, unknown>) => void;
+  /** Where outcomes are summarised. */
+  readonly log: Log;
 }
-
-const defaultLog = (level: 'INFO' | 'ERROR', summary: Record<string, unknown>) =>
-  (level === 'ERROR' ? console.error : console.log)(JSON.stringify({ level, ...summary }));
 
 /**
  * The scheduled (EventBridge) checkpoint writer. The event carries nothing it needs, so it is ignored. A chain
@@ -18,11 +16,10 @@ const defaultLog = (level: 'INFO' | 'ERROR', summary: Record<string, unknown>) =
  * counts an error for the alarms; the next run catches up (it anchors the current heads).
  */
 export function buildCheckpointHandler(deps: CheckpointHandlerDependencies): () => Promise<CheckpointWritten> {
-  const log = deps.log ?? defaultLog;
+  const { log } = deps;
   return async () => {
     const written = (await deps.checkpoints.write(deps.now()))!;
     const summary = {
-      message: 'audit checkpoint written',
       checkpoint: written.seq,
       chains: written.chains,
       records: written.records,
@@ -30,8 +27,8 @@ export function buildCheckpointHandler(deps: CheckpointHandlerDependencies): () 
       location: written.location,
     };
     if (written.flagged.length > 0) {
-      log('ERROR', { ...summary, message: 'audit chains do not extend the previous checkpoint: verify the trail' });
-    } else log('INFO', summary);
+      log.error('audit chains do not extend the previous checkpoint: verify the trail', summary);
+    } else log.info('audit checkpoint written', summary);
     return written;
   };
 }

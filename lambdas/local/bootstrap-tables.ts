@@ -6,12 +6,7 @@ import {
   type DynamoDBClient,
   type Projection,
 } from '@aws-sdk/client-dynamodb';
-import {
-  TABLE_DEFINITIONS,
-  type IndexDefinition,
-  type TableDefinition,
-  type TableNames,
-} from '../adapters/dynamodb/table-definitions';
+import { TABLE_DEFINITIONS, type IndexDefinition, type TableDefinition, type TableNames } from '../contracts/tables';
 
 function projectionOf(index: IndexDefinition): Projection {
   const attributes = index.projectedAttributes;

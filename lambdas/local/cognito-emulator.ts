@@ -10,14 +10,18 @@ import type {
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
 import { OutboxCodeSender } from '../adapters/outbox-code-sender';
+import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
 import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
 import { composeStepUpTriggers } from '../composition/step-up-triggers';
+import { errorSummaries } from '../handlers/http/error-log';
 import { composeTotpEnrollment } from '../composition/totp';
 import type { SessionEntry } from '../core/step-up/define-auth-challenge';
 import type { CognitoTrigger, TokenVerifierProvider } from '../handlers/triggers/trigger-support';
 import type { AppSecretsSource } from '../ports/app-secrets';
+import type { Log } from '../ports/log';
 import { readBody } from './http-gateway';
+import { localLambdaContext } from './lambda-context';
 import {
   createVerifier,
   padHex,
@@ -810,9 +814,14 @@ export interface LocalCognito {
 /**
  * The local user pool: the real triggers composed with local adapters (outbox instead of SES/SNS, the local
  * issuer's JWKS instead of Cognito's, a per-process random secret instead of Secrets Manager), and the emulator
- * that runs them.
+ * that runs them. The triggers log as in AWS (one JSON line per outcome, with a request id per invocation and the
+ * step-up as correlation id), but only with STEPGATE_TRIGGER_LOGS=1: a sign-in logs several lines, which would
+ * drown the runtime's output and the tests'.
  */
-export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSecretsSource } = {}): LocalCognito {
+export function createLocalCognito(
+  ctx: LocalContext,
+  options: { secrets?: AppSecretsSource; log?: Log } = {},
+): LocalCognito {
   const secrets = options.secrets ?? new EphemeralAppSecrets((n) => randomBytes(n));
   const issuer = decisionTokenIssuer('local');
   const outbox = new Outbox();
@@ -834,8 +843,8 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
     }
     return verifier;
   };
-  const verbose = ctx.env.STEPGATE_TRIGGER_LOGS === '1';
-  const triggers = composeStepUpTriggers({
+  const log = new PowertoolsLog({ level: ctx.env.STEPGATE_TRIGGER_LOGS === '1' ? 'INFO' : 'SILENT' });
+  const composed = composeStepUpTriggers({
     dynamo: ctx.dynamo,
     tables: ctx.tables,
     clock: ctx.now,
@@ -851,8 +860,23 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
       now: ctx.now,
       writer: 'local-cognito',
     }),
-    log: verbose ? (summary) => console.log(JSON.stringify({ level: 'INFO', ...summary })) : () => undefined,
+    log,
   });
+  // Each call is one invocation, as the Lambda runtime would make it: its own context and request id.
+  const invoked = <E extends { readonly request?: unknown }>(
+    name: string,
+    trigger: CognitoTrigger<E>,
+  ): CognitoTrigger<E> => {
+    const run = log.handler(trigger, correlationIds.cognito);
+    return (event) => run(event, localLambdaContext(name));
+  };
+  const triggers: CognitoTriggers = {
+    defineAuthChallenge: invoked('define-auth-challenge', composed.defineAuthChallenge),
+    createAuthChallenge: invoked('create-auth-challenge', composed.createAuthChallenge),
+    verifyAuthChallengeResponse: invoked('verify-auth-challenge', composed.verifyAuthChallengeResponse),
+    preTokenGeneration: invoked('pre-token-generation', composed.preTokenGeneration),
+    postAuthentication: invoked('post-authentication', composed.postAuthentication),
+  };
   const validityMinutes = Number(ctx.env.STEPGATE_AUTH_SESSION_VALIDITY_MINUTES ?? 3);
   const emulator = new CognitoEmulator({
     identities: ctx.identities,
@@ -878,6 +902,7 @@ export function createLocalCognito(ctx: LocalContext, options: { secrets?: AppSe
         now: ctx.now,
         writer: 'local-totp',
       }),
+      ...(options.log ? { logError: errorSummaries(options.log) } : {}),
     }).handler,
   };
 }

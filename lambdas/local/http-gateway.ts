@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context } from 'aws-lambda';
 import type { ApiRoute } from '../contracts/routes';
 import { routeKey } from '../contracts/routes';
 import type { HttpEvent, HttpLambda, HttpResult } from '../handlers/http/http-handler';
 import type { TokenRefusal, TokenVerifier } from '../ports/token-verifier';
+import { localLambdaContext } from './lambda-context';
 
 /** API Gateway HTTP APIs reject bodies above 10 MB before the Lambda runs; we do the same. */
 const MAX_GATEWAY_BODY = 10 * 1024 * 1024;
@@ -96,24 +96,6 @@ export function authorizerRefusal(
   return { status: 401, body: { message: 'Unauthorized' }, wwwAuthenticate: `Bearer ${scope} ${error}${description}` };
 }
 
-function lambdaContext(name: string): Context {
-  const requestId = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `stepgate-local-${name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:stepgate-local-${name}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/stepgate-local-${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /**
  * A small emulation of an API Gateway HTTP API with JWT authorizers: it matches routes, applies the authorizer
  * (401 like API Gateway: `{"message":"Unauthorized"}` with the reason in `www-authenticate`; 403 `Forbidden` on a
@@ -170,7 +152,7 @@ export class HttpGateway {
     const event = this.toEvent(req, url, target, params, body, check.token.claims, check.token.scopes);
     let result: HttpResult;
     try {
-      result = await target.handler(event, lambdaContext(target.route.fn));
+      result = await target.handler(event, localLambdaContext(target.route.fn));
     } catch {
       // An uncaught Lambda error surfaces from API Gateway as a bare 500.
       sendJson(res, 500, { message: 'Internal Server Error' });

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
+import { APP_SECRET_KEYS, type AppSecretKey } from '../contracts/app-secrets';
 import type { AppSecrets, AppSecretsSource } from '../ports/app-secrets';
 
-/** The keys of the local application secret, as in the deployed Secrets Manager secret. */
-const KEYS = ['decisionTokenKey', 'otpPepper', 'pseudonymKey', 'cursorKey'] as const;
 export const LOCAL_SECRETS_FILE = 'stepgate-app-secrets.json';
 
 /**
@@ -28,18 +27,18 @@ export function localAppSecrets(dataDir: string | undefined): AppSecretsSource {
     }
   }
   const usable = (value: unknown) => typeof value === 'string' && value.length >= 16;
-  const missing = KEYS.filter((key) => !usable(stored[key]));
+  const missing = APP_SECRET_KEYS.filter((key) => !usable(stored[key]));
   if (missing.length > 0) {
     for (const key of missing) stored[key] = randomBytes(32).toString('base64url');
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   }
-  const text = (key: (typeof KEYS)[number]) => stored[key] as string;
+  const text = (key: AppSecretKey) => stored[key] as string;
   const secrets: AppSecrets = {
     decisionTokenKey: Buffer.from(text('decisionTokenKey'), 'base64url'),
     otpPepper: text('otpPepper'),
     pseudonymKey: text('pseudonymKey'),
     cursorKey: Buffer.from(text('cursorKey'), 'base64url'),
-  };
+  } satisfies Record<AppSecretKey, unknown>;
   return { get: () => Promise.resolve(secrets) };
 }

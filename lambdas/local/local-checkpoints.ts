@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { FileCheckpointStore } from '../adapters/file-checkpoint-store';
 import { NodeCryptoCheckpointSigner } from '../adapters/node-crypto-checkpoint-signer';
 import type { CheckpointAnchoring } from '../composition/audit';
-import type { AuditCheckpoints, CheckpointWritten } from '../handlers/audit-checkpoints';
+import type { AuditCheckpoints, CheckpointWritten } from '../application/audit-checkpoints/audit-checkpoints';
 import { CheckpointTakenError } from '../ports/checkpoint';
+import type { Log } from '../ports/log';
 import { sendJson } from './http-gateway';
 import type { LocalService } from './local-wiring';
 
@@ -44,8 +45,7 @@ export class LocalCheckpointWriter implements LocalService {
   constructor(
     private readonly checkpoints: AuditCheckpoints,
     private readonly now: () => number,
-    private readonly onError: (error: unknown) => void = (error) =>
-      console.error(`stepgate: audit checkpoint failed: ${(error as Error).message}`),
+    private readonly log: Log,
   ) {}
 
   /** One checkpoint, after any in progress; retried once if the CLI wrote the same number meanwhile. */
@@ -65,7 +65,9 @@ export class LocalCheckpointWriter implements LocalService {
 
   start(intervalMs: number): void {
     if (intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.write(true).catch(this.onError), intervalMs);
+    const failed = (error: unknown) =>
+      this.log.error('audit checkpoint failed', { error: (error as Error)?.name, detail: (error as Error)?.message });
+    this.timer = setInterval(() => void this.write(true).catch(failed), intervalMs);
     this.timer.unref();
   }
 

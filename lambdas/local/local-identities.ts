@@ -1,5 +1,5 @@
 /**
- * The local runtime's identities (DESIGN.md §2). Each default can be overridden by an environment variable so a
+ * The local runtime's identities (docs/local-runtime.md lists them). Each default can be overridden by an environment variable so a
  * developer can mirror their own setup; these values exist only in the local runtime.
  */
 export interface LocalUser {

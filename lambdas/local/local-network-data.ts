@@ -1,4 +1,4 @@
-import { ensureBundledAsnTable } from '../adapters/asn-table/ip-location-db-asn';
+import { ensureBundledAsnTable } from '../../tools/network-data/ip-location-db-asn';
 import { openNetworkData, type NetworkDataStatus } from '../composition/network-data';
 
 /** Names a table file, or `off`; default: the table built from the installed `@ip-location-db/asn`. */
@@ -23,9 +23,9 @@ export function localNetworkData(
     } catch (error) {
       return {
         log: {
-          level: 'ERROR',
+          level: 'error',
           message: 'network data unavailable: decisions carry no AS numbers',
-          reason: (error as Error).message,
+          fields: { reason: (error as Error).message },
         },
       };
     }
@@ -43,8 +43,8 @@ export function localNetworkData(
 export function describeNetworkData(status: NetworkDataStatus): string {
   const info = status.locator?.info;
   if (!info) {
-    const { message, reason } = status.log;
-    return typeof reason === 'string' ? `${String(message)} (${reason})` : String(message);
+    const { message, fields } = status.log;
+    return typeof fields.reason === 'string' ? `${message} (${fields.reason})` : message;
   }
   const version = info.version ? ` ${info.version}` : '';
   return `${info.source}${version}, data of ${info.dataDate} (${status.ageDays ?? '?'} days old)`;

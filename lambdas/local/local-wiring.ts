@@ -5,7 +5,9 @@ import { composeDecide } from '../composition/decide';
 import { composeAdmin } from '../composition/admin';
 import { composeAudit } from '../composition/audit';
 import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
+import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
+import { errorSummaries } from '../handlers/http/error-log';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 import type { FunctionName } from '../contracts/routes';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import { createLocalCognito } from './cognito-emulator';
@@ -24,8 +26,13 @@ export interface LocalWiring {
   readonly checkpoints: LocalCheckpointWriter;
 }
 
-/** The local counterpart of lambdas/wiring/*: the same compositions, with local clients and adapters. */
+/**
+ * The local counterpart of lambdas/wiring/*: the same compositions, with local clients and adapters, and the same
+ * logger (errors as JSON lines carrying the request id of the call and API Gateway's request id).
+ */
 export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring> {
+  const log = new PowertoolsLog();
+  const logError = errorSummaries(log);
   const policyStore = new DynamoDbPolicyStore(ctx.dynamo, ctx.tables.policy);
   await policyStore.seedIfEmpty({
     version: defaultPolicy.version,
@@ -35,7 +42,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     reason: 'default policy seeded by the local runtime',
   });
   // Local Cognito (emulator running the real step-up triggers) + code outbox; it owns the decision-token key.
-  const cognito = createLocalCognito(ctx, { secrets: ctx.secrets });
+  const cognito = createLocalCognito(ctx, { secrets: ctx.secrets, log });
   const decide = composeDecide({
     dynamo: ctx.dynamo,
     tables: ctx.tables,
@@ -50,6 +57,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       now: ctx.now,
       writer: 'local-decide',
     }),
+    logError,
   });
   const admin = composeAdmin({
     dynamo: ctx.dynamo,
@@ -62,6 +70,7 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
       now: ctx.now,
       writer: 'local-admin',
     }),
+    logError,
   });
   const audit = composeAudit({
     dynamo: ctx.dynamo,
@@ -70,14 +79,15 @@ export async function buildLocalHandlers(ctx: LocalContext): Promise<LocalWiring
     writer: 'local-audit',
     secrets: ctx.secrets,
     anchoring: await localAnchoring(ctx.anchorDir, ctx.tables.audit),
+    logError,
   });
-  const checkpoints = new LocalCheckpointWriter(audit.checkpoints!, ctx.now);
+  const checkpoints = new LocalCheckpointWriter(audit.checkpoints!, ctx.now, log);
   return {
     handlers: {
-      decide: decide.handler,
-      admin: admin.handler,
-      totp: cognito.totpHandler,
-      audit: audit.handler,
+      decide: log.handler(decide.handler, correlationIds.http),
+      admin: log.handler(admin.handler, correlationIds.http),
+      totp: log.handler(cognito.totpHandler, correlationIds.http),
+      audit: log.handler(audit.handler, correlationIds.http),
     },
     services: [...cognito.services, checkpoints],
     checkpoints,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { API_ROUTES } from '../contracts/routes';
 import { JoseTokenVerifier } from '../adapters/jose-token-verifier';
-import { tableNamesFor, type TableNames } from '../adapters/dynamodb/table-definitions';
+import { tableNamesFor, type TableNames } from '../contracts/tables';
 import { bootstrapTables } from './bootstrap-tables';
 import {
   localClientConfig,

@@ -14,15 +14,6 @@ export interface VelocityKeys {
   readonly network?: string;
 }
 
-/** Where a failed attempt came from, as the store needs it. */
-export interface FailureSource extends FailureOrigin {
-  /**
-   * The address's velocity subject (`VelocityKeys.ip`: a keyed pseudonym whatever the privacy setting), for the
-   * per-address failure counters; `ip` and `network` are in the stored records' form, for the profile.
-   */
-  readonly counterIp?: string;
-}
-
 /** What one decision needs to know, fetched in ONE read round trip. */
 export interface DecisionReadRequest {
   readonly userId: string;
@@ -155,15 +146,30 @@ export interface StoredDecision {
   readonly decision: string;
   readonly at: number;
   readonly outcome?: Outcome;
-  /** Where the decision's request came from: its client IP and network (ASN, else prefix). */
+  /** Where the decision's request came from: its client IP and network (AS number, else prefix). */
   readonly origin?: FailureOrigin;
 }
 
-/** What the outcome route needs: find a decision, record what happened once, count failures. */
+/** What the outcome route needs: find a decision, record what happened once. */
 export interface OutcomeStore {
   getDecision(decisionId: string): Promise<StoredDecision | undefined>;
   /** Sets the outcome once; 'same' when that outcome was already recorded, 'conflict' when another one was. */
   recordOutcome(decisionId: string, outcome: Outcome, now: number): Promise<'recorded' | 'same' | 'conflict'>;
+}
+
+/** Failed sign-ins (reported outcomes) and failed step-up tries, counted per user for the velocity signals. */
+export type FailureKind = 'signIns' | 'stepUps';
+
+/** Where a failed attempt came from, as the failure counter needs it. */
+export interface FailureSource extends FailureOrigin {
+  /**
+   * The address's velocity subject (`VelocityKeys.ip`: a keyed pseudonym whatever the privacy setting), for the
+   * per-address failure counters; `ip` and `network` are in the stored records' form, for the profile.
+   */
+  readonly counterIp?: string;
+}
+
+export interface FailureCounter {
   /** `origin`: where the failed attempt came from, when known (see the adapter for what it feeds). */
-  recordFailure(userId: string, kind: 'signIns' | 'stepUps', now: number, origin?: FailureSource): Promise<void>;
+  recordFailure(userId: string, kind: FailureKind, now: number, origin?: FailureSource): Promise<void>;
 }

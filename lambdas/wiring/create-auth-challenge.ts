@@ -1,10 +1,11 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ENV } from '../../lib/lambda-entries';
+import { correlationIds } from '../adapters/powertools-log';
 import { SesCodeSender } from '../adapters/ses-code-sender';
 import { SnsCodeSender } from '../adapters/sns-code-sender';
 import { channelSender } from '../composition/step-up-triggers';
 import { requiredEnv } from '../config/env';
+import { ENV } from '../contracts/environment';
 import { stepUpTriggerRuntime } from './step-up-trigger-runtime';
 
 // Only this trigger sends codes: e-mail through SES v2, SMS through SNS (transactional).
@@ -13,4 +14,6 @@ const codeSender = channelSender({
   sms: new SnsCodeSender(new SNSClient({})),
 });
 
-export const handler = stepUpTriggerRuntime('create-auth-challenge', { codeSender }).createAuthChallenge;
+const { triggers, log } = stepUpTriggerRuntime('create-auth-challenge', { codeSender });
+
+export const handler = log.handler(triggers.createAuthChallenge, correlationIds.cognito);

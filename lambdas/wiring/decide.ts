@@ -2,25 +2,29 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { failFastDynamoDbSettings } from '../adapters/dynamodb/dynamodb-client-settings';
+import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
+import { correlationIds, PowertoolsLog } from '../adapters/powertools-log';
+import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { composeDecide } from '../composition/decide';
 import { decisionTokenIssuer, decisionTokenSigner } from '../composition/decision-token';
-import { DynamoDbAuditLog } from '../adapters/dynamodb/dynamodb-audit-log';
-import { CachedShadowScorer } from '../handlers/shadow-scorer';
-import { optionalEnv, requiredEnv } from '../config/env';
+import { errorSummaries } from '../handlers/http/error-log';
 import { openNetworkData } from '../composition/network-data';
-import { ENV, METRICS, NETWORK_DATA_BUNDLE_PATH } from '../../lib/lambda-entries';
-import { SecretsManagerAppSecrets } from '../adapters/secrets-manager-app-secrets';
+import { optionalEnv, requiredEnv } from '../config/env';
+import { ENV, NETWORK_DATA_BUNDLE_PATH } from '../contracts/environment';
+import { METRICS } from '../contracts/metrics';
+import { CachedShadowScorer } from '../application/decide/shadow-scorer';
 
 // Created once per cold start. Short timeouts and one retry: a decision must fail closed quickly rather than
 // hang while the client waits on a store that does not answer.
+const log = new PowertoolsLog();
 const dynamo = new DynamoDBClient(failFastDynamoDbSettings());
-const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv('SECRETS_ARN'));
-const metrics = new Metrics({ namespace: 'Stepgate', serviceName: 'stepgate' });
+const secrets = new SecretsManagerAppSecrets(new SecretsManagerClient({}), requiredEnv(ENV.secretsArn));
+const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.serviceName });
 
 const tables = {
-  risk: requiredEnv('RISK_TABLE'),
-  audit: requiredEnv('AUDIT_TABLE'),
-  policy: requiredEnv('POLICY_TABLE'),
+  risk: requiredEnv(ENV.riskTable),
+  audit: requiredEnv(ENV.auditTable),
+  policy: requiredEnv(ENV.policyTable),
 };
 
 // The ASN table shipped beside this bundle (or a data layer's copy): loaded once, its age logged and measured so
@@ -30,7 +34,7 @@ const networkData = openNetworkData(
   Date.now(),
   __dirname,
 );
-console.log(JSON.stringify(networkData.log));
+log[networkData.log.level](networkData.log.message, networkData.log.fields);
 if (networkData.ageDays !== undefined) {
   metrics.singleMetric().addMetric(METRICS.networkDataAgeDays, MetricUnit.Count, networkData.ageDays);
 }
@@ -45,13 +49,14 @@ const { handler: decide } = composeDecide({
   shadow: new CachedShadowScorer(),
   clock: Date.now,
   secrets,
-  signDecisionToken: decisionTokenSigner({ secrets, issuer: decisionTokenIssuer(requiredEnv('STAGE')) }),
+  signDecisionToken: decisionTokenSigner({ secrets, issuer: decisionTokenIssuer(requiredEnv(ENV.stage)) }),
   onDecision: (decision, failedClosed) => {
     const single = metrics.singleMetric();
-    single.addDimension('Decision', decision);
-    single.addMetric('Decisions', MetricUnit.Count, 1);
-    if (failedClosed) metrics.singleMetric().addMetric('DecisionsFailedClosed', MetricUnit.Count, 1);
+    single.addDimension(METRICS.decisionDimension, decision);
+    single.addMetric(METRICS.decisions, MetricUnit.Count, 1);
+    if (failedClosed) metrics.singleMetric().addMetric(METRICS.decisionsFailedClosed, MetricUnit.Count, 1);
   },
+  logError: errorSummaries(log),
 });
 
-export const handler = decide;
+export const handler = log.handler(decide, correlationIds.http);

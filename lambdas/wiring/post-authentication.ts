@@ -1,4 +1,7 @@
+import { correlationIds } from '../adapters/powertools-log';
 import { stepUpTriggerRuntime } from './step-up-trigger-runtime';
 
 // Clients and configuration are created once per cold start; the handler is the composed trigger.
-export const handler = stepUpTriggerRuntime('post-authentication').postAuthentication;
+const { triggers, log } = stepUpTriggerRuntime('post-authentication');
+
+export const handler = log.handler(triggers.postAuthentication, correlationIds.cognito);

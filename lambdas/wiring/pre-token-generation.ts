@@ -1,4 +1,7 @@
+import { correlationIds } from '../adapters/powertools-log';
 import { stepUpTriggerRuntime } from './step-up-trigger-runtime';
 
 // Clients and configuration are created once per cold start; the handler is the composed trigger.
-export const handler = stepUpTriggerRuntime('pre-token-generation').preTokenGeneration;
+const { triggers, log } = stepUpTriggerRuntime('pre-token-generation');
+
+export const handler = log.handler(triggers.preTokenGeneration, correlationIds.cognito);

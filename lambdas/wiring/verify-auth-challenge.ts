@@ -1,4 +1,7 @@
+import { correlationIds } from '../adapters/powertools-log';
 import { stepUpTriggerRuntime } from './step-up-trigger-runtime';
 
 // Clients and configuration are created once per cold start; the handler is the composed trigger.
-export const handler = stepUpTriggerRuntime('verify-auth-challenge').verifyAuthChallengeResponse;
+const { triggers, log } = stepUpTriggerRuntime('verify-auth-challenge');
+
+export const handler = log.handler(triggers.verifyAuthChallengeResponse, correlationIds.cognito);

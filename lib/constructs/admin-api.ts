@@ -4,8 +4,9 @@ import { StepgateFunction } from './stepgate-function';
 
 /**
  * The security-staff path: the admin function (policy, simulate, history, labels) and the audit function (export,
- * verify) on their API_ROUTES routes, behind the `user` authorizer. Group checks (risk-admins, risk-auditors)
- * happen in the handlers, from the token's `cognito:groups`.
+ * verify) on their API_ROUTES routes, behind the `user` authorizer. The JWT authorizer cannot check groups: each
+ * route's groups (risk-admins, risk-auditors) are in API_ROUTES, and the functions check them against the token's
+ * `cognito:groups` before anything else.
  */
 export class AdminApi extends Construct {
   readonly admin: StepgateFunction;

@@ -4,7 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { APP_SECRET_KEYS } from '../lambda-entries';
+import { APP_SECRET_KEYS } from '../../lambdas/contracts/app-secrets';
 import { StepgateFunction } from './stepgate-function';
 
 export interface AppSecretsProps {

@@ -7,10 +7,10 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV, type EnvVarName } from '../lambda-entries';
+import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
 import { StepgateFunction } from './stepgate-function';
 import type { StepgateTables } from './stepgate-tables';
-import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor } from '../../lambdas/contracts/tables';
 
 export interface AuditAnchoringProps {
   readonly prefix: string;

@@ -4,7 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { EnvVarName } from '../lambda-entries';
+import type { EnvVarName } from '../../lambdas/contracts/environment';
 import type { NetworkDataConfig } from '../stage-config';
 import type { StepgateHttpApi } from './stepgate-http-api';
 import { LAMBDA_RUNTIME, StepgateFunction } from './stepgate-function';

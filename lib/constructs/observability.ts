@@ -15,7 +15,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS } from '../lambda-entries';
+import { METRICS } from '../../lambdas/contracts/metrics';
 import type { AlarmThresholds } from '../stage-config';
 
 export interface ObservabilityProps {

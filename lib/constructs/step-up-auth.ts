@@ -18,7 +18,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ADMIN_GROUP, AUDITOR_GROUP, DECIDE_SCOPE } from '../../lambdas/contracts/identity';
-import { ENV, TRIGGER_LAMBDAS, type EnvVarName } from '../lambda-entries';
+import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
+import { TRIGGER_LAMBDAS } from '../lambda-entries';
 import { StepgateFunction } from './stepgate-function';
 import type { StepgateTables } from './stepgate-tables';
 
@@ -60,7 +61,7 @@ export interface StepUpAuthProps {
 }
 
 /**
- * Step-up through Cognito custom auth (DESIGN.md §5): the user pool with its five triggers, the groups the admin API
+ * Step-up through Cognito custom auth (docs/step-up.md): the user pool with its five triggers, the groups the admin API
  * checks, the `stepgate/decide` resource server, the confidential app client (client credentials) and the public
  * web client (custom auth, with SRP inside it, and refresh; nothing that skips the sign-in decision). Cognito threat protection stays off: stepgate is the risk engine.
  */

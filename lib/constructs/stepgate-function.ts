@@ -12,23 +12,16 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TABLE_DEFINITIONS, type TableRole } from '../../lambdas/adapters/dynamodb/table-definitions';
-import {
-  ENV,
-  LAMBDA_ENTRIES,
-  METRICS,
-  NETWORK_DATA_BUNDLE_PATH,
-  type EnvVarName,
-  type LambdaEntry,
-  type LambdaName,
-  type TableAccess,
-} from '../lambda-entries';
+import { TABLE_DEFINITIONS, type TableRole } from '../../lambdas/contracts/tables';
+import { ENV, NETWORK_DATA_BUNDLE_PATH, type EnvVarName } from '../../lambdas/contracts/environment';
+import { METRICS } from '../../lambdas/contracts/metrics';
+import { LAMBDA_ENTRIES, type LambdaEntry, type LambdaName, type TableAccess } from '../lambda-entries';
 import type { StepgateTables } from './stepgate-tables';
 import {
   BUNDLED_LICENCE_FILES,
   bundledPackage,
   ensureBundledAsnTable,
-} from '../../lambdas/adapters/asn-table/ip-location-db-asn';
+} from '../../tools/network-data/ip-location-db-asn';
 
 /** The repository root: wiring entries and the lock file are resolved from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

@@ -2,12 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import {
-  TABLE_DEFINITIONS,
-  tableNamesFor,
-  type TableDefinition,
-  type TableRole,
-} from '../../lambdas/adapters/dynamodb/table-definitions';
+import { TABLE_DEFINITIONS, tableNamesFor, type TableDefinition, type TableRole } from '../../lambdas/contracts/tables';
 
 export interface StepgateTablesProps {
   /** Table names are `<prefix>-risk`, `<prefix>-audit`, `<prefix>-policy` (tableNamesFor). */

@@ -6,8 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { METRICS } from '../../lambdas/contracts/metrics';
 
 export interface SeedProperties {
   readonly SecretArn: string;
@@ -50,6 +52,7 @@ export function withMissingKeys(
 }
 
 const client = new SecretsManagerClient({});
+const logger = new Logger({ serviceName: METRICS.serviceName });
 
 async function seed(props: SeedProperties): Promise<void> {
   const current = await client.send(new GetSecretValueCommand({ SecretId: props.SecretArn }));
@@ -75,6 +78,9 @@ function respond(url: string, body: string): Promise<void> {
 }
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
+  // One invocation per deploy: the request ids tie the log line to CloudFormation's event.
+  logger.addContext(context);
+  logger.setCorrelationId(event.RequestId);
   const props = event.ResourceProperties as unknown as SeedProperties;
   let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
   let reason = `log stream ${context.logStreamName}`;
@@ -84,7 +90,7 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   } catch (error) {
     status = 'FAILED';
     reason = `${error instanceof Error ? error.name : 'Error'}: ${error instanceof Error ? error.message : 'unknown'}`;
-    console.error(JSON.stringify({ message: 'seeding the application secret failed', reason }));
+    logger.error('seeding the application secret failed', { reason });
   }
   await respond(
     event.ResponseURL,

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AppSecrets } from '../constructs/app-secrets';
 import { AuditAnchoring } from '../constructs/audit-anchoring';
-import { ENV } from '../lambda-entries';
+import { ENV } from '../../lambdas/contracts/environment';
 import { StepUpAuth } from '../constructs/step-up-auth';
 import { StepgateTables } from '../constructs/stepgate-tables';
 import type { StageConfig } from '../stage-config';

@@ -5,7 +5,7 @@ import { DecisionApi } from '../constructs/decision-api';
 import { Observability } from '../constructs/observability';
 import { StepUpApi } from '../constructs/step-up-api';
 import { StepgateHttpApi } from '../constructs/stepgate-http-api';
-import { ENV, type EnvVarName } from '../lambda-entries';
+import { ENV, type EnvVarName } from '../../lambdas/contracts/environment';
 import type { StageConfig } from '../stage-config';
 import type { StatefulStack } from './stateful-stack';
 

@@ -1,6 +1,6 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
-import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
+import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/items/policy';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 import { appToken, postJson, startTestRuntime } from '../support/local-runtime';
 

@@ -14,13 +14,14 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StepgateFunction } from '../../lib/constructs/stepgate-function';
 import { StepgateTables } from '../../lib/constructs/stepgate-tables';
-import { ENV, LAMBDA_ENTRIES, type LambdaName } from '../../lib/lambda-entries';
+import { ENV } from '../../lambdas/contracts/environment';
+import { LAMBDA_ENTRIES, type LambdaName } from '../../lib/lambda-entries';
 import { cdkJsonContext, REPO_ROOT } from './support/synth';
 import {
   BUNDLED_LICENCE_FILES,
   bundledPackage,
   ensureBundledAsnTable,
-} from '../../lambdas/adapters/asn-table/ip-location-db-asn';
+} from '../../tools/network-data/ip-location-db-asn';
 
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 

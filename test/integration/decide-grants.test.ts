@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { stepUpToItem } from '../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { stepUpToItem } from '../../lambdas/adapters/dynamodb/items/step-up';
 import { GeoipLiteLocator } from '../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../lambdas/adapters/ua-parser-device-parser';
 import { composeDecide } from '../../lambdas/composition/decide';

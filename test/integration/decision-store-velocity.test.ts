@@ -4,13 +4,14 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import type { RequestFeatures, VelocityCounts } from '../../lambdas/core/risk/types';
 import { DynamoDbDecisionStore } from '../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { DynamoDbFailureCounter } from '../../lambdas/adapters/dynamodb/dynamodb-failure-counter';
 import { pseudonymizerFrom } from '../../lambdas/adapters/hmac-pseudonymizer';
 import { EphemeralAppSecrets } from '../../lambdas/adapters/secrets-manager-app-secrets';
 import { parseIp } from '../../lambdas/core/net/ip';
 import { RequestIdentifiers } from '../../lambdas/handlers/request-identifiers';
 import type { VelocityKeys } from '../../lambdas/ports/decision-store';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
 import { decisionEvent } from '../support/http-events';
@@ -111,7 +112,8 @@ describe('decision store velocity counters against DynamoDB Local', () => {
   it('keeps failed sign-ins in the same hourly item as the user request counts', async () => {
     const user = 'fails@example.com';
     await decide(user, '192.0.2.10', T0 + 30 * MINUTE);
-    for (let i = 0; i < 4; i++) await store.recordFailure(user, 'signIns', T0 + 30 * MINUTE + i);
+    const failures = new DynamoDbFailureCounter(client, tables);
+    for (let i = 0; i < 4; i++) await failures.recordFailure(user, 'signIns', T0 + 30 * MINUTE + i);
     const v = await velocity(user, '192.0.2.10', T0 + 30 * MINUTE + 10);
     expect(v.userFailedSignIns).toBe(4);
     expect(v.userRequests).toBe(1);

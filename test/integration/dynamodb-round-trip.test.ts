@@ -1,5 +1,5 @@
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_DEFINITIONS } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { TABLE_DEFINITIONS } from '../../lambdas/contracts/tables';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
 
 describe('DynamoDB Local round trip', () => {

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
 import { decisionEvent } from '../support/http-events';

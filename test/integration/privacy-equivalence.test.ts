@@ -6,7 +6,7 @@ import type { Policy } from '../../lambdas/core/policy/policy-schema';
 import { isPseudonym } from '../../lambdas/core/risk/pseudonyms';
 import type { UserProfile } from '../../lambdas/core/risk/types';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { keys } from '../../lambdas/adapters/dynamodb/risk-keys';
+import { profileKey } from '../../lambdas/adapters/dynamodb/items/profile';
 import { EphemeralAppSecrets } from '../../lambdas/adapters/secrets-manager-app-secrets';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { createTestTables, testDynamoClient } from '../support/dynamodb';
@@ -154,7 +154,7 @@ describe('the privacy setting changes what is stored, not what is decided (Dynam
         const out = await client.send(
           new GetItemCommand({
             TableName: tables.risk,
-            Key: { pk: { S: keys.profile(userId).pk }, sk: { S: 'PROFILE' } },
+            Key: { pk: { S: profileKey(userId).pk }, sk: { S: 'PROFILE' } },
           }),
         );
         return JSON.parse(out.Item!.profile!.S!) as UserProfile;

@@ -11,8 +11,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import fc from 'fast-check';
 import { DynamoDbAuditLog } from '../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { failFastDynamoDbSettings } from '../../lambdas/adapters/dynamodb/dynamodb-client-settings';
-import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import { tableNamesFor } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { ACTIVE_SK, policyItem } from '../../lambdas/adapters/dynamodb/items/policy';
+import { tableNamesFor } from '../../lambdas/contracts/tables';
 import { composeDecide } from '../../lambdas/composition/decide';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import type { Policy } from '../../lambdas/core/policy/policy-schema';
@@ -81,13 +81,30 @@ const body = (action: string, userId = 'faults@example.com') => ({
   context: { ip: NEW_YORK, userAgent: CHROME_MAC, deviceId: 'dev-faults' },
 });
 
-/** Silences and records the handler's error log (its sink is console.error) so lines can be checked. */
+/**
+ * Silences and records the error log so lines can be checked: console.error (a handler built without a logger) and
+ * the JSON lines the local runtime's Powertools logger writes to stderr.
+ */
 function captureErrorLog(): { lines: string[]; restore: () => void } {
   const lines: string[] = [];
   const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
     lines.push(args.map(String).join(' '));
   });
-  return { lines, restore: () => spy.mockRestore() };
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
+    return true;
+  });
+  return {
+    lines,
+    restore: () => {
+      spy.mockRestore();
+      stderr.mockRestore();
+    },
+  };
 }
 
 describe('store unreachable: nothing listens on its port', () => {
@@ -437,13 +454,18 @@ describe('corrupt policy item in the policy table', () => {
       });
       expect(reasonCodes(answer.body)).toContain('store.unavailable');
     }
-    const lines = log.lines.slice(before);
+    // JSON lines only: the runtime's stderr may carry other output (a Node warning) meanwhile.
+    const lines = log.lines.slice(before).filter((line) => line.startsWith('{'));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       const entry = JSON.parse(line) as Record<string, unknown>;
-      expect(entry).toMatchObject({ level: 'ERROR', event: 'decision_failed_closed' });
+      expect(entry).toMatchObject({ level: 'ERROR', message: 'decision_failed_closed' });
       // Says what is wrong (the stored policy), so an operator knows where to look.
-      expect(String(entry.message)).toMatch(/stored policy/);
+      expect(String(entry.detail)).toMatch(/stored policy/);
+      // And which request it was: the invocation's request id and API Gateway's request id.
+      expect(entry).toEqual(
+        expect.objectContaining({ function_request_id: expect.any(String), correlation_id: expect.any(String) }),
+      );
       // Clear but without secrets or personal data: no token, no user, no address, no policy content.
       for (const secret of [token.split('.')[2]!.slice(0, 20), 'policy-victim', NEW_YORK, '"levels"', '{"version"']) {
         expect(line).not.toContain(secret);

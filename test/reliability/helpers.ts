@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import type { Policy } from '../../lambdas/core/policy/policy-schema';
 import { DynamoDbPolicyStore } from '../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../lambdas/contracts/tables';
 import type { HttpEvent } from '../../lambdas/handlers/http/http-handler';
 import type { LocalRuntime } from '../../lambdas/local/runtime';
 

@@ -1,5 +1,5 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../lambdas/contracts/tables';
 
 /**
  * Mixed traffic for the load test and `npm run soak`: familiar users signing in from their usual context, and

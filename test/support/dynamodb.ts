@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from '../../lambdas/local/dynamodb-local';
 import { bootstrapTables } from '../../lambdas/local/bootstrap-tables';
-import { tableNamesFor, type TableNames } from '../../lambdas/adapters/dynamodb/table-definitions';
+import { tableNamesFor, type TableNames } from '../../lambdas/contracts/tables';
 
 export function testDynamoEndpoint(): string {
   const endpoint = process.env.STEPGATE_TEST_DYNAMODB_ENDPOINT;

@@ -1,5 +1,5 @@
 import { findFreePort, startDynamoDbLocal, type DynamoDbLocalHandle } from '../../lambdas/local/dynamodb-local';
-import { ensureBundledAsnTable } from '../../lambdas/adapters/asn-table/ip-location-db-asn';
+import { ensureBundledAsnTable } from '../../tools/network-data/ip-location-db-asn';
 
 declare global {
   var __STEPGATE_DDB__: DynamoDbLocalHandle | undefined;

@@ -1,17 +1,10 @@
 import {
   BatchGetItemCommand,
-  type AttributeValue,
   type BatchGetItemCommandOutput,
   type DynamoDBClient,
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
-
-export type Item = Record<string, AttributeValue>;
-
-/** BatchGetItem answers in no particular order: callers index what it found by this (table key `pk` + `sk`). */
-export function itemKey(item: Item): string {
-  return `${item.pk?.S ?? ''}\u0000${item.sk?.S ?? ''}`;
-}
+import type { Item } from './items/item';
 
 /** BatchGetItem takes at most 100 keys per request. */
 export const BATCH_GET_MAX_KEYS = 100;

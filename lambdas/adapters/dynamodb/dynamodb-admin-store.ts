@@ -1,17 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  GetItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type QueryCommandInput,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../core/audit/audit-event';
-import type { Decision, Reason, RequestFeatures } from '../../core/risk/types';
-import { isReplayInput } from '../../core/simulation/replay-input';
-import type { FeedbackLabel, ReplayEvent } from '../../core/simulation/simulation';
 import { SignedCursorCodec, type CursorCodec } from '../../core/paging/signed-cursor';
 import type { Clock } from '../../ports/clock';
 import {
@@ -20,15 +9,23 @@ import {
   type Feedback,
   type Page,
   type RecordedEvent,
-  type RecordedShadow,
   type ReplayPage,
   type ShadowPage,
   type TimeWindow,
 } from '../../ports/admin-event-store';
-import { auditedTransaction, type AuditPreparer } from './audited-transaction';
-import { BATCH_GET_MAX_KEYS, batchGetAll, itemKey } from './batch-get';
-import { keys } from './risk-keys';
-import type { TableNames } from './table-definitions';
+import { BATCH_GET_MAX_KEYS, batchGetAll } from './batch-get';
+import {
+  dayPartition,
+  DECISION_PREFIX,
+  decisionKey,
+  feedbackUpdate,
+  recordedDecisionFromItem,
+  userEventsPartition,
+} from './items/decision';
+import { itemKey, keyAttributes, type Item } from './items/item';
+import { isLive } from './items/ttl';
+import { auditedTransaction, NamedTransaction, type AuditPreparer } from './transaction';
+import type { TableNames } from '../../contracts/tables';
 
 /**
  * The admin view of recorded decisions in the risk table (items `DECISION#<id>`, written by the decide path):
@@ -47,11 +44,7 @@ import type { TableNames } from './table-definitions';
  *
  * TTL deletes lazily, so every read drops items whose `expiresAt` has passed.
  */
-const DECISIONS = new Set<string>(['allow', 'step_up', 'deny']);
-const LABELS = new Set<string>(['fraud', 'legit']);
 const DAY_MS = 86_400_000;
-
-type Item = Record<string, AttributeValue>;
 
 /** Scopes of this store's cursors (see SignedCursorCodec): a cursor of one listing does not open in another. */
 const USER_EVENTS_CURSOR = 'admin.user-events';
@@ -78,92 +71,8 @@ function plainKey(item: Item | undefined, names: readonly string[]): Record<stri
   return out;
 }
 
-function parseJson<T>(text: unknown): T | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-const PLACEHOLDER_FEATURES: RequestFeatures = {
-  ip: '',
-  geo: { kind: 'unknown' },
-  device: { deviceType: 'desktop', isBot: false, isHeadless: false, isCli: false },
-};
-
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-interface DecodedItem {
-  readonly raw: Record<string, unknown>;
-  readonly recorded: RecordedEvent;
-  readonly replay: ReplayEvent;
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-function decode(item: Item): DecodedItem {
-  const raw = unmarshall(item) as Record<string, unknown>;
-  const features = parseJson<RequestFeatures>(raw.features);
-  const evaluation = parseJson<{ reasons?: Reason[] }>(raw.evaluation);
-  const replayInput = parseJson<unknown>(raw.replay);
-  const shadowRaw = parseJson<RecordedShadow>(raw.shadow);
-  const decision = (DECISIONS.has(String(raw.decision)) ? raw.decision : 'deny') as Decision;
-  const label =
-    typeof raw.feedbackLabel === 'string' && LABELS.has(raw.feedbackLabel)
-      ? (raw.feedbackLabel as FeedbackLabel)
-      : undefined;
-  const feedback: Feedback | undefined = label
-    ? {
-        label,
-        ...(typeof raw.feedbackNote === 'string' ? { note: raw.feedbackNote } : {}),
-        by: str(raw.feedbackBy),
-        at: str(raw.feedbackAt),
-      }
-    : undefined;
-  const shadow =
-    shadowRaw && DECISIONS.has(String(shadowRaw.decision))
-      ? {
-          policyVersion: Number(shadowRaw.policyVersion),
-          decision: shadowRaw.decision,
-          score: Number(shadowRaw.score),
-          ...(typeof shadowRaw.runId === 'string' ? { runId: shadowRaw.runId } : {}),
-        }
-      : undefined;
-  const replayable = features !== undefined && isReplayInput(replayInput);
-  const base = {
-    decisionId: String(raw.decisionId),
-    userId: String(raw.userId),
-    action: String(raw.action),
-    at: Number(raw.at),
-  };
-  return {
-    raw,
-    recorded: {
-      ...base,
-      clientId: str(raw.clientId),
-      decision,
-      score: Number(raw.score ?? 0),
-      policyVersion: Number(raw.policyVersion ?? 0),
-      reasons: evaluation?.reasons ?? [],
-      features: features ?? PLACEHOLDER_FEATURES,
-      ...(typeof raw.outcome === 'string' ? { outcome: raw.outcome } : {}),
-      ...(feedback ? { feedback } : {}),
-      feedbackRevision: Number(raw.feedbackRevision ?? 0),
-      ...(shadow ? { shadow } : {}),
-      replayable,
-    },
-    replay: {
-      ...base,
-      features: features ?? PLACEHOLDER_FEATURES,
-      recorded: { decision, score: Number(raw.score ?? 0), policyVersion: Number(raw.policyVersion ?? 0) },
-      ...(replayable && isReplayInput(replayInput) ? { replay: replayInput } : {}),
-      ...(label ? { label } : {}),
-    },
-  };
 }
 
 const USER_KEY = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
@@ -197,8 +106,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
   }
 
   private live(item: Item): boolean {
-    const expiresAt = item.expiresAt?.N;
-    return expiresAt === undefined || Number(expiresAt) > Math.floor(this.options.clock() / 1000);
+    return isLive(item, this.options.clock());
   }
 
   /**
@@ -229,7 +137,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
   }
 
   async userEvents(userId: string, page: { limit: number; cursor?: string }): Promise<Page<RecordedEvent>> {
-    const partition = `USER#${userId}`;
+    const partition = userEventsPartition(userId);
     let start: Item | undefined;
     if (page.cursor) {
       start = asKey(await this.cursors.open(USER_EVENTS_CURSOR, page.cursor), USER_KEY);
@@ -247,10 +155,12 @@ export class DynamoDbAdminStore implements AdminEventStore {
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    const items = await this.itemsOf((out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith('DECISION#')));
+    const items = await this.itemsOf(
+      (out.Items ?? []).filter((i) => this.live(i) && i.pk?.S?.startsWith(DECISION_PREFIX)),
+    );
     const next = plainKey(out.LastEvaluatedKey, USER_KEY);
     return {
-      items: items.map((i) => decode(i).recorded),
+      items: items.map((i) => recordedDecisionFromItem(i).recorded),
       ...(next ? { cursor: await this.cursors.seal(USER_EVENTS_CURSOR, next) } : {}),
     };
   }
@@ -259,11 +169,11 @@ export class DynamoDbAdminStore implements AdminEventStore {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.tables.risk,
-        Key: { pk: { S: keys.decision(decisionId).pk }, sk: { S: keys.decision(decisionId).sk } },
+        Key: keyAttributes(decisionKey(decisionId)),
         ConsistentRead: true,
       }),
     );
-    return out.Item && this.live(out.Item) ? decode(out.Item).recorded : undefined;
+    return out.Item && this.live(out.Item) ? recordedDecisionFromItem(out.Item).recorded : undefined;
   }
 
   async setFeedback(
@@ -272,35 +182,11 @@ export class DynamoDbAdminStore implements AdminEventStore {
     expectedRevision: number,
     audit: AuditEvent,
   ): Promise<'written' | 'changed' | 'not_found'> {
-    const k = keys.decision(decisionId);
-    const values: Record<string, AttributeValue> = { ':next': { N: String(expectedRevision + 1) } };
-    let update: string;
-    if (feedback) {
-      values[':label'] = { S: feedback.label };
-      values[':by'] = { S: feedback.by };
-      values[':at'] = { S: feedback.at };
-      if (feedback.note) values[':note'] = { S: feedback.note };
-      update =
-        'SET feedbackLabel = :label, feedbackBy = :by, feedbackAt = :at, feedbackRevision = :next' +
-        (feedback.note ? ', feedbackNote = :note' : ' REMOVE feedbackNote');
-    } else {
-      update = 'SET feedbackRevision = :next REMOVE feedbackLabel, feedbackNote, feedbackBy, feedbackAt';
-    }
-    if (expectedRevision > 0) values[':rev'] = { N: String(expectedRevision) };
-    const item: TransactWriteItem = {
-      Update: {
-        TableName: this.tables.risk,
-        Key: { pk: { S: k.pk }, sk: { S: k.sk } },
-        UpdateExpression: update,
-        // Optimistic: two investigators labelling the same event at once cannot lose one label unaudited.
-        ConditionExpression:
-          expectedRevision > 0
-            ? 'attribute_exists(pk) AND feedbackRevision = :rev'
-            : 'attribute_exists(pk) AND attribute_not_exists(feedbackRevision)',
-        ExpressionAttributeValues: values,
-      },
-    };
-    const result = await auditedTransaction(this.client, [item], [audit], this.options.audit);
+    const change = new NamedTransaction().add(
+      'decision',
+      feedbackUpdate(this.tables.risk, decisionId, feedback, expectedRevision),
+    );
+    const result = await auditedTransaction(this.client, change, [audit], this.options.audit);
     if (result.ok) return 'written';
     return (await this.getEvent(decisionId)) ? 'changed' : 'not_found';
   }
@@ -338,7 +224,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
           KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :lo AND :hi',
           ...(filter?.FilterExpression ? { FilterExpression: filter.FilterExpression } : {}),
           ExpressionAttributeValues: {
-            ':day': { S: `EVENTS#${cursor.d}` },
+            ':day': { S: dayPartition(cursor.d) },
             ':lo': { S: fromIso },
             ':hi': { S: toIso },
             ...(filter?.ExpressionAttributeValues ?? {}),
@@ -370,7 +256,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
   async replayEvents(window: TimeWindow, page: { limit: number; cursor?: string }): Promise<ReplayPage> {
     const read = await this.readWindow(window, page);
     return {
-      items: read.items.map((i) => decode(i).replay),
+      items: read.items.map((i) => recordedDecisionFromItem(i).replay),
       ...(read.cursor ? { cursor: read.cursor } : {}),
       position: read.position,
     };
@@ -383,7 +269,7 @@ export class DynamoDbAdminStore implements AdminEventStore {
     });
     const items = [];
     for (const item of read.items) {
-      const decoded = decode(item);
+      const decoded = recordedDecisionFromItem(item);
       if (decoded.recorded.shadow) items.push({ event: decoded.replay, shadow: decoded.recorded.shadow });
     }
     return { items, ...(read.cursor ? { cursor: read.cursor } : {}), position: read.position };

@@ -67,7 +67,8 @@ import {
   ITEM_TYPE,
   seqSk,
   toAttributeMap,
-} from './dynamodb-audit-items';
+} from './items/audit';
+import { cancellationReasons, type CancellationReason } from './transaction';
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 400;
 const DAY_SECONDS = 86_400;
@@ -128,18 +129,6 @@ interface ChainState {
   readonly seq: number;
   readonly hash: string;
   readonly tailExpiresAt: number | undefined;
-}
-
-interface CancellationReason {
-  readonly Code?: string;
-  /** Low-level ({S: …}) from TransactWriteItemsCommand; lib-dynamodb callers may hand over plain values. */
-  readonly Item?: Record<string, unknown>;
-}
-
-function cancellationReasons(error: unknown): readonly CancellationReason[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
-  return Array.isArray(reasons) ? (reasons as CancellationReason[]) : [];
 }
 
 /** A string attribute of a cancellation reason's item, whether it came back low-level ({S}) or unmarshalled. */

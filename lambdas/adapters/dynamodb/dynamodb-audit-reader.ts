@@ -33,7 +33,7 @@ import {
   parseSeqSk,
   seqSk,
   subjectPk,
-} from './dynamodb-audit-items';
+} from './items/audit';
 
 /** Days (one Query each) one export page may walk before answering, so a sparse year cannot time out a request. */
 const MAX_DAYS_PER_PAGE = 62;

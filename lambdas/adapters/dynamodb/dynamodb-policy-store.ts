@@ -1,4 +1,3 @@
-import { upgradeStoredPolicy } from '../../core/policy/policy-upgrade';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -9,188 +8,35 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent } from '../../core/audit/audit-event';
-import { parsePolicy, type Policy } from '../../core/policy/policy-schema';
 import type {
   NewPolicyVersion,
   PendingChange,
-  PendingStatus,
   PolicyAdminStore,
   PolicyVersionPage,
-  ShadowCandidate,
   ShadowRun,
   StoredPolicyVersion,
 } from '../../ports/policy-admin-store';
 import type { PolicyRecord } from '../../ports/policy-store';
-import { auditedTransaction, type AuditPreparer } from './audited-transaction';
+import {
+  ACTIVE_SK,
+  activePolicyKey,
+  pendingFromItem,
+  pendingItem,
+  pendingSk,
+  POLICY_PK,
+  policyItem,
+  policyKey,
+  policyRecordFromItem,
+  SHADOW_SK,
+  shadowItem,
+  shadowRunFromItem,
+  shadowRunSk,
+  storedVersionFromItem,
+  versionSk,
+} from './items/policy';
+import { auditedTransaction, NamedTransaction, type AuditPreparer } from './transaction';
 
-/**
- * Policy table layout (pk `POLICY` for all items):
- *
- * | sk                    | item                                                                              |
- * |-----------------------|-----------------------------------------------------------------------------------|
- * | `ACTIVE`              | full copy of the active version: one GetItem, or one key in a decision's BatchGet |
- * | `V#000001`            | every version ever stored; immutable once written                                 |
- * | `PENDING#000002`      | a change awaiting a second person's approval (becomes that version)               |
- * | `SHADOW`              | the current (or last) shadow run, read beside ACTIVE by the decision path         |
- * | `SHADOWRUN#<runId>`   | every shadow run, for reports after it stopped                                    |
- *
- * Documents are kept as JSON strings so DynamoDB's type mapping can never alter them. A change writes the new
- * `V#` item (`attribute_not_exists`) and moves ACTIVE (condition `version = :expected`) in ONE TransactWriteItems
- * together with its audit records, so two admins editing the same version cannot both win, and nothing changes
- * without its audit record. Nothing is ever deleted (the admin function has no DeleteItem permission).
- */
-export const POLICY_PK = 'POLICY';
-export const ACTIVE_SK = 'ACTIVE';
-export const SHADOW_SK = 'SHADOW';
-
-export function versionSk(version: number): string {
-  return `V#${String(version).padStart(6, '0')}`;
-}
-
-export function pendingSk(version: number): string {
-  return `PENDING#${String(version).padStart(6, '0')}`;
-}
-
-export function shadowRunSk(runId: string): string {
-  return `SHADOWRUN#${runId}`;
-}
-
-export const activePolicyKey: Record<string, AttributeValue> = { pk: { S: POLICY_PK }, sk: { S: ACTIVE_SK } };
-export const shadowPolicyKey: Record<string, AttributeValue> = { pk: { S: POLICY_PK }, sk: { S: SHADOW_SK } };
-
-const key = (sk: string): Record<string, AttributeValue> => ({ pk: { S: POLICY_PK }, sk: { S: sk } });
-
-export class CorruptPolicyError extends Error {
-  readonly code = 'corrupt_policy';
-}
-
-function parseDocument(item: Record<string, AttributeValue>): Policy {
-  let document: unknown;
-  try {
-    document = JSON.parse(item.document?.S ?? '');
-  } catch (error) {
-    throw new CorruptPolicyError('stored policy document is not JSON', { cause: error });
-  }
-  const parsed = parsePolicy(upgradeStoredPolicy(document));
-  if (!parsed.ok) throw new CorruptPolicyError(`stored policy is invalid at ${parsed.issues[0]?.path ?? '?'}`);
-  return parsed.policy;
-}
-
-/** Reads a stored policy item; a damaged one is reported as CorruptPolicyError, never used half-parsed. */
-export function policyRecordFromItem(item: Record<string, AttributeValue>): PolicyRecord {
-  const policy = parseDocument(item);
-  return {
-    version: Number(item.version?.N ?? policy.version),
-    policy,
-    updatedAt: item.updatedAt?.S ?? '',
-    updatedBy: item.updatedBy?.S ?? '',
-    ...(item.reason?.S ? { reason: item.reason.S } : {}),
-  };
-}
-
-function storedVersionFromItem(item: Record<string, AttributeValue>): StoredPolicyVersion {
-  return { ...policyRecordFromItem(item), ...(item.approvedBy?.S ? { approvedBy: item.approvedBy.S } : {}) };
-}
-
-export function policyItem(record: PolicyRecord & { approvedBy?: string }, sk: string): Record<string, AttributeValue> {
-  return {
-    pk: { S: POLICY_PK },
-    sk: { S: sk },
-    version: { N: String(record.version) },
-    document: { S: JSON.stringify(record.policy) },
-    updatedAt: { S: record.updatedAt },
-    updatedBy: { S: record.updatedBy },
-    ...(record.reason ? { reason: { S: record.reason } } : {}),
-    ...(record.approvedBy ? { approvedBy: { S: record.approvedBy } } : {}),
-  };
-}
-
-function shadowItem(run: ShadowRun, sk: string): Record<string, AttributeValue> {
-  return {
-    ...key(sk),
-    runId: { S: run.runId },
-    document: { S: JSON.stringify(run.policy) },
-    status: { S: run.status },
-    startedAt: { S: run.startedAt },
-    startedBy: { S: run.startedBy },
-    reason: { S: run.reason },
-    ...(run.stoppedAt ? { stoppedAt: { S: run.stoppedAt } } : {}),
-    ...(run.stoppedBy ? { stoppedBy: { S: run.stoppedBy } } : {}),
-  };
-}
-
-function shadowRunFromItem(item: Record<string, AttributeValue>): ShadowRun {
-  return {
-    runId: item.runId?.S ?? '',
-    policy: parseDocument(item),
-    status: item.status?.S === 'running' ? 'running' : 'stopped',
-    startedAt: item.startedAt?.S ?? '',
-    startedBy: item.startedBy?.S ?? '',
-    reason: item.reason?.S ?? '',
-    ...(item.stoppedAt?.S ? { stoppedAt: item.stoppedAt.S } : {}),
-    ...(item.stoppedBy?.S ? { stoppedBy: item.stoppedBy.S } : {}),
-  };
-}
-
-/**
- * The decision path's view of the SHADOW item: the candidate while a run is active, `null` otherwise. A damaged
- * item also reads as `null`: a broken experiment must never break a decision.
- */
-export function shadowCandidateFromItem(item: Record<string, AttributeValue> | undefined): ShadowCandidate | null {
-  if (!item || item.status?.S !== 'running' || !item.runId?.S) return null;
-  try {
-    return { runId: item.runId.S, policy: parseDocument(item) };
-  } catch {
-    return null;
-  }
-}
-
-function pendingItem(change: PendingChange): Record<string, AttributeValue> {
-  return {
-    ...key(pendingSk(change.version)),
-    version: { N: String(change.version) },
-    baseVersion: { N: String(change.baseVersion) },
-    document: { S: JSON.stringify(change.policy) },
-    reason: { S: change.reason },
-    proposedBy: { S: change.proposedBy },
-    proposedBySubject: { S: change.proposedBySubject },
-    proposedAt: { S: change.proposedAt },
-    status: { S: change.status },
-    ...(change.weakening || change.backtest
-      ? { review: { S: JSON.stringify({ weakening: change.weakening, backtest: change.backtest }) } }
-      : {}),
-  };
-}
-
-/** What the approver is shown with a pending change; written by this store, so only its shape is checked. */
-function reviewFromItem(item: Record<string, AttributeValue>): Pick<PendingChange, 'weakening' | 'backtest'> {
-  try {
-    const review = JSON.parse(item.review?.S ?? '{}') as Pick<PendingChange, 'weakening' | 'backtest'> | null;
-    return {
-      ...(Array.isArray(review?.weakening) ? { weakening: review.weakening } : {}),
-      ...(review?.backtest && typeof review.backtest === 'object' ? { backtest: review.backtest } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
-
-function pendingFromItem(item: Record<string, AttributeValue>): PendingChange {
-  return {
-    version: Number(item.version?.N ?? 0),
-    baseVersion: Number(item.baseVersion?.N ?? 0),
-    policy: parseDocument(item),
-    reason: item.reason?.S ?? '',
-    proposedBy: item.proposedBy?.S ?? '',
-    proposedBySubject: item.proposedBySubject?.S ?? '',
-    proposedAt: item.proposedAt?.S ?? '',
-    status: (item.status?.S ?? 'pending') as PendingStatus,
-    ...reviewFromItem(item),
-    ...(item.decidedBy?.S ? { decidedBy: item.decidedBy.S } : {}),
-    ...(item.decidedAt?.S ? { decidedAt: item.decidedAt.S } : {}),
-    ...(item.decisionNote?.S ? { decisionNote: item.decisionNote.S } : {}),
-  };
-}
+/** The policy versions, pending changes and shadow runs in the policy table (layout: items/policy.ts). */
 
 export interface DynamoDbPolicyStoreOptions {
   /** Writes the audit records of every change in the change's own transaction (DynamoDbAuditLog). */
@@ -206,7 +52,7 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
 
   private async get(sk: string): Promise<Record<string, AttributeValue> | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: key(sk), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: policyKey(sk), ConsistentRead: true }),
     );
     return out.Item;
   }
@@ -279,8 +125,8 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     };
   }
 
-  /** The two items that make `change` the active version: the new version and the moved ACTIVE pointer. */
-  private versionItems(change: NewPolicyVersion): TransactWriteItem[] {
+  /** The two entries that make `change` the active version: the new version and the moved ACTIVE pointer. */
+  private versionEntries(change: NewPolicyVersion): NamedTransaction<'version' | 'active'> {
     const record = {
       version: change.policy.version,
       policy: change.policy,
@@ -289,15 +135,15 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
       reason: change.reason,
       ...(change.approvedBy ? { approvedBy: change.approvedBy } : {}),
     };
-    return [
-      {
+    return new NamedTransaction<'version' | 'active'>()
+      .add('version', {
         Put: {
           TableName: this.tableName,
           Item: policyItem(record, versionSk(record.version)),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-      {
+      })
+      .add('active', {
         Put: {
           TableName: this.tableName,
           Item: policyItem(record, ACTIVE_SK),
@@ -310,12 +156,11 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
                 ExpressionAttributeValues: { ':expected': { N: String(change.expectedVersion) } },
               }),
         },
-      },
-    ];
+      });
   }
 
   async apply(change: NewPolicyVersion, audit: readonly AuditEvent[]): Promise<'applied' | 'stale'> {
-    const result = await auditedTransaction(this.client, this.versionItems(change), audit, this.options.audit);
+    const result = await auditedTransaction(this.client, this.versionEntries(change), audit, this.options.audit);
     return result.ok ? 'applied' : 'stale';
   }
 
@@ -323,8 +168,8 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     change: PendingChange,
     audit: readonly AuditEvent[],
   ): Promise<'proposed' | 'stale' | 'already_pending'> {
-    const items: TransactWriteItem[] = [
-      {
+    const entries = new NamedTransaction<'pending' | 'active'>()
+      .add('pending', {
         Put: {
           TableName: this.tableName,
           Item: pendingItem(change),
@@ -333,8 +178,8 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':pending': { S: 'pending' } },
         },
-      },
-      {
+      })
+      .add('active', {
         ConditionCheck: {
           TableName: this.tableName,
           Key: activePolicyKey,
@@ -346,11 +191,10 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
                 ExpressionAttributeValues: { ':base': { N: String(change.baseVersion) } },
               }),
         },
-      },
-    ];
-    const result = await auditedTransaction(this.client, items, audit, this.options.audit);
+      });
+    const result = await auditedTransaction(this.client, entries, audit, this.options.audit);
     if (result.ok) return 'proposed';
-    return result.failed.has(1) ? 'stale' : 'already_pending';
+    return result.failed.has('active') ? 'stale' : 'already_pending';
   }
 
   async getPending(version: number): Promise<PendingChange | undefined> {
@@ -391,7 +235,7 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     return {
       Update: {
         TableName: this.tableName,
-        Key: key(pendingSk(pending.version)),
+        Key: policyKey(pendingSk(pending.version)),
         UpdateExpression: `SET #s = :status, decidedBy = :by, decidedAt = :at${decision.note ? ', decisionNote = :note' : ''}`,
         // proposedAt tells this proposal from a later one for the same version number.
         ConditionExpression: '#s = :pending AND proposedAt = :proposedAt',
@@ -413,20 +257,17 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     approval: { by: string; at: string; note?: string },
     audit: readonly AuditEvent[],
   ): Promise<'applied' | 'stale' | 'not_pending'> {
-    const items = [
-      ...this.versionItems({
-        expectedVersion: pending.baseVersion,
-        policy: pending.policy,
-        updatedAt: approval.at,
-        updatedBy: pending.proposedBy,
-        reason: pending.reason,
-        approvedBy: approval.by,
-      }),
-      this.settlePending(pending, 'approved', approval),
-    ];
-    const result = await auditedTransaction(this.client, items, audit, this.options.audit);
+    const entries = this.versionEntries({
+      expectedVersion: pending.baseVersion,
+      policy: pending.policy,
+      updatedAt: approval.at,
+      updatedBy: pending.proposedBy,
+      reason: pending.reason,
+      approvedBy: approval.by,
+    }).with('pending', [this.settlePending(pending, 'approved', approval)]);
+    const result = await auditedTransaction(this.client, entries, audit, this.options.audit);
     if (result.ok) return 'applied';
-    return result.failed.has(2) ? 'not_pending' : 'stale';
+    return result.failed.has('pending') ? 'not_pending' : 'stale';
   }
 
   async reject(
@@ -436,7 +277,7 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
   ): Promise<'rejected' | 'not_pending'> {
     const result = await auditedTransaction(
       this.client,
-      [this.settlePending(pending, 'rejected', rejection)],
+      new NamedTransaction().add('pending', this.settlePending(pending, 'rejected', rejection)),
       audit,
       this.options.audit,
     );
@@ -454,8 +295,8 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
   }
 
   async startShadow(run: ShadowRun, audit: readonly AuditEvent[]): Promise<'started' | 'already_running'> {
-    const items: TransactWriteItem[] = [
-      {
+    const entries = new NamedTransaction<'shadow' | 'run'>()
+      .add('shadow', {
         Put: {
           TableName: this.tableName,
           Item: shadowItem(run, SHADOW_SK),
@@ -463,16 +304,15 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':running': { S: 'running' } },
         },
-      },
-      {
+      })
+      .add('run', {
         Put: {
           TableName: this.tableName,
           Item: shadowItem(run, shadowRunSk(run.runId)),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-    ];
-    const result = await auditedTransaction(this.client, items, audit, this.options.audit);
+      });
+    const result = await auditedTransaction(this.client, entries, audit, this.options.audit);
     return result.ok ? 'started' : 'already_running';
   }
 
@@ -484,7 +324,7 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     const update = (sk: string): TransactWriteItem => ({
       Update: {
         TableName: this.tableName,
-        Key: key(sk),
+        Key: policyKey(sk),
         UpdateExpression: 'SET #s = :stopped, stoppedAt = :at, stoppedBy = :by',
         ConditionExpression: '#s = :running AND runId = :run',
         ExpressionAttributeNames: { '#s': 'status' },
@@ -499,7 +339,7 @@ export class DynamoDbPolicyStore implements PolicyAdminStore {
     });
     const result = await auditedTransaction(
       this.client,
-      [update(SHADOW_SK), update(shadowRunSk(run.runId))],
+      new NamedTransaction().add('shadow', update(SHADOW_SK)).add('run', update(shadowRunSk(run.runId))),
       audit,
       this.options.audit,
     );

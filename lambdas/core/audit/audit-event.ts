@@ -10,6 +10,7 @@ export const AUDIT_EVENT_KINDS = [
   'policy.changed',
   'policy.proposed',
   'policy.approved',
+  'policy.rejected',
   'feedback.labelled',
   'feedback.removed',
   'admin.read',

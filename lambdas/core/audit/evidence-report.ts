@@ -63,7 +63,13 @@ export interface VerificationInput {
 
 /** Step-up verification outcomes that mean the user proved it; every other outcome counts as failed. */
 const PASSED_OUTCOMES = new Set(['passed', 'pass', 'success', 'succeeded', 'verified', 'ok']);
-const POLICY_KINDS = new Set(['policy.changed', 'policy.proposed', 'policy.approved', 'shadow.changed']);
+const POLICY_KINDS = new Set([
+  'policy.changed',
+  'policy.proposed',
+  'policy.approved',
+  'policy.rejected',
+  'shadow.changed',
+]);
 
 /**
  * A redemption is recorded on the decision it allowed (`data.redeemedStepUpId`, in the decision's own transaction);

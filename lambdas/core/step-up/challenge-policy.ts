@@ -14,7 +14,7 @@ export function isStepUpMethod(value: unknown): value is StepUpMethod {
   return typeof value === 'string' && (STEP_UP_METHODS as readonly string[]).includes(value);
 }
 
-/** DESIGN §5: a code expires in at most five minutes. */
+/** A code expires in at most five minutes: long enough to read an e-mail, short enough to limit a stolen code. */
 export const CODE_TTL_MS = 5 * 60_000;
 
 /**

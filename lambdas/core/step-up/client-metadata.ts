@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { generatedIdSchema } from '../identifier';
+import { generatedIdSchema } from '../../contracts/identifiers';
 import { STEP_UP_METHODS, type StepUpMethod } from './challenge-policy';
 
 /**
- * The ClientMetadata a client sends with RespondToAuthChallenge (DESIGN §5, steps 2 and 3). It is entirely
+ * The ClientMetadata a client sends with RespondToAuthChallenge (the context and code rounds). It is entirely
  * client-controlled: parsing only establishes shape and size; the tokens in it are verified by the triggers.
  *
  * Unknown keys are ignored (Cognito and SDKs may add their own), but the keys read here must be well formed, and

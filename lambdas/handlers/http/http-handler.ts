@@ -4,9 +4,12 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { API_ROUTES, routeKey, type ApiRoute, type FunctionName, type RouteKeyOf } from '../../contracts/routes';
+import { WorkflowError } from '../../application/errors';
 import { StepgateError } from '../../core/errors';
 import { ApiError, InvalidRequestError, statusForCode } from './api-errors';
 import { callerOf, requireGroup } from './caller';
+import { defaultErrorLog, type ErrorSummaryLog } from './error-log';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
@@ -23,10 +26,11 @@ export interface HttpHandlerOptions<TSchema extends z.ZodType | undefined> {
   readonly body?: TSchema;
   /** Largest body accepted, in bytes, before parsing (defaults to 16 KiB: a decision request is ~1 KiB). */
   readonly maxBodyBytes?: number;
-  readonly logError?: (summary: Record<string, unknown>) => void;
+  /** Where unexpected failures are summarised (default: {@link defaultErrorLog}). */
+  readonly logError?: ErrorSummaryLog;
   /**
-   * Staff groups allowed to call the route (any one suffices). Checked before the body is even parsed: a caller
-   * without the group learns nothing about the route's schema, only 403.
+   * Staff groups allowed to call the route (any one suffices); `serveRoutes` sets them from the route table.
+   * Checked before the body is even parsed: a caller without the group learns nothing of the route's schema, only 403.
    */
   readonly groups?: readonly string[];
 }
@@ -62,12 +66,7 @@ function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy
         (mapped !== undefined || error instanceof ApiError)
       ) {
         const status = mapped ?? 400;
-        const details =
-          error instanceof ApiError
-            ? error.details
-            : 'field' in error && typeof error.field === 'string'
-              ? { field: error.field }
-              : undefined;
+        const details = error instanceof ApiError ? error.details : stepgateDetails(error);
         request.error = Object.assign(new Error(errorBody(error.code, error.message, details)), {
           statusCode: status,
           expose: true,
@@ -107,6 +106,12 @@ function jsonErrors(logError: (summary: Record<string, unknown>) => void): middy
   };
 }
 
+/** What a core or workflow error tells the client besides its message: the field at fault, and its details. */
+function stepgateDetails(error: StepgateError): Record<string, unknown> | undefined {
+  if (error instanceof WorkflowError) return error.details ? { ...error.details } : undefined;
+  return 'field' in error && typeof error.field === 'string' ? { field: error.field } : undefined;
+}
+
 function bodySizeGuard(maxBytes: number): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: (request) => {
@@ -126,11 +131,11 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
   options: HttpHandlerOptions<TSchema>,
   fn: (request: HttpRequest<TSchema extends z.ZodType ? z.infer<TSchema> : undefined>) => Promise<HttpResult>,
 ): HttpLambda {
-  const logError = options.logError ?? ((summary) => console.error(JSON.stringify({ level: 'ERROR', ...summary })));
+  const logError = options.logError ?? defaultErrorLog();
   const schema = options.body;
   const groups = options.groups;
   const handler = middy<HttpEvent, HttpResult>().use(httpHeaderNormalizer());
-  if (groups) {
+  if (groups && groups.length > 0) {
     handler.use({
       before: (request: middy.Request<HttpEvent, HttpResult>) => requireGroup(callerOf(request.event), groups),
     });
@@ -161,4 +166,66 @@ export function httpHandler<TSchema extends z.ZodType | undefined>(
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** A route's handler, before the route table says which groups may call it. */
+export interface RouteBinding {
+  /** The middy handler of `route`, with the route's group check. */
+  bind(route: ApiRoute, logError?: (summary: Record<string, unknown>) => void): HttpLambda;
+}
+
+/** A route's body schema, size limit and business function, to be bound to its entry of the route table. */
+export function route<TSchema extends z.ZodType | undefined = undefined>(
+  options: Omit<HttpHandlerOptions<TSchema>, 'groups' | 'logError'>,
+  fn: (request: HttpRequest<TSchema extends z.ZodType ? z.infer<TSchema> : undefined>) => Promise<HttpResult>,
+): RouteBinding {
+  return {
+    bind: (entry, logError) =>
+      httpHandler(
+        { ...options, ...(entry.groups ? { groups: entry.groups } : {}), ...(logError ? { logError } : {}) },
+        fn,
+      ),
+  };
+}
+
+/** The handlers of one function, one per route the table gives it: a missing or unknown key fails typecheck. */
+export type RouteHandlers<F extends FunctionName> = { readonly [K in RouteKeyOf<F>]: RouteBinding };
+
+export interface ServeOptions {
+  readonly logError?: (summary: Record<string, unknown>) => void;
+  /** The route table (default API_ROUTES; tests pass a changed one). */
+  readonly routes?: readonly ApiRoute[];
+}
+
+const NOT_SERVED = { error: { code: 'not_found', message: 'route not served by this function' } };
+
+/**
+ * One Lambda's HTTP entry point: dispatches on `event.routeKey` to the handler bound to that route, each with the
+ * groups the route table gives it. Throws at construction when the handlers and the table's routes of `fn` differ
+ * (a handler object assembled by spreading can carry keys the type does not see), so a route cannot be served
+ * without its table entry, nor listed without a handler.
+ */
+export function serveRoutes<F extends FunctionName>(
+  fn: F,
+  handlers: RouteHandlers<F>,
+  options: ServeOptions = {},
+): HttpLambda {
+  const table = (options.routes ?? API_ROUTES).filter((r) => r.fn === fn);
+  const bindings = handlers as Readonly<Record<string, RouteBinding>>;
+  const listed = new Set(table.map(routeKey));
+  const unrouted = Object.keys(bindings).filter((key) => !listed.has(key));
+  const unhandled = [...listed].filter((key) => !Object.hasOwn(bindings, key));
+  if (unrouted.length > 0 || unhandled.length > 0) {
+    throw new Error(
+      `routes of ${fn} out of step with the route table: no table entry for [${unrouted.join(', ')}]; no handler for [${unhandled.join(', ')}]`,
+    );
+  }
+  const served = new Map(
+    table.map((entry) => [routeKey(entry), bindings[routeKey(entry)]!.bind(entry, options.logError)]),
+  );
+  return async (event, context) => {
+    const handler = served.get(event.routeKey);
+    if (!handler) return json(404, NOT_SERVED);
+    return handler(event, context);
+  };
 }

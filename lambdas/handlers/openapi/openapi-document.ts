@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { policySchema } from '../../core/policy/policy-schema';
-import { feedbackBody, putPolicyBody, reviewBody, shadowStartBody, shadowStopBody, simulateBody } from '../admin-api';
+import { feedbackBody } from '../admin/feedback-routes';
+import { putPolicyBody, reviewBody } from '../admin/policy-routes';
+import { shadowStartBody, shadowStopBody } from '../admin/shadow-routes';
+import { simulateBody } from '../admin/simulation-routes';
 import { API_ROUTES, DECIDE_SCOPE, routeKey, type ApiRoute } from '../../contracts/routes';
 import { decisionBody, outcomeBody } from '../decide';
-import { changeBody, confirmBody } from '../totp-enrollment';
+import { changeBody, confirmBody } from '../totp/totp-routes';
 import {
   apiErrorSchema,
   auditVerifyResponseSchema,

@@ -19,17 +19,10 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { ChallengeStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
 import { CodeDeliveryError, type CodeSender } from '../../ports/code-sender';
+import type { Log } from '../../ports/log';
 import type { StepUpBindingResolver } from './step-up-binding';
 import { challengeIssuedEvent } from './step-up-audit';
-import {
-  auditActor,
-  clientMetadataOf,
-  isUserNotFound,
-  jsonLog,
-  recordAudit,
-  type CognitoTrigger,
-  type TriggerLog,
-} from './trigger-support';
+import { auditActor, clientMetadataOf, isUserNotFound, recordAudit, type CognitoTrigger } from './trigger-support';
 
 /**
  * Thrown on purpose: Cognito relays a Create trigger's error message to the client (as
@@ -57,7 +50,7 @@ export interface CreateAuthChallengeDependencies {
   readonly newChallengeId: () => string;
   readonly audit?: AuditLog;
   readonly onAuditFailure?: () => void;
-  readonly log?: TriggerLog;
+  readonly log: Log;
   /** How a decoy waits (tests pass a fake). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -91,12 +84,12 @@ class DeliveryLatency {
  * never leaves this function except to the user.
  */
 export class CreateAuthChallengeService {
-  private readonly log: TriggerLog;
+  private readonly log: Log;
   private readonly latency = new DeliveryLatency();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: CreateAuthChallengeDependencies) {
-    this.log = deps.log ?? jsonLog;
+    this.log = deps.log;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -134,7 +127,7 @@ export class CreateAuthChallengeService {
 
   /** A code round whose challenge does not exist: every answer fails, so the session ends after its tries. */
   private deadChallenge(event: CreateAuthChallengeTriggerEvent, reason: string): CreateResponse {
-    this.log({ trigger: 'create', outcome: 'dead_challenge', reason });
+    this.log.info('create auth challenge', { trigger: 'create', outcome: 'dead_challenge', reason });
     const parsed = parseClientMetadata(clientMetadataOf(event));
     return this.codeResponse(this.deps.newChallengeId(), parsed.ok ? parsed.value.method : 'email_otp', '***');
   }
@@ -156,7 +149,7 @@ export class CreateAuthChallengeService {
       throw new ChallengeUnavailableError(CHALLENGE_FAILED_MESSAGE, { cause: error });
     }
     if (!challenge || challenge.userId !== event.userName) return this.deadChallenge(event, 'challenge_not_found');
-    this.log({ trigger: 'create', outcome: 'same_challenge', challengeId });
+    this.log.info('create auth challenge', { trigger: 'create', outcome: 'same_challenge', challengeId });
     return this.codeResponse(challengeId, challenge.method, challenge.destination);
   }
 
@@ -183,7 +176,12 @@ export class CreateAuthChallengeService {
       latest.expiresAt > now &&
       latest.tries < MAX_TRIES_PER_CHALLENGE;
     if (!answerable) return this.deadChallenge(event, reason);
-    this.log({ trigger: 'create', outcome: 'latest_challenge', reason, challengeId: latest.challengeId });
+    this.log.info('create auth challenge', {
+      trigger: 'create',
+      outcome: 'latest_challenge',
+      reason,
+      challengeId: latest.challengeId,
+    });
     return this.codeResponse(latest.challengeId, latest.method, latest.destination);
   }
 
@@ -238,10 +236,16 @@ export class CreateAuthChallengeService {
         this.log,
         this.deps.onAuditFailure,
       );
-      this.log({ trigger: 'create', outcome: 'challenge_issued', challengeId, method, stepUpId: stepUp.stepUpId });
+      this.log.info('create auth challenge', {
+        trigger: 'create',
+        outcome: 'challenge_issued',
+        challengeId,
+        method,
+        stepUpId: stepUp.stepUpId,
+      });
       return this.codeResponse(challengeId, method, destination);
     } catch (error) {
-      this.log({ level: 'ERROR', trigger: 'create', event: 'create_failed', error: (error as Error)?.name });
+      this.log.error('create auth challenge failed', { trigger: 'create', error: (error as Error)?.name });
       if (error instanceof CodeDeliveryError)
         throw new ChallengeUnavailableError(DELIVERY_FAILED_MESSAGE, { cause: error });
       throw new ChallengeUnavailableError(CHALLENGE_FAILED_MESSAGE, { cause: error });

@@ -7,15 +7,14 @@ import {
 } from '../../core/step-up/define-auth-challenge';
 import type { SessionApprovalStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { Log } from '../../ports/log';
 import { identifyCaller, type VerifiedCaller } from './step-up-binding';
 import {
   clientMetadataOf,
   isUserNotFound,
-  jsonLog,
   type CognitoTrigger,
   type DecisionTokenSettings,
   type TokenVerifierProvider,
-  type TriggerLog,
 } from './trigger-support';
 
 export interface DefineAuthChallengeDependencies {
@@ -25,7 +24,7 @@ export interface DefineAuthChallengeDependencies {
   readonly accessTokens: TokenVerifierProvider;
   /** Where Define records the sessions it lets through, for pre token generation and post authentication. */
   readonly approvals: Pick<SessionApprovalStore, 'approve'>;
-  readonly log?: TriggerLog;
+  readonly log: Log;
 }
 
 type DefineResponse = DefineAuthChallengeTriggerEvent['response'];
@@ -49,10 +48,10 @@ function sessionCaller(caller: VerifiedCaller | undefined): SessionCaller {
  * never came through here (a flow without these triggers) gets none. Without the record, no tokens.
  */
 export class DefineAuthChallengeService {
-  private readonly log: TriggerLog;
+  private readonly log: Log;
 
   constructor(private readonly deps: DefineAuthChallengeDependencies) {
-    this.log = deps.log ?? jsonLog;
+    this.log = deps.log;
   }
 
   readonly handle: CognitoTrigger<DefineAuthChallengeTriggerEvent> = async (event) => {
@@ -64,9 +63,9 @@ export class DefineAuthChallengeService {
       // A trigger that cannot decide fails the sign-in; it never lets one through.
       response = FAIL;
       outcome = 'error';
-      this.log({ level: 'ERROR', trigger: 'define', event: 'define_failed', error: (error as Error)?.name });
+      this.log.error('define auth challenge failed', { trigger: 'define', error: (error as Error)?.name });
     }
-    this.log({
+    this.log.info('define auth challenge', {
       trigger: 'define',
       outcome,
       rounds: Array.isArray(event.request?.session) ? event.request.session.length : 0,

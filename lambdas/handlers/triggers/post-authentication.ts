@@ -4,16 +4,15 @@ import { isPseudonym } from '../../core/risk/pseudonyms';
 import type { AuditLog } from '../../ports/audit-log';
 import type { LearningResult, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { Log } from '../../ports/log';
 import { grantIssuedEvent } from './step-up-audit';
 import { approvalKeyOf } from './step-up-binding';
 import {
   auditActor,
-  jsonLog,
   recordAudit,
   userIdentifiers,
   type CognitoTrigger,
   type DecisionTokenSettings,
-  type TriggerLog,
 } from './trigger-support';
 
 export interface PostAuthenticationDependencies {
@@ -25,7 +24,7 @@ export interface PostAuthenticationDependencies {
   readonly onAuditFailure?: () => void;
   /** A grant older than this is not this sign-in's. */
   readonly maxGrantAgeMs?: number;
-  readonly log?: TriggerLog;
+  readonly log: Log;
 }
 
 export const DEFAULT_LEARNING_WINDOW_MS = 5 * 60_000;
@@ -42,17 +41,17 @@ export const DEFAULT_LEARNING_WINDOW_MS = 5 * 60_000;
  * proved who they are, so errors are logged and swallowed.
  */
 export class PostAuthenticationService {
-  private readonly log: TriggerLog;
+  private readonly log: Log;
 
   constructor(private readonly deps: PostAuthenticationDependencies) {
-    this.log = deps.log ?? jsonLog;
+    this.log = deps.log;
   }
 
   readonly handle: CognitoTrigger<PostAuthenticationTriggerEvent> = async (event) => {
     try {
       await this.record(event);
     } catch (error) {
-      this.log({ level: 'ERROR', trigger: 'post_auth', event: 'post_auth_failed', error: (error as Error)?.name });
+      this.log.error('post authentication failed', { trigger: 'post_auth', error: (error as Error)?.name });
     }
     return event;
   };
@@ -65,7 +64,7 @@ export class PostAuthenticationService {
     const stepUpId = approval?.stepUpId;
     if (!approval || !stepUpId || approval.userName !== event.userName) return;
     if (approval.kind === 'sign_in' && !approval.passwordVerified) {
-      this.log({ trigger: 'post_auth', stepUpId, outcome: 'no_password' });
+      this.log.info('post authentication', { trigger: 'post_auth', stepUpId, outcome: 'no_password' });
       return;
     }
     const stepUp = await this.deps.stepUps.getStepUp(stepUpId, now);
@@ -76,7 +75,7 @@ export class PostAuthenticationService {
       !userIdentifiers(event).includes(stepUp.userId) ||
       now - stepUp.grantedAt > maxAge
     ) {
-      this.log({ trigger: 'post_auth', stepUpId, outcome: 'no_fresh_grant' });
+      this.log.info('post authentication', { trigger: 'post_auth', stepUpId, outcome: 'no_fresh_grant' });
       return;
     }
 
@@ -111,7 +110,7 @@ export class PostAuthenticationService {
       this.log,
       this.deps.onAuditFailure,
     );
-    this.log({ trigger: 'post_auth', stepUpId, outcome: result });
+    this.log.info('post authentication', { trigger: 'post_auth', stepUpId, outcome: result });
   }
 }
 

@@ -2,15 +2,14 @@ import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { StepgateError } from '../../core/errors';
 import type { SessionApproval, SessionApprovalStore, StepUpGrantStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { Log } from '../../ports/log';
 import { approvalKeyOf } from './step-up-binding';
 import {
   AMR_BY_METHOD,
-  jsonLog,
   STEP_UP_CLAIMS,
   userIdentifiers,
   type CognitoTrigger,
   type DecisionTokenSettings,
-  type TriggerLog,
 } from './trigger-support';
 
 export interface PreTokenGenerationDependencies {
@@ -28,7 +27,7 @@ export interface PreTokenGenerationDependencies {
    * the code, so a minute covers its retries while a later, unrelated sign-in cannot pick the grant up.
    */
   readonly maxGrantAgeMs?: number;
-  readonly log?: TriggerLog;
+  readonly log: Log;
 }
 
 export const DEFAULT_CLAIM_WINDOW_MS = 60_000;
@@ -61,10 +60,10 @@ type V2Response = { claimsAndScopeOverrideDetails: Record<string, unknown> | nul
  * claims the tokens are issued without them: less assurance, never more.
  */
 export class PreTokenGenerationService {
-  private readonly log: TriggerLog;
+  private readonly log: Log;
 
   constructor(private readonly deps: PreTokenGenerationDependencies) {
-    this.log = deps.log ?? jsonLog;
+    this.log = deps.log;
   }
 
   readonly handle: CognitoTrigger<PreTokenGenerationV2TriggerEvent> = async (event) => {
@@ -82,7 +81,7 @@ export class PreTokenGenerationService {
         };
       }
     } catch (error) {
-      this.log({ level: 'ERROR', trigger: 'pre_token', event: 'pre_token_failed', error: (error as Error)?.name });
+      this.log.error('pre token generation failed', { trigger: 'pre_token', error: (error as Error)?.name });
     }
     (event as unknown as { response: V2Response }).response = response;
     return event;
@@ -105,9 +104,16 @@ export class PreTokenGenerationService {
           })
         : undefined;
     } catch (error) {
-      this.log({ level: 'ERROR', trigger: 'pre_token', event: 'gate_failed', error: (error as Error)?.name });
+      this.log.error('pre token generation: approval lookup failed', {
+        trigger: 'pre_token',
+        error: (error as Error)?.name,
+      });
     }
-    this.log({ trigger: 'pre_token', outcome: approval ? 'approved' : 'refused', kind: approval?.kind });
+    this.log.info('pre token generation', {
+      trigger: 'pre_token',
+      outcome: approval ? 'approved' : 'refused',
+      kind: approval?.kind,
+    });
     if (!approval) throw new SignInNotApprovedError();
     return approval;
   }
@@ -120,7 +126,11 @@ export class PreTokenGenerationService {
       now,
       maxAgeMs: this.deps.maxGrantAgeMs ?? DEFAULT_CLAIM_WINDOW_MS,
     });
-    this.log({ trigger: 'pre_token', stepUpId, outcome: grant ? 'claims_added' : 'no_fresh_grant' });
+    this.log.info('pre token generation', {
+      trigger: 'pre_token',
+      stepUpId,
+      outcome: grant ? 'claims_added' : 'no_fresh_grant',
+    });
     if (!grant || grant.grantedAt === undefined || grant.grantedMethod === undefined) return undefined;
     return {
       [STEP_UP_CLAIMS.id]: grant.stepUpId,

@@ -1,11 +1,12 @@
 import type { AuditEvent } from '../../core/audit/audit-event';
 import type { StepUpMethod } from '../../core/step-up/challenge-policy';
 import type { AuditLog } from '../../ports/audit-log';
+import type { Log } from '../../ports/log';
 import type { TokenVerifier } from '../../ports/token-verifier';
 
 /**
- * What the five Cognito triggers share. Nothing in here ever sees a whole event in a log line: events carry
- * private challenge parameters, answers and tokens (DESIGN §9).
+ * What the five Cognito triggers share. Nothing in here ever puts a whole event in a log line: events carry
+ * private challenge parameters (the expected answer), the user's answers and, in ClientMetadata, tokens.
  */
 
 /** A Cognito trigger: Cognito sends the event and reads `response` from the event the function returns. */
@@ -20,11 +21,6 @@ export interface TriggerEventBase {
   readonly callerContext: { readonly awsSdkVersion?: string; readonly clientId: string };
   readonly triggerSource: string;
 }
-
-/** Structured summaries only (reason codes, ids); handlers never pass event parts that may hold secrets. */
-export type TriggerLog = (summary: Record<string, unknown>) => void;
-
-export const jsonLog: TriggerLog = (summary) => console.log(JSON.stringify({ level: 'INFO', ...summary }));
 
 /**
  * Verifies an access token presented in ClientMetadata, like API Gateway's JWT authorizer would for this pool:
@@ -95,7 +91,7 @@ export function isUserNotFound(event: { request: object }): boolean {
 export async function recordAudit(
   audit: AuditLog | undefined,
   event: AuditEvent,
-  log: TriggerLog,
+  log: Log,
   onFailure?: () => void,
 ): Promise<void> {
   if (!audit) return;
@@ -103,9 +99,7 @@ export async function recordAudit(
     await audit.append(event);
   } catch (error) {
     onFailure?.();
-    log({
-      level: 'ERROR',
-      event: 'audit_append_failed',
+    log.error('audit append failed', {
       kind: event.kind,
       eventId: event.eventId,
       error: (error as Error)?.name,

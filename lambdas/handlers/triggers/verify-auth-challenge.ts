@@ -4,16 +4,10 @@ import { verifyTotp } from '../../core/step-up/totp';
 import type { AuditLog } from '../../ports/audit-log';
 import type { ChallengeStore, StepUpGrantStore, StoredChallenge, TotpStore } from '../../ports/challenge-store';
 import type { Clock } from '../../ports/clock';
+import type { Log } from '../../ports/log';
 import type { StepUpBindingResolver } from './step-up-binding';
 import { grantIssuedEvent, refusedVerificationEvent, verificationEvent } from './step-up-audit';
-import {
-  auditActor,
-  isUserNotFound,
-  jsonLog,
-  recordAudit,
-  type CognitoTrigger,
-  type TriggerLog,
-} from './trigger-support';
+import { auditActor, isUserNotFound, recordAudit, type CognitoTrigger } from './trigger-support';
 
 export interface VerifyAuthChallengeDependencies {
   readonly clock: Clock;
@@ -26,11 +20,11 @@ export interface VerifyAuthChallengeDependencies {
   readonly onAuditFailure?: () => void;
   /** Metric hook (VerificationFailed): called once per answered round. */
   readonly onVerification?: (outcome: 'pass' | 'fail') => void;
-  readonly log?: TriggerLog;
+  readonly log: Log;
 }
 
 const CHALLENGE_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** ±1 step (30 s) of clock drift, as DESIGN §5 asks; wider windows only help guessing. */
+/** ±1 step (30 s) of clock drift: enough for a phone whose clock is slightly off; wider windows only help guessing. */
 const TOTP_WINDOW = 1;
 
 /** Users paste codes with spaces or dashes; only digits are ever compared. */
@@ -49,10 +43,10 @@ function normaliseAnswer(answer: unknown): string {
  * Anything that cannot be verified, including any store error, is `answerCorrect: false`.
  */
 export class VerifyAuthChallengeService {
-  private readonly log: TriggerLog;
+  private readonly log: Log;
 
   constructor(private readonly deps: VerifyAuthChallengeDependencies) {
-    this.log = deps.log ?? jsonLog;
+    this.log = deps.log;
   }
 
   readonly handle: CognitoTrigger<VerifyAuthChallengeResponseTriggerEvent> = async (event) => {
@@ -61,7 +55,7 @@ export class VerifyAuthChallengeService {
       correct = (await this.verify(event)) === true;
     } catch (error) {
       correct = false;
-      this.log({ level: 'ERROR', trigger: 'verify', event: 'verify_failed', error: (error as Error)?.name });
+      this.log.error('verify auth challenge response failed', { trigger: 'verify', error: (error as Error)?.name });
     }
     this.deps.onVerification?.(correct ? 'pass' : 'fail');
     event.response = { answerCorrect: correct };
@@ -79,11 +73,16 @@ export class VerifyAuthChallengeService {
 
   private async verifyContext(event: VerifyAuthChallengeResponseTriggerEvent): Promise<boolean> {
     if (event.request.challengeAnswer !== 'context') {
-      this.log({ trigger: 'verify', round: 'context', outcome: 'fail', reason: 'unexpected_answer' });
+      this.log.info('verify auth challenge response', {
+        trigger: 'verify',
+        round: 'context',
+        outcome: 'fail',
+        reason: 'unexpected_answer',
+      });
       return false;
     }
     const binding = await this.deps.binding.resolve(event, this.deps.clock());
-    this.log({
+    this.log.info('verify auth challenge response', {
       trigger: 'verify',
       round: 'context',
       outcome: binding.ok ? 'pass' : 'fail',
@@ -98,7 +97,13 @@ export class VerifyAuthChallengeService {
     const actor = auditActor(event);
     const attempt = await this.deps.challenges.beginAttempt(challengeId, event.userName, now);
     if (!attempt.ok) {
-      this.log({ trigger: 'verify', round: 'code', outcome: 'refused', reason: attempt.reason, challengeId });
+      this.log.info('verify auth challenge response', {
+        trigger: 'verify',
+        round: 'code',
+        outcome: 'refused',
+        reason: attempt.reason,
+        challengeId,
+      });
       if (attempt.reason !== 'not_found' && attempt.reason !== 'wrong_user') {
         await recordAudit(
           this.deps.audit,
@@ -140,7 +145,10 @@ export class VerifyAuthChallengeService {
     } else {
       reason = 'step_up.wrong_answer';
       const budget = await this.deps.challenges.recordFailure(event.userName, challenge.subjectId, now);
-      this.log({ trigger: 'verify', event: 'failure_counted', failures: budget.failures });
+      this.log.info('wrong answer counted against the user failure budget', {
+        trigger: 'verify',
+        failures: budget.failures,
+      });
     }
     await recordAudit(
       this.deps.audit,
@@ -148,7 +156,7 @@ export class VerifyAuthChallengeService {
       this.log,
       this.deps.onAuditFailure,
     );
-    this.log({
+    this.log.info('verify auth challenge response', {
       trigger: 'verify',
       round: 'code',
       outcome: passed ? 'pass' : 'fail',

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV } from '../../../lib/lambda-entries';
+import { ENV } from '../../../lambdas/contracts/environment';
 import { actionsOf, logicalId, statementsOfRole, synthStage } from '../support/synth';
 
 describe.each(['dev', 'prod'] as const)('audit anchoring (%s)', (stage) => {

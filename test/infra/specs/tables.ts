@@ -4,7 +4,7 @@ import {
   tableNamesFor,
   type IndexDefinition,
   type TableRole,
-} from '../../../lambdas/adapters/dynamodb/table-definitions';
+} from '../../../lambdas/contracts/tables';
 import { logicalId, synthStage } from '../support/synth';
 
 const ROLES = Object.keys(TABLE_DEFINITIONS) as TableRole[];

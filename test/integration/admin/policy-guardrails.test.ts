@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { DynamoDbPolicyStore } from '../../../lambdas/adapters/dynamodb/dynamodb-policy-store';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { composeAdmin } from '../../../lambdas/composition/admin';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { ACTION_FLOORS } from '../../../lambdas/core/policy/guardrails';

@@ -1,20 +1,19 @@
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Prng } from '../../../lambdas/evaluation/prng';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { decisionItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
+import { decisionItem } from '../../../lambdas/adapters/dynamodb/items/decision';
 import { HmacPseudonymizer } from '../../../lambdas/adapters/hmac-pseudonymizer';
-import { globalKeys } from '../../../lambdas/composition/decide';
+import { globalKeys } from '../../../lambdas/adapters/dynamodb/items/population';
+import { decideHandlerFrom } from '../../../lambdas/composition/decide';
 import type { Device, EvaluationInput, Geo, GlobalStats, UserProfile } from '../../../lambdas/core/risk/types';
-import { buildDecideHandler } from '../../../lambdas/handlers/decide';
-import { PolicyCache } from '../../../lambdas/handlers/policy-cache';
-import { CachedShadowScorer } from '../../../lambdas/handlers/shadow-scorer';
+import { PolicyCache } from '../../../lambdas/application/decide/policy-cache';
+import { CachedShadowScorer } from '../../../lambdas/application/decide/shadow-scorer';
 import type {
   DecisionReadRequest,
   DecisionRecord,
   DecisionState,
   DecisionStore,
   DecisionWrite,
-  OutcomeStore,
 } from '../../../lambdas/ports/decision-store';
 import type { ShadowCandidate } from '../../../lambdas/ports/policy-admin-store';
 import type { PolicyRecord } from '../../../lambdas/ports/policy-store';
@@ -125,7 +124,7 @@ export const fakeDevices = {
   },
 };
 
-export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
+export class InMemoryDecisionStore implements DecisionStore {
   readonly records: DecisionRecord[] = [];
   /** The exact engine input of each committed decision, by decision id. */
   readonly inputs = new Map<string, EvaluationInput>();
@@ -209,16 +208,6 @@ export class InMemoryDecisionStore implements DecisionStore, OutcomeStore {
     }
     return Promise.resolve('written');
   }
-
-  getDecision() {
-    return Promise.resolve(undefined);
-  }
-  recordOutcome(): Promise<'recorded'> {
-    return Promise.resolve('recorded');
-  }
-  recordFailure(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** A shadow scorer that also remembers the input it was last given (the engine input of the decision). */
@@ -274,9 +263,12 @@ export async function recordTraffic(options: {
   if (options.shadow) store.shadow = options.shadow;
   let clock = options.start;
   let ids = 0;
-  const handler = buildDecideHandler({
+  const handler = decideHandlerFrom({
     store,
-    policyCache: new PolicyCache(5000),
+    // Recorded traffic never reports outcomes.
+    outcomes: { getDecision: () => Promise.resolve(undefined), recordOutcome: () => Promise.resolve('recorded') },
+    failures: { recordFailure: () => Promise.resolve() },
+    policies: new PolicyCache(5000),
     fallbackPolicy: options.policy,
     geo: fakeGeo,
     device: fakeDevices,

@@ -13,13 +13,13 @@ import {
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { checkpointDigest, type SignedCheckpoint } from '../../../lambdas/core/audit/checkpoint';
 import { hashRecord } from '../../../lambdas/core/audit/hash-chain';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import { FileCheckpointStore } from '../../../lambdas/adapters/file-checkpoint-store';
 import { NodeCryptoCheckpointSigner } from '../../../lambdas/adapters/node-crypto-checkpoint-signer';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
-import { AuditCheckpoints, verifyTrail } from '../../../lambdas/handlers/audit-checkpoints';
+import type { TableNames } from '../../../lambdas/contracts/tables';
+import { AuditCheckpoints, verifyTrail } from '../../../lambdas/application/audit-checkpoints/audit-checkpoints';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 
 const DAY = 86_400_000;

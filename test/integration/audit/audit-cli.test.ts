@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../../bin/cli';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { createTestTables, testDynamoClient, testDynamoEndpoint } from '../../support/dynamodb';

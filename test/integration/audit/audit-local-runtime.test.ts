@@ -9,7 +9,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { hashRecord } from '../../../lambdas/core/audit/hash-chain';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import type { LocalRuntime } from '../../../lambdas/local/runtime';
 import { appToken, startTestRuntime } from '../../support/local-runtime';

@@ -11,7 +11,7 @@ import {
 import { AuditRecordRejectedError, isSecretFieldName, type AuditEvent } from '../../../lambdas/core/audit/audit-event';
 import { InvalidAuditQueryError } from '../../../lambdas/core/audit/audit-query';
 import { hashRecord } from '../../../lambdas/core/audit/hash-chain';
-import { seqSk } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-items';
+import { seqSk } from '../../../lambdas/adapters/dynamodb/items/audit';
 import {
   AuditAppendError,
   DynamoDbAuditLog,
@@ -19,7 +19,7 @@ import {
   type DynamoDbAuditLogOptions,
 } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
 import { DynamoDbAuditReader } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-reader';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { createTestTables, testDynamoClient } from '../../support/dynamodb';
 
 const DAY = 86_400_000;

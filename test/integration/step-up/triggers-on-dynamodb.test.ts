@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/dynamodb/dynamodb-audit-log';
-import { stepUpToItem } from '../../../lambdas/adapters/dynamodb/dynamodb-decision-store';
-import type { TableNames } from '../../../lambdas/adapters/dynamodb/table-definitions';
+import { DynamoDbChallengeStore } from '../../../lambdas/adapters/dynamodb/dynamodb-challenge-store';
+import { DynamoDbGrantStore } from '../../../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { stepUpToItem } from '../../../lambdas/adapters/dynamodb/items/step-up';
+import type { TableNames } from '../../../lambdas/contracts/tables';
 import { EphemeralAppSecrets } from '../../../lambdas/adapters/secrets-manager-app-secrets';
 import { composeStepUpTriggers } from '../../../lambdas/composition/step-up-triggers';
 import { STEP_UP_CLAIMS } from '../../../lambdas/handlers/triggers/trigger-support';
@@ -21,6 +23,7 @@ import {
   T0,
   verifyEvent,
 } from '../../unit/triggers/support';
+import { silentLog } from '../../support/recording-log';
 
 /** The five triggers composed as in AWS (composeStepUpTriggers), on DynamoDB Local with the real audit log. */
 describe('step-up triggers on DynamoDB Local', () => {
@@ -33,6 +36,9 @@ describe('step-up triggers on DynamoDB Local', () => {
   let pool: Awaited<ReturnType<typeof testPool>>;
   let seq = 0;
   afterAll(() => client.destroy());
+  // What the triggers wrote, read back through the stores' own ports.
+  const grants = () => new DynamoDbGrantStore(client, tables);
+  const challenges = () => new DynamoDbChallengeStore(client, tables);
 
   beforeAll(async () => {
     tables = await createTestTables(client, 'stepup-triggers');
@@ -47,7 +53,7 @@ describe('step-up triggers on DynamoDB Local', () => {
       accessTokens: pool.accessTokens,
       audit: new DynamoDbAuditLog({ client, tableName: tables.audit, now: () => clock.now, writer: 'test' }),
       onAuditFailure: () => (auditFailures += 1),
-      log: () => undefined,
+      log: silentLog,
       sleep: () => Promise.resolve(),
     });
   });
@@ -137,14 +143,14 @@ describe('step-up triggers on DynamoDB Local', () => {
     const pre = await triggers.preTokenGeneration(preTokenEvent({ clientMetadata: metadata }));
     expect(JSON.stringify(pre.response)).toContain(`"${STEP_UP_CLAIMS.id}":"${stepUp.stepUpId}"`);
 
-    const granted = await triggers.store.getStepUp(stepUp.stepUpId, clock.now);
+    const granted = await grants().getStepUp(stepUp.stepUpId, clock.now);
     expect(granted).toMatchObject({
       status: 'granted',
       grantedAt: clock.now,
       grantedMethod: 'email_otp',
       learnedAt: clock.now,
     });
-    expect((await triggers.store.loadProfile(ALICE.userName)).profile?.trustedEvents).toBe(1);
+    expect((await grants().loadProfile(ALICE.userName)).profile?.trustedEvents).toBe(1);
     expect(auditFailures).toBe(0);
   });
 
@@ -159,8 +165,8 @@ describe('step-up triggers on DynamoDB Local', () => {
     );
     const passes = results.filter((r) => r.response.answerCorrect === true).length;
     expect(passes).toBeLessThanOrEqual(1);
-    expect((await triggers.store.getChallenge(challengeId))!.tries).toBeLessThanOrEqual(3);
-    const after = await triggers.store.getStepUp(stepUp.stepUpId, clock.now);
+    expect((await challenges().getChallenge(challengeId))!.tries).toBeLessThanOrEqual(3);
+    const after = await grants().getStepUp(stepUp.stepUpId, clock.now);
     expect(after?.status).toBe(passes === 1 ? 'granted' : 'pending');
   });
 
@@ -172,6 +178,6 @@ describe('step-up triggers on DynamoDB Local', () => {
       Array.from({ length: 20 }, () => triggers.verifyAuthChallengeResponse(verifyEvent({ challengeId }, code))),
     );
     expect(results.filter((r) => r.response.answerCorrect === true).length).toBeLessThanOrEqual(1);
-    expect((await triggers.store.getChallenge(challengeId))!.tries).toBeLessThanOrEqual(3);
+    expect((await challenges().getChallenge(challengeId))!.tries).toBeLessThanOrEqual(3);
   });
 });

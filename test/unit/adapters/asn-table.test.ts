@@ -2,15 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openRangeFile } from '../../../lambdas/adapters/asn-table/asn-range-files';
-import { buildAsnTable, NetworkDataError, type AsnRange } from '../../../lambdas/adapters/asn-table/asn-table-builder';
+import { openRangeFile } from '../../../tools/network-data/asn-range-files';
+import { buildAsnTable, NetworkDataError, type AsnRange } from '../../../tools/network-data/asn-table-builder';
 import { AsnTableFormatError } from '../../../lambdas/adapters/asn-table/asn-table-format';
 import { AsnTableLocator } from '../../../lambdas/adapters/asn-table/asn-table-locator';
-import {
-  bundledPackage,
-  ensureBundledAsnTable,
-  rangesOf,
-} from '../../../lambdas/adapters/asn-table/ip-location-db-asn';
+import { bundledPackage, ensureBundledAsnTable, rangesOf } from '../../../tools/network-data/ip-location-db-asn';
 
 const MMDB_FIXTURE = join(__dirname, '../../fixtures/network/GeoLite2-ASN-Test.mmdb');
 

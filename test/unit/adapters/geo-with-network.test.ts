@@ -1,5 +1,5 @@
 import { AsnTableLocator } from '../../../lambdas/adapters/asn-table/asn-table-locator';
-import { ensureBundledAsnTable } from '../../../lambdas/adapters/asn-table/ip-location-db-asn';
+import { ensureBundledAsnTable } from '../../../tools/network-data/ip-location-db-asn';
 import { GeoipLiteLocator, locateUncached } from '../../../lambdas/adapters/geoip-lite-locator';
 
 describe('GeoipLiteLocator with a network locator', () => {

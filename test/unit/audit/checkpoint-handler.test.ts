@@ -1,5 +1,6 @@
 import { buildCheckpointHandler } from '../../../lambdas/handlers/audit-checkpoint-handler';
-import type { CheckpointWritten } from '../../../lambdas/handlers/audit-checkpoints';
+import type { CheckpointWritten } from '../../../lambdas/application/audit-checkpoints/audit-checkpoints';
+import { RecordingLog, silentLog } from '../../support/recording-log';
 
 const written = (flagged: string[]): CheckpointWritten => ({
   seq: 9,
@@ -12,34 +13,34 @@ const written = (flagged: string[]): CheckpointWritten => ({
 
 describe('scheduled checkpoint handler', () => {
   it('writes one checkpoint at the current time and logs it', async () => {
-    const logs: [string, Record<string, unknown>][] = [];
+    const log = new RecordingLog();
     const at: number[] = [];
     const handler = buildCheckpointHandler({
       checkpoints: { write: (now: number) => (at.push(now), Promise.resolve(written([]))) },
       now: () => 1234,
-      log: (level, summary) => logs.push([level, summary]),
+      log,
     });
     await expect(handler()).resolves.toMatchObject({ seq: 9 });
     expect(at).toEqual([1234]);
-    expect(logs).toEqual([['INFO', expect.objectContaining({ checkpoint: 9, chains: 3, flagged: [] })]]);
+    expect(log.lines).toEqual([expect.objectContaining({ level: 'INFO', checkpoint: 9, chains: 3, flagged: [] })]);
   });
 
   it('logs an error naming the chains that no longer extend the previous checkpoint', async () => {
-    const logs: [string, Record<string, unknown>][] = [];
+    const log = new RecordingLog();
     const handler = buildCheckpointHandler({
       checkpoints: { write: () => Promise.resolve(written(['chain-b'])) },
       now: () => 0,
-      log: (level, summary) => logs.push([level, summary]),
+      log,
     });
     await handler();
-    expect(logs).toEqual([['ERROR', expect.objectContaining({ flagged: ['chain-b'] })]]);
+    expect(log.lines).toEqual([expect.objectContaining({ level: 'ERROR', flagged: ['chain-b'] })]);
   });
 
   it('fails the invocation when the checkpoint cannot be written (so the errors alarm sees it)', async () => {
     const handler = buildCheckpointHandler({
       checkpoints: { write: () => Promise.reject(new Error('AccessDenied')) },
       now: () => 0,
-      log: () => undefined,
+      log: silentLog,
     });
     await expect(handler()).rejects.toThrow('AccessDenied');
   });

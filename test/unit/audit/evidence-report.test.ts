@@ -48,6 +48,26 @@ describe('evidence report', () => {
     ],
   });
 
+  it('lists a rejected policy change among the policy changes, under its own kind', () => {
+    const rejected = eventAt(20, {
+      eventId: 'policy:v3:rejected',
+      kind: 'policy.rejected',
+      actor: { type: 'user', id: 'sub-second' },
+      policyVersion: 3,
+      outcome: 'rejected',
+      why: 'too lax',
+    });
+    const report = summarizeEvidence({ from: '2025-03-01T00:00:00.000Z', to: '2025-04-01T00:00:00.000Z' }, [rejected], {
+      ok: true,
+      chains: 1,
+      records: 1,
+      breaks: [],
+    });
+    expect(report.policyChanges).toEqual([
+      { at: rejected.at, kind: 'policy.rejected', who: 'user:sub-second', policyVersion: 3, why: 'too lax' },
+    ]);
+  });
+
   it('counts decisions by action and outcome, step-ups, grants, labels and reads', () => {
     expect(summary.decisions.total).toBe(7);
     expect(summary.decisions.rows).toEqual([

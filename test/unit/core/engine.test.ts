@@ -205,16 +205,6 @@ describe('scenarios with the default policy', () => {
     expect(() => evaluate(input({ action: 'payment.teleport' }))).toThrow(UnknownActionError);
   });
 
-  it('evaluates in microseconds (loose guard; the benchmark measures properly)', () => {
-    const cases = [input(), input({ features: { ...HOME, ip: '2001:db8::1', deviceId: 'n', geo: TOKYO_GEO } })];
-    for (let i = 0; i < 2000; i++) evaluate(cases[i % 2]!);
-    const runs = 20_000;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) evaluate(cases[i % 2]!);
-    const microsEach = Number(process.hrtime.bigint() - start) / runs / 1000;
-    expect(microsEach).toBeLessThan(50);
-  });
-
   it('does not modify its input', () => {
     const i = input({ features: { ...HOME, geo: TOKYO_GEO } });
     const copy = structuredClone(i);

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
 const PURE_DIRS = ['lambdas/core/risk', 'lambdas/core/policy', 'lambdas/core/net'];
-const PURE_FILES = ['lambdas/core/errors.ts', 'lambdas/core/identifier.ts'];
+const PURE_FILES = ['lambdas/core/errors.ts', 'lambdas/contracts/identifiers.ts'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

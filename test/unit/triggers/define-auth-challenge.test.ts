@@ -16,6 +16,7 @@ import {
   triggerHarness,
   type Harness,
 } from './support';
+import { silentLog } from '../../support/recording-log';
 
 const SRP: SessionEntry = { challengeName: 'SRP_A', challengeResult: true };
 const PASSWORD: SessionEntry = { challengeName: 'PASSWORD_VERIFIER', challengeResult: true };
@@ -178,7 +179,7 @@ describe('Define Auth Challenge trigger', () => {
       decisionTokens: { ...decisionTokens, key: () => Promise.reject(new Error('secrets unavailable')) },
       accessTokens: h.pool.accessTokens,
       approvals: h.store,
-      log: () => undefined,
+      log: silentLog,
     });
     const event = defineEvent([SRP, PASSWORD, CONTEXT_OK], {
       clientMetadata: { decisionToken: await decisionTokenFor(ALICE.userName, 'allow', T0), method: 'email_otp' },

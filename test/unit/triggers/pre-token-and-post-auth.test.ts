@@ -23,6 +23,7 @@ import {
   triggerHarness,
   type Harness,
 } from './support';
+import { silentLog } from '../../support/recording-log';
 
 const GRANTED_AT = T0 + 30_000;
 const REFUSED = 'Sign-in could not be completed. Please start again.';
@@ -127,7 +128,7 @@ describe('Pre token generation and Post authentication triggers', () => {
         approvals: h.store,
         decisionTokens,
         ungatedClientIds: ['web-client'],
-        log: () => undefined,
+        log: silentLog,
       });
       expect(details(await ungated(preTokenEvent()))).toBeNull();
     });

@@ -48,6 +48,7 @@ import type {
   TotpEnrollment,
 } from '../../../lambdas/ports/challenge-store';
 import { CodeDeliveryError, type CodeSender, type OneTimeCodeMessage } from '../../../lambdas/ports/code-sender';
+import { RecordingLog } from '../../support/recording-log';
 
 /* eslint-disable @typescript-eslint/require-await -- in-memory fakes implementing async ports */
 
@@ -639,8 +640,9 @@ export async function triggerHarness(options: { code?: string } = {}) {
     decisionTokens,
   });
   // Everything the triggers log, to check that no code, token or secret ever appears in it.
-  const logs: Record<string, unknown>[] = [];
-  const quiet = (summary: Record<string, unknown>) => void logs.push(summary);
+  const recorded = new RecordingLog();
+  const logs = recorded.lines;
+  const quiet = recorded;
   const common = { clock, audit, log: quiet };
   return {
     state,

@@ -3,12 +3,19 @@ import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import type { Policy } from '../../../lambdas/core/policy/policy-schema';
 import { generateTotp } from '../../../lambdas/core/step-up/totp';
 import type { HttpEvent } from '../../../lambdas/handlers/http/http-handler';
-import { buildTotpEnrollmentHandler, TOTP_CONFIRM_TRIES, TOTP_ROUTES } from '../../../lambdas/handlers/totp-enrollment';
+import { TOTP_CONFIRM_TRIES } from '../../../lambdas/application/authenticators/totp-enrolment';
+import type { RouteKeyOf } from '../../../lambdas/contracts/routes';
+import { buildTotpEnrollmentHandler } from '../../../lambdas/handlers/totp/totp-routes';
 import type { AccountContacts } from '../../../lambdas/ports/account-contacts';
 import type { StepUpRecord } from '../../../lambdas/ports/challenge-store';
 import { ALICE, BOB, MemoryStepUpStore, pendingStepUp, T0 } from './support';
 
 const context = {} as Context;
+const TOTP_ROUTES = {
+  enroll: 'POST /v1/step-up/totp/enroll',
+  confirm: 'POST /v1/step-up/totp/confirm',
+  remove: 'POST /v1/step-up/totp/remove',
+} as const satisfies Record<string, RouteKeyOf<'totp'>>;
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdWItYWxpY2UifQ.c2ln';
 
 function event(routeKey: string, claims: Record<string, string>, body?: unknown): HttpEvent {
