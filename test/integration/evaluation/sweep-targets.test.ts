@@ -75,7 +75,8 @@ describe('the default policy across small unseen worlds', () => {
       const engine = r.engine.models.stuffing!;
       const freeman = r.freeman.models.stuffing!;
       expect(engine.at1).toBeGreaterThanOrEqual(freeman.at1);
-      expect(engine.at5).toBeGreaterThanOrEqual(freeman.at5 - 1 / engine.rows);
+      // Rates are rounded to four decimals: half a unit of slack on the one-attempt margin.
+      expect(engine.at5).toBeGreaterThanOrEqual(freeman.at5 - 1 / engine.rows - 0.00005);
     }
     expect(renderSweep(results, summary)).toMatch(/\| targeted \| .* \| 0\/2 \|/);
   });
