@@ -174,6 +174,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         d.decision === 'allow',
         `history sign-in ${hoursAgo} h ago answered ${d.decision}, not allow${earlier}`,
       );
+      // The story starts from a user the stack has never seen: a known one may still be allowed, but not as new.
+      expectThat(earlier === '', `history sign-in ${hoursAgo} h ago did not find a new user${earlier}`);
     }
     print('   Each was allowed at low risk, so each taught her profile this place, network and device.');
     print('');

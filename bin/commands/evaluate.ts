@@ -1,24 +1,32 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { CliError, type Command } from '../cli';
-import { evaluate, learn, contextKeys } from '../../lambdas/core/risk';
 import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import { parsePolicy, type Policy } from '../../lambdas/core/policy/policy-schema';
 import type * as GeoipAdapter from '../../lambdas/adapters/geoip-lite-locator';
 import type * as UaAdapter from '../../lambdas/adapters/ua-parser-device-parser';
 import { evaluateFile } from '../../lambdas/evaluation/evaluate-file';
+import { ENGINE_SCORER } from '../../lambdas/evaluation/login-evaluator';
 import { progressBar } from '../../lambdas/evaluation/progress-bar';
 import { UNKNOWN_ACCOUNT_ID } from '../../lambdas/evaluation/traffic-generator';
+import { renderSweep, runWorld, selectWorlds, summarizeSweep, type WorldResult } from '../../lambdas/evaluation/sweep';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
 import { describeNetworkData, localNetworkData } from '../../lambdas/local/local-network-data';
 
 const USAGE = `usage: stepgate evaluate --input logins.csv --out DIR [options]
+       stepgate evaluate --sweep [--worlds tuning|held-out|all|PRESET[#SEED],...] [--rows N] [--days N] [--out DIR]
 
 Replays a login CSV in the RBA dataset's schema (Wiefling et al., ACM TOPS 2022) through the risk engine, each
 login scored with only the history before it, and writes DIR/rows.jsonl, DIR/report.json and DIR/report.html.
+Freeman et al.'s model (NDSS 2016, with the dataset authors' weights) replays the same rows beside it.
+
+--sweep generates a grid of simulated worlds (see stepgate simulate-traffic --world) in memory, replays each through
+the engine and the Freeman anchor, and prints each attacker model's worst case and median (block rate at 1 % and
+5 % legitimate friction) and the default policy's friction; --out DIR also writes DIR/sweep.json and DIR/sweep.md.
 
   --input FILE            login CSV (the 9 GB rba-dataset.csv works: it is streamed)
   --out DIR               output folder
@@ -35,7 +43,11 @@ login scored with only the history before it, and writes DIR/rows.jsonl, DIR/rep
   --hot-profiles, --max-users and --max-global-keys bound the history; --heap-mb bounds the JavaScript heap
   (default 640; 0 = leave it to Node): without a bound V8 lets the heap grow to several times the live data.
   --heap-mb N             heap limit of the evaluating process, in MB
+  --engine NAME           both (default), stepgate, or freeman (the anchor alone)
   --quiet                 no progress bar
+  sweep: --worlds SET     tuning, held-out, all (default) or presets, e.g. harder,first-table#21
+         --rows N         rows per world (default 30000)
+         --days N         simulated days per world (default 45)
 
 AS numbers come from the CSV's ASN column when it has one, else from the network lookup of each row's IP (the ASN
 table built from @ip-location-db/asn, or the file in $STEPGATE_NETWORK_DATA; "off" for none); report.json's "asn"
@@ -85,6 +97,56 @@ async function runWithHeapLimit(heapMb: number, args: string[]): Promise<number>
   return code ?? 1;
 }
 
+async function sweepCommand(
+  policy: Policy,
+  o: { worlds: string; rows: number; days: number; action: string; out?: string; quiet: boolean },
+): Promise<number> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { GeoipLiteLocator } = require('../../lambdas/adapters/geoip-lite-locator') as typeof GeoipAdapter;
+  const { UaParserDeviceParser } = require('../../lambdas/adapters/ua-parser-device-parser') as typeof UaAdapter;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  let worlds;
+  try {
+    worlds = selectWorlds(o.worlds);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  if (o.rows < 1000) throw new CliError('--rows must be at least 1000 for a sweep', 2);
+  const deps = {
+    scorer: ENGINE_SCORER,
+    locator: new GeoipLiteLocator(50_000),
+    devices: new UaParserDeviceParser(20_000),
+    agents: await loadUserAgentPool(BUNDLED_DATA_DIR),
+  };
+  const results: WorldResult[] = [];
+  for (const world of worlds) {
+    const r = runWorld(deps, world, { rows: o.rows, days: o.days, policy, action: o.action });
+    results.push(r);
+    if (!o.quiet) {
+      const models = Object.entries(r.engine.models)
+        .map(
+          ([m, f]) =>
+            `${m} ${pct(f.at1)}/${pct(f.at5)} (F ${pct(r.freeman.models[m]?.at1 ?? 0)}/${pct(r.freeman.models[m]?.at5 ?? 0)})`,
+        )
+        .join('  ');
+      console.error(`${r.id.padEnd(28)} ${r.seconds} s  friction ${pct(r.engine.friction)}  ${models}`);
+    }
+  }
+  const summary = summarizeSweep(results);
+  const table = renderSweep(results, summary);
+  console.log(table);
+  if (o.out) {
+    await mkdir(o.out, { recursive: true });
+    const command = `stepgate evaluate --sweep --worlds ${o.worlds} --rows ${o.rows} --days ${o.days}`;
+    await writeFile(
+      join(o.out, 'sweep.json'),
+      `${JSON.stringify({ command, policy: { version: policy.version }, summary, worlds: results }, null, 2)}\n`,
+    );
+    await writeFile(join(o.out, 'sweep.md'), `${command}\n\n${table}\n`);
+  }
+  return 0;
+}
+
 export const evaluateCommand: Command = {
   summary: 'evaluate the engine on a login CSV (RBA dataset schema): ROC, block rates at fixed friction, HTML report',
   usage: USAGE,
@@ -108,6 +170,11 @@ export const evaluateCommand: Command = {
           'max-global-keys': { type: 'string' },
           'heap-mb': { type: 'string' },
           quiet: { type: 'boolean', default: false },
+          engine: { type: 'string', default: 'both' },
+          sweep: { type: 'boolean', default: false },
+          worlds: { type: 'string', default: 'all' },
+          rows: { type: 'string' },
+          days: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
       }));
@@ -118,9 +185,23 @@ export const evaluateCommand: Command = {
       console.log(USAGE);
       return 0;
     }
-    if (!values.input || !values.out) throw new CliError(`--input and --out are required\n\n${USAGE}`, 2);
     const policy = await loadPolicy(values.policy);
     if (!policy.actions[values.action]) throw new CliError(`the policy has no action "${values.action}"`);
+    if (values.sweep) {
+      return sweepCommand(policy, {
+        worlds: values.worlds,
+        rows: positiveInt('rows', values.rows, 30_000),
+        days: positiveInt('days', values.days, 45),
+        action: values.action,
+        ...(values.out ? { out: values.out } : {}),
+        quiet: values.quiet,
+      });
+    }
+    if (!values.input || !values.out) throw new CliError(`--input and --out are required\n\n${USAGE}`, 2);
+    const engines = values.engine;
+    if (engines !== 'both' && engines !== 'stepgate' && engines !== 'freeman') {
+      throw new CliError(`--engine must be both, stepgate or freeman, got "${engines}"`, 2);
+    }
     const heapMb = positiveInt('heap-mb', values['heap-mb'], 640);
     if (heapMb > 0 && process.env[CHILD] !== '1' && getHeapStatistics().heap_size_limit > (heapMb + 64) * 2 ** 20) {
       return runWithHeapLimit(heapMb, args);
@@ -137,7 +218,7 @@ export const evaluateCommand: Command = {
     const bar = values.quiet ? undefined : progressBar(process.stderr, 'evaluating');
     const { report } = await evaluateFile(
       {
-        scorer: { evaluate, learn, contextKeys },
+        scorer: ENGINE_SCORER,
         locator: new GeoipLiteLocator(undefined, network.locator),
         devices: new UaParserDeviceParser(20_000),
       },
@@ -157,6 +238,7 @@ export const evaluateCommand: Command = {
           maxGlobalKeys: Math.max(1000, positiveInt('max-global-keys', values['max-global-keys'], 200_000)),
         },
         ...(bar ? { onProgress: bar.update } : {}),
+        engines,
         ...(network.locator ? { networkData: network.locator.info } : {}),
       },
     ).catch((error: unknown) => {
@@ -169,15 +251,31 @@ export const evaluateCommand: Command = {
     console.log(
       `${report.rows.total} rows in ${perf.wallSeconds} s (${perf.rowsPerSecond} rows/s, peak RSS ${perf.peakRssMB} MB)`,
     );
+    const engineName = engines === 'freeman' ? 'Freeman et al.' : 'stepgate';
     console.log(`AS numbers: ${report.asn.source}`);
     console.log(
-      `users with history: ${headline.legitLogins} legit logins, policy friction ${pct(headline.legitFriction)}`,
+      `users with history: ${headline.legitLogins} legit logins` +
+        (engines === 'freeman' ? '' : `, policy friction ${pct(headline.legitFriction)}`),
     );
+    const anchor = report.freeman?.headline;
     for (const m of headline.models) {
       const at = m.atFriction.map((p) => `${pct(p.blockRate)} @${pct(p.maxFriction)}`).join('  ');
       console.log(
-        `  ${m.model.padEnd(9)} ${String(m.rows).padStart(7)} rows  policy blocks ${pct(m.policyBlockRate).padStart(7)}  ${at}  AUC ${m.auc?.toFixed(3) ?? '–'}`,
+        `  ${engineName} ${m.model.padEnd(9)} ${String(m.rows).padStart(7)} rows` +
+          (engines === 'freeman' ? '' : `  policy blocks ${pct(m.policyBlockRate).padStart(7)}`) +
+          `  ${at}  AUC ${m.auc?.toFixed(3) ?? '–'}`,
       );
+      const f = anchor?.models.find((x) => x.model === m.model);
+      if (f) {
+        const fat = f.atFriction.map((p) => `${pct(p.blockRate)} @${pct(p.maxFriction)}`).join('  ');
+        const ratio = f.atFriction.map((p, i) => {
+          const mine = m.atFriction[i]?.blockRate ?? 0;
+          return p.blockRate > 0 ? `${(mine / p.blockRate).toFixed(2)}×` : mine > 0 ? '∞' : '–';
+        });
+        console.log(
+          `  Freeman  ${m.model.padEnd(9)} ${' '.repeat(12)}${' '.repeat(29)}${fat}  AUC ${f.auc?.toFixed(3) ?? '–'}  ratio ${ratio.join(' / ')}`,
+        );
+      }
     }
     console.log(`report: ${values.out}/report.html`);
     return 0;

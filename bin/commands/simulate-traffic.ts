@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError, type Command } from '../cli';
 import { GeoipLiteLocator } from '../../lambdas/adapters/geoip-lite-locator';
 import { DEFAULT_TRAFFIC } from '../../lambdas/evaluation/traffic-generator';
+import { applyOverrides, WORLD_PRESETS, worldPreset } from '../../lambdas/evaluation/traffic-world';
 import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator, writeTrafficFile } from '../../lambdas/evaluation/write-traffic';
 
@@ -10,16 +11,21 @@ const DEFAULT_DATA_DIR = BUNDLED_DATA_DIR;
 const USAGE = `usage: stepgate simulate-traffic --out FILE [options]
 
 Writes synthetic, labelled login traffic in the RBA dataset's CSV schema: legitimate users (home and mobile
-networks, offices, trips, new devices, browser updates, typos) and attackers after Wiefling et al. (naive, VPN,
-targeted) plus credential stuffing. FILE.labels.jsonl names the attacker model of each attack row.
+networks, offices, networks near home, trips, new and shared devices, browser updates, own hours, quiet spells,
+typos) and attackers after Wiefling et al. (naive, VPN, targeted) plus credential stuffing. FILE.labels.jsonl names
+the attacker model of each attack row. A world (preset plus overrides) sets every dial; see docs/detection.md.
 
   --out FILE              CSV to write
   --rows N                rows (default 20000)
   --seed N                PRNG seed; the same seed gives the same file (default 1)
   --days N                simulated days (default ${DEFAULT_TRAFFIC.days})
   --start DATE            first day, ISO date (default 2020-02-03)
-  --takeover-share X      share of rows per takeover model naive/vpn/targeted (default 0.01 each)
-  --stuffing-share X      share of rows that are credential stuffing (default ${DEFAULT_TRAFFIC.stuffingShare})
+  --world NAME            preset world (default ${DEFAULT_TRAFFIC.world}): ${Object.keys(WORLD_PRESETS).join(', ')}
+  --set PATH=VALUE        change one dial of the world, repeatable (e.g. --set attack.victims=active
+                          --set travel.userShare=0.3 --set attack.targeted.placement.sameNetwork=0.5)
+  --takeover-share X      shorthand for attack.takeoverShare.{naive,vpn,targeted}=X
+  --stuffing-share X      shorthand for attack.stuffingShare=X
+  --print-world           print the world's dials as JSON and exit
   --data DIR              folder with ua-parser-js-1.0.x/ and uap-core/ (default: the repository's data/)`;
 
 function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -43,6 +49,9 @@ export const simulateTrafficCommand: Command = {
           seed: { type: 'string' },
           days: { type: 'string' },
           start: { type: 'string' },
+          world: { type: 'string', default: DEFAULT_TRAFFIC.world },
+          set: { type: 'string', multiple: true, default: [] },
+          'print-world': { type: 'boolean', default: false },
           'takeover-share': { type: 'string' },
           'stuffing-share': { type: 'string' },
           data: { type: 'string' },
@@ -56,10 +65,27 @@ export const simulateTrafficCommand: Command = {
       console.log(USAGE);
       return 0;
     }
+    const overrides = [...values.set];
+    if (values['takeover-share'] !== undefined) {
+      const x = number('takeover-share', values['takeover-share'], 0.01, 0, 0.2);
+      for (const m of ['naive', 'vpn', 'targeted']) overrides.push(`attack.takeoverShare.${m}=${x}`);
+    }
+    if (values['stuffing-share'] !== undefined) {
+      overrides.push(`attack.stuffingShare=${number('stuffing-share', values['stuffing-share'], 0.03, 0, 0.5)}`);
+    }
+    let world;
+    try {
+      world = applyOverrides(worldPreset(values.world), overrides);
+    } catch (error) {
+      throw new CliError((error as Error).message, 2);
+    }
+    if (values['print-world']) {
+      console.log(JSON.stringify(world, null, 2));
+      return 0;
+    }
     if (!values.out) throw new CliError(`--out is required\n\n${USAGE}`, 2);
     const start = values.start === undefined ? DEFAULT_TRAFFIC.start : Date.parse(`${values.start}T00:00:00Z`);
     if (!Number.isFinite(start)) throw new CliError(`--start must be an ISO date, got "${values.start}"`);
-    const takeover = number('takeover-share', values['takeover-share'], 0.01, 0, 0.2);
     const dataDir = values.data ?? DEFAULT_DATA_DIR;
     const agents = await loadUserAgentPool(dataDir).catch((error: unknown) => {
       throw new CliError(
@@ -72,8 +98,7 @@ export const simulateTrafficCommand: Command = {
         rows: Math.trunc(number('rows', values.rows, 20_000, 1, 1e9)),
         days: Math.trunc(number('days', values.days, DEFAULT_TRAFFIC.days, 1, 3650)),
         start,
-        takeoverShare: { naive: takeover, vpn: takeover, targeted: takeover },
-        stuffingShare: number('stuffing-share', values['stuffing-share'], DEFAULT_TRAFFIC.stuffingShare, 0, 0.5),
+        world,
       },
       new GeoipLiteLocator(),
       agents,

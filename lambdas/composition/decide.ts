@@ -20,6 +20,7 @@ import { pseudonymizerFrom } from '../adapters/hmac-pseudonymizer';
 import { EphemeralAppSecrets } from '../adapters/secrets-manager-app-secrets';
 import { UaParserDeviceParser } from '../adapters/ua-parser-device-parser';
 import { buildDecideHandler } from '../handlers/decide';
+import { addressSubjectOf } from '../handlers/request-identifiers';
 import type { HttpLambda } from '../handlers/http/http-handler';
 import type { DecisionStore, DecisionWrite, FailureCounter, OutcomeStore } from '../ports/decision-store';
 import type { AppSecretsSource } from '../ports/app-secrets';
@@ -102,7 +103,12 @@ export function decideHandlerFrom(p: DecidePorts): HttpLambda {
   });
   return buildDecideHandler({
     decide,
-    outcomes: new RecordOutcome({ outcomes: p.outcomes, failures: p.failures, clock: p.clock }),
+    outcomes: new RecordOutcome({
+      outcomes: p.outcomes,
+      failures: p.failures,
+      clock: p.clock,
+      addressSubject: addressSubjectOf(p.pseudonymizer),
+    }),
     geo: p.geo,
     device: p.device,
     clock: p.clock,

@@ -5,8 +5,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readCsv } from './csv-reader';
 import type { PopulationSummary, Segment } from './evaluation-metrics';
-import { LoginEvaluator, type Deps, type LoginEvaluatorOptions, type RowResult } from './login-evaluator';
+import { FreemanEvaluator } from './freeman-anchor';
+import {
+  LoginEvaluator,
+  type Deps,
+  type LoginEvaluatorOptions,
+  type ReplayEvaluator,
+  type RowResult,
+} from './login-evaluator';
 import { parseRbaRecord, RbaHeader, type RbaLogin } from './rba-row';
+import { rowFeatures } from './row-features';
 import { renderHtmlReport } from './report-html';
 import { TimeOrderBuffer } from './time-order';
 import type { NetworkDataInfo } from '../ports/network-locator';
@@ -20,6 +28,11 @@ export interface EvaluateFileOptions extends Omit<LoginEvaluatorOptions, 'labelO
   reorderWindow: number;
   /** Called about every 100 ms of work with the bytes read so far. */
   onProgress?: (bytesRead: number, totalBytes: number, rows: number) => void;
+  /**
+   * Which engines replay the rows: the stepgate engine, the Freeman et al. anchor, or both on the same rows (the
+   * default). rows.jsonl holds the first one's scores.
+   */
+  engines?: 'both' | 'stepgate' | 'freeman';
   /** The ASN data behind the locator's network lookup, when it has one (named in the report). */
   networkData?: NetworkDataInfo;
 }
@@ -73,6 +86,8 @@ export interface EvaluationReport {
   headline: PopulationSummary;
   byHistory: Record<string, PopulationSummary>;
   apart: Record<string, PopulationSummary>;
+  /** The Freeman et al. anchor on the same rows, when it ran beside the engine. */
+  freeman?: { headline: PopulationSummary; byHistory: Record<string, PopulationSummary> };
 }
 
 export interface EvaluateFileResult {
@@ -92,10 +107,21 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
   const labelsPath =
     options.labels ?? (existsSync(defaultLabelsPath(options.input)) ? defaultLabelsPath(options.input) : undefined);
   const labels = labelsPath ? await readLabels(labelsPath) : undefined;
-  const evaluator = new LoginEvaluator(deps, {
-    ...options,
-    ...(labels ? { labelOf: (index: number) => labels.get(index) ?? 'legit' } : {}),
-  });
+  const labelOf = labels ? { labelOf: (index: number) => labels.get(index) ?? 'legit' } : {};
+  const engines = options.engines ?? 'both';
+  const engine = engines === 'freeman' ? undefined : new LoginEvaluator(deps, { ...options, ...labelOf });
+  const anchor =
+    engines === 'stepgate'
+      ? undefined
+      : new FreemanEvaluator(deps, {
+          warmupDays: options.warmupDays,
+          ...(options.unknownUserId !== undefined ? { unknownUserId: options.unknownUserId } : {}),
+          retentionDays: options.policy.retention.riskHistoryDays,
+          maxUsers: options.history.maxUsers,
+          maxGlobalKeys: options.history.maxGlobalKeys,
+          ...labelOf,
+        });
+  const evaluator: ReplayEvaluator = (engine ?? anchor)!;
   await mkdir(options.outDir, { recursive: true });
   const rowsOut = createWriteStream(join(options.outDir, 'rows.jsonl'), { encoding: 'utf8' });
   let pending: string[] = [];
@@ -105,9 +131,17 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
     pending = [];
     if (!ok) await once(rowsOut, 'drain');
   };
+  let firstTimestamp: number | undefined;
+  let lastTimestamp: number | undefined;
   const emit = (row: RbaLogin) => {
-    const r: RowResult = evaluator.process(row);
-    pending.push(`{"index":${r.index},"decision":"${r.decision}","score":${r.score}}\n`);
+    firstTimestamp ??= row.timestamp;
+    lastTimestamp = Math.max(lastTimestamp ?? -Infinity, row.timestamp);
+    const features = rowFeatures(row, deps.locator, deps.devices);
+    const r: RowResult = evaluator.process(row, features);
+    if (engine && anchor) anchor.process(row, features);
+    pending.push(
+      `{"index":${r.index},"decision":"${r.decision}","score":${r.score},"rank":${Number(r.rank.toFixed(3))}}\n`,
+    );
   };
 
   const stream = createReadStream(options.input, { highWaterMark: 1 << 20 });
@@ -140,6 +174,7 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const summary = evaluator.summary();
+  const freemanSummary = engine && anchor ? anchor.summary() : undefined;
   const policy = options.policy;
   const level = policy.actions[options.action]?.level;
   const report: EvaluationReport = {
@@ -168,17 +203,20 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
       networkData: options.networkData ?? null,
     },
     period: {
-      from: evaluator.firstTimestamp === undefined ? null : new Date(evaluator.firstTimestamp).toISOString(),
-      to: evaluator.lastTimestamp === undefined ? null : new Date(evaluator.lastTimestamp).toISOString(),
+      from: firstTimestamp === undefined ? null : new Date(firstTimestamp).toISOString(),
+      to: lastTimestamp === undefined ? null : new Date(lastTimestamp).toISOString(),
     },
-    users: {
-      distinct: evaluator.distinctUsers ?? null,
-      heldAtEnd: evaluator.profiles.users,
-      forgottenIdle: evaluator.profiles.forgottenIdle,
-      forgottenOverflow: evaluator.profiles.forgottenOverflow,
-      globalKeys: evaluator.global.keys,
-      globalPrunes: evaluator.global.pruned,
-    },
+    engine: engine ? 'stepgate' : 'freeman',
+    users: engine
+      ? {
+          distinct: engine.distinctUsers ?? null,
+          heldAtEnd: engine.profiles.users,
+          forgottenIdle: engine.profiles.forgottenIdle,
+          forgottenOverflow: engine.profiles.forgottenOverflow,
+          globalKeys: engine.global.keys,
+          globalPrunes: engine.global.pruned,
+        }
+      : null,
     performance: {
       wallSeconds: Number(wallSeconds.toFixed(2)),
       rowsPerSecond: Math.round(evaluator.rows / Math.max(wallSeconds, 1e-9)),
@@ -186,6 +224,7 @@ export async function evaluateFile(deps: Deps, options: EvaluateFileOptions): Pr
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
     ...summary,
+    ...(freemanSummary ? { freeman: { headline: freemanSummary.headline, byHistory: freemanSummary.byHistory } } : {}),
   };
   await writeFile(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   const facts: [string, string][] = [

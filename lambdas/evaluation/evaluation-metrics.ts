@@ -56,6 +56,8 @@ export interface ModelSummary {
 export interface PopulationSummary {
   /** Legitimate successful logins. */
   legitLogins: number;
+  /** The positive ranking score most legitimate logins share, and their share: how much the scores clump. */
+  legitLargestTie: { score: number; share: number };
   /** The evaluated policy's own legit friction: step-up or deny on legitimate successful logins. */
   legitFriction: number;
   legitDenyRate: number;
@@ -67,8 +69,9 @@ function fixed(x: number, digits = 4): number {
 }
 
 /**
- * Accumulates scores and decisions per (segment, history bucket, label) in constant memory and summarises them as
- * friction, block rates, ROC operating points and AUC.
+ * Accumulates ranking scores and decisions per (segment, history bucket, label) in constant memory and summarises
+ * them as friction, block rates, ROC operating points and AUC. The ranking score is the engine's unrounded score
+ * (see roc.ts); the decisions are the evaluated policy's own.
  */
 export class EvaluationMetrics {
   private readonly cells = new Map<string, Cell>();
@@ -115,15 +118,17 @@ export class EvaluationMetrics {
       };
     });
     const n = legit.scores.total;
+    const tie = legit.scores.largestTie();
     return {
       legitLogins: n,
+      legitLargestTie: { score: tie.score, share: fixed(tie.share) },
       legitFriction: fixed(n === 0 ? 0 : (legit.challenged + legit.denied) / n),
       legitDenyRate: fixed(n === 0 ? 0 : legit.denied / n),
       models,
     };
   }
 
-  /** ROC points per attacker model, [fpr, tpr, threshold], for the report's curve. */
+  /** ROC points per attacker model, [fpr, tpr, threshold], thinned, for the report's curve. */
   roc(segments: readonly Segment[]): Record<string, [number, number, number][]> {
     const legit = this.collect(segments, HISTORY_BUCKETS, LEGIT);
     const out: Record<string, [number, number, number][]> = {};

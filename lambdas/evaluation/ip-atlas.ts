@@ -22,11 +22,19 @@ export function ipv4Text(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+export type AsLayout = 'tidy' | 'untidy';
+
 /**
  * A map of real address space, found by asking the geo locator about random IPv4 addresses, so that every address
  * the traffic generator writes is one geoip-lite places exactly where the row says. geoip-lite knows no AS
- * numbers; networks get a synthetic AS number per (country, /12), so neighbouring blocks of one provider share it,
- * and a stable fifth of those AS numbers are hosting providers (VPN exits, proxies) rather than access networks.
+ * numbers, so networks get synthetic ones:
+ *
+ * - tidy: one AS per (country, /12), so neighbouring blocks of one provider share it; a stable fifth of the AS
+ *   numbers are hosting providers (VPN exits, proxies); the provider with the most address space in a country is
+ *   its mobile carrier.
+ * - untidy: AS sizes vary from a /16 to a /8 per country, one block in ten is announced by a multinational AS that
+ *   spans countries, hosting ranges are decided per block (so they also sit inside access providers), and the
+ *   carrier announces from the three largest access AS numbers of the country.
  */
 export class IpAtlas {
   readonly blocks: Block[] = [];
@@ -34,11 +42,13 @@ export class IpAtlas {
   private readonly byRegion = new Map<string, Block[]>();
   private readonly byCity = new Map<string, Block[]>();
   private readonly carriers = new Map<string, Block[]>();
+  private readonly byAsn = new Map<string, Block[]>();
 
   constructor(
     private readonly locator: GeoLocator,
     rng: Prng,
     samples: number,
+    readonly layout: AsLayout = 'tidy',
   ) {
     const seen = new Set<number>();
     for (let i = 0; i < samples; i++) {
@@ -48,26 +58,24 @@ export class IpAtlas {
       const place = this.placeOf(ipv4Text(base | 1));
       if (!place) continue;
       seen.add(base);
-      const asn = String(1000 + (hash32(`${place.country}:${base >>> 20}`) % 399_000));
-      // About one network in five belongs to a hosting or VPN provider: where VPN exits live, and where people
-      // do not have their home connection.
-      const block: Block = { base, place, asn, hosting: hash32(`hosting:${asn}`) % 5 === 0 };
+      const block = layout === 'tidy' ? tidyBlock(base, place) : untidyBlock(base, place);
       this.blocks.push(block);
       push(this.byCountry, place.country, block);
       push(this.byRegion, regionKey(place), block);
       push(this.byCity, cityKey(place), block);
+      push(this.byAsn, block.asn, block);
     }
-    // The provider with the most address space in a country plays its mobile carrier: phones on cellular data get
-    // addresses from its pools all over the country.
-    const byAsn = new Map<string, Block[]>();
-    for (const b of this.blocks) if (!b.hosting) push(byAsn, `${b.place.country}|${b.asn}`, b);
-    const best = new Map<string, Block[]>();
-    for (const [key, list] of byAsn) {
-      const country = key.split('|')[0] ?? '';
-      const current = best.get(country);
-      if (!current || list.length > current.length) best.set(country, list);
+    // The providers with the most access address space in a country play its mobile carrier: phones on cellular
+    // data get addresses from its pools all over the country.
+    const access = new Map<string, Block[]>();
+    for (const b of this.blocks) if (!b.hosting) push(access, `${b.place.country}|${b.asn}`, b);
+    const ranked = new Map<string, Block[][]>();
+    for (const [key, list] of access) push(ranked, key.split('|')[0] ?? '', list);
+    const carrierAsns = layout === 'tidy' ? 1 : 3;
+    for (const [country, lists] of ranked) {
+      lists.sort((a, b) => b.length - a.length || (a[0]?.base ?? 0) - (b[0]?.base ?? 0));
+      this.carriers.set(country, lists.slice(0, carrierAsns).flat());
     }
-    for (const [country, list] of best) this.carriers.set(country, list);
   }
 
   placeOf(ip: string): Place | undefined {
@@ -99,6 +107,11 @@ export class IpAtlas {
     return this.carriers.get(country) ?? this.inCountry(country);
   }
 
+  /** Blocks announced by an AS number (in any country). */
+  inAsn(asn: string): readonly Block[] {
+    return this.byAsn.get(asn) ?? [];
+  }
+
   /**
    * A host address in the block that the locator places in the block's city (a /24 can straddle two ranges of
    * the geo database; then the probed address itself is used).
@@ -108,6 +121,24 @@ export class IpAtlas {
     const place = this.placeOf(ip);
     return place && cityKey(place) === cityKey(block.place) ? ip : ipv4Text(block.base | 1);
   }
+}
+
+function tidyBlock(base: number, place: Place): Block {
+  const asn = String(1000 + (hash32(`${place.country}:${base >>> 20}`) % 399_000));
+  // About one network in five belongs to a hosting or VPN provider: where VPN exits live, and where people do not
+  // have their home connection.
+  return { base, place, asn, hosting: hash32(`hosting:${asn}`) % 5 === 0 };
+}
+
+function untidyBlock(base: number, place: Place): Block {
+  // Prefix length of the AS that announces this block: /8 to /16, stable per country and /20.
+  const shift = 16 + (hash32(`size:${place.country}:${base >>> 20}`) % 9);
+  const multinational = hash32(`intl:${base >>> 16}`) % 10 === 0;
+  const asn = multinational
+    ? String(400_000 + (hash32(`intl-as:${base >>> 22}`) % 7))
+    : String(1000 + (hash32(`${place.country}:${base >>> shift}`) % 399_000));
+  // Hosting per block: datacenter ranges inside access providers' AS numbers, and access ranges inside hosters'.
+  return { base, place, asn, hosting: hash32(`hosting-block:${base >>> 8}`) % 6 === 0 };
 }
 
 function only(blocks: readonly Block[], hosting: boolean | undefined): readonly Block[] {

@@ -1,27 +1,34 @@
-import type { ContextKeys } from '../core/risk/context-keys';
+import { contextKeys, type ContextKeys } from '../core/risk/context-keys';
+import { evaluate } from '../core/risk/engine';
+import { learn, newlyTrusted, recordFailure } from '../core/risk/learning';
+import type { FailureOrigin, LearnOptions } from '../core/risk/learning';
 import type { Evaluation, EvaluationInput, Policy, RequestFeatures, UserProfile } from '../core/risk/types';
 import type { DeviceParser } from '../ports/device-parser';
 import type { GeoLocator } from '../ports/geo-locator';
-import {
-  EvaluationMetrics,
-  historyBucket,
-  LEGIT,
-  SEGMENTS,
-  type HistoryBucket,
-  type Segment,
-} from './evaluation-metrics';
+import { EvaluationMetrics, LEGIT, SEGMENTS, type HistoryBucket, type Segment } from './evaluation-metrics';
 import { GlobalCounts, ProfileStore, VelocityWindows } from './login-history';
 import type { RbaLogin } from './rba-row';
+import { HistorySegmenter } from './replay-segments';
 import { rowFeatures } from './row-features';
-
-const DAY = 86_400_000;
 
 /** The engine, as the evaluator drives it (the real one in production wiring, a stub in some tests). */
 export interface LoginScorer {
   evaluate(input: EvaluationInput): Evaluation;
-  learn(profile: UserProfile | undefined, features: RequestFeatures, now: number, how: 'trusted'): UserProfile;
+  learn(
+    profile: UserProfile | undefined,
+    features: RequestFeatures,
+    now: number,
+    how: 'trusted' | 'observed',
+    options?: LearnOptions,
+  ): UserProfile;
   contextKeys(features: RequestFeatures): ContextKeys;
+  /** Notes a failed sign-in or step-up in the profile (see core `recordFailure`). */
+  recordFailure(profile: UserProfile | undefined, now: number, origin?: FailureOrigin): UserProfile;
+  newlyTrusted(prev: UserProfile | undefined, next: UserProfile, keys: ContextKeys): string[];
 }
+
+/** The stepgate engine itself, as the evaluator drives it. */
+export const ENGINE_SCORER: LoginScorer = { evaluate, learn, contextKeys, recordFailure, newlyTrusted };
 
 export interface LoginEvaluatorOptions {
   policy: Policy;
@@ -42,10 +49,41 @@ export interface RowResult {
   index: number;
   decision: Evaluation['decision'];
   score: number;
+  /** What the ROC ranks by: the unrounded score. */
+  rank: number;
   segment: Segment;
   bucket: HistoryBucket;
   label: string;
-  evaluation: Evaluation;
+  evaluation?: Evaluation;
+}
+
+/** An engine replayed over login rows: the stepgate engine, or an anchor such as Freeman et al.'s model. */
+export interface ReplayEvaluator {
+  readonly metrics: EvaluationMetrics;
+  readonly segmentRows: Record<Segment, number>;
+  /** Where each row's AS number came from: the CSV's ASN column, the network lookup of its IP, or nowhere. */
+  readonly asnSource: Record<'csv' | 'lookup' | 'none', number>;
+  rows: number;
+  /** `features`: the row's features when the caller already computed them (several engines, one row). */
+  process(row: RbaLogin, features?: RequestFeatures, label?: string): RowResult;
+  summary(): ReturnType<typeof summarize>;
+}
+
+/** The report's view of a replay's metrics. */
+export function summarize(metrics: EvaluationMetrics) {
+  return {
+    headline: metrics.summarize(['with-history']),
+    byHistory: Object.fromEntries(
+      (['1-4', '5-19', '20+'] as const).map((b) => [b, metrics.summarize(['with-history'], [b])]),
+    ),
+    apart: {
+      firstLogin: metrics.summarize(['first-login']),
+      warmUp: metrics.summarize(['warm-up']),
+      unknownAccount: metrics.summarize(['unknown-account']),
+    },
+    all: metrics.summarize(SEGMENTS),
+    roc: metrics.roc(['with-history']),
+  };
 }
 
 export interface Deps {
@@ -56,17 +94,21 @@ export interface Deps {
 
 /**
  * Replays logins in time order through the engine, each scored with only the history before it, and simulates
- * what follows each decision from the row's outcome columns (which are read only after the score is fixed):
+ * what follows each decision from the row's outcome columns (which are read only after the score is fixed), as the
+ * service's decide and post-authentication functions do:
  *
  * - deny: the attempt ends; nothing is learned.
- * - password failed (`Login Successful` false): a failed sign-in, counted by the velocity windows.
+ * - password failed (`Login Successful` false): a failed sign-in, counted by the velocity windows (with its
+ *   address) and noted in the profile.
  * - step-up: an account takeover is stopped (the attacker cannot pass it; a failed step-up is counted); a
- *   legitimate user passes it and the login becomes trusted history.
- * - allow: the login teaches the profile when the engine says it may (allow at low risk), takeover or not: one
- *   takeover let through makes the attacker look familiar afterwards, as it would in production.
+ *   legitimate user passes it and the login's context becomes trusted.
+ * - allow: the login is recorded as observed when the engine says it may (allow at low risk), takeover or not: its
+ *   new values wait in the profile until confirmed on another day, so one takeover let through does not make the
+ *   attacker look familiar, while one that comes back on later days, unchallenged, eventually would.
  */
-export class LoginEvaluator {
+export class LoginEvaluator implements ReplayEvaluator {
   readonly metrics = new EvaluationMetrics();
+  private readonly segmenter: HistorySegmenter;
   readonly profiles: ProfileStore;
   readonly global: GlobalCounts;
   readonly velocity = new VelocityWindows();
@@ -94,10 +136,16 @@ export class LoginEvaluator {
       retentionDays: options.policy.retention.riskHistoryDays,
     });
     this.global = new GlobalCounts(options.history.maxGlobalKeys);
+    this.segmenter = new HistorySegmenter({
+      warmupDays: options.warmupDays,
+      unknownUserId: options.unknownUserId,
+      retentionDays: options.policy.retention.riskHistoryDays,
+      maxUsers: options.history.maxUsers,
+    });
   }
 
   /** Scores one row; rows must come in time order (a late row is treated as happening now). */
-  process(row: RbaLogin): RowResult {
+  process(row: RbaLogin, known?: RequestFeatures, knownLabel?: string): RowResult {
     const { scorer } = this.deps;
     const now = Math.max(row.timestamp, this.lastTimestamp ?? -Infinity);
     this.firstTimestamp ??= now;
@@ -114,7 +162,7 @@ export class LoginEvaluator {
 
     const unknownAccount = row.userId === this.options.unknownUserId;
     const profile = unknownAccount ? undefined : this.profiles.get(row.userId);
-    const features = rowFeatures(row, this.deps.locator, this.deps.devices);
+    const features = known ?? rowFeatures(row, this.deps.locator, this.deps.devices);
     this.asnSource[row.asn !== undefined ? 'csv' : features.geo.asn !== undefined ? 'lookup' : 'none']++;
     const keys = scorer.contextKeys(features);
     const input: EvaluationInput = {
@@ -129,28 +177,22 @@ export class LoginEvaluator {
     if (profile) input.profile = profile;
     if (this.options.threatFeed && row.isAttackIp) input.threat = { attackIp: true };
     const evaluation = scorer.evaluate(input);
+    const failuresBefore = input.velocity.userFailedSignIns > 0 || input.velocity.userFailedStepUps > 0;
 
     // ---- Nothing above this line reads the row's outcome columns. ----
-    const prior = profile?.trustedEvents ?? 0;
-    const bucket = historyBucket(prior);
-    const segment: Segment =
-      now < this.firstTimestamp + this.options.warmupDays * DAY
-        ? 'warm-up'
-        : unknownAccount
-          ? 'unknown-account'
-          : prior === 0
-            ? 'first-login'
-            : 'with-history';
+    const { segment, bucket } = this.segmenter.classify(row, now);
     this.segmentRows[segment]++;
-    const label = this.options.labelOf?.(row.index) ?? (row.isAccountTakeover ? 'ato' : LEGIT);
+    const label = knownLabel ?? this.options.labelOf?.(row.index) ?? (row.isAccountTakeover ? 'ato' : LEGIT);
     if (label !== LEGIT || row.loginSuccessful)
-      this.metrics.add(segment, bucket, label, evaluation.score, evaluation.decision);
+      this.metrics.add(segment, bucket, label, evaluation.rawScore, evaluation.decision);
 
-    this.simulateOutcome(row, now, evaluation, profile, features, keys, unknownAccount);
+    this.simulateOutcome(row, now, evaluation, profile, features, keys, unknownAccount, failuresBefore);
+    this.segmenter.settle(row, now);
     return {
       index: row.index,
       decision: evaluation.decision,
       score: evaluation.score,
+      rank: evaluation.rawScore,
       segment,
       bucket,
       label,
@@ -166,22 +208,37 @@ export class LoginEvaluator {
     features: RequestFeatures,
     keys: ContextKeys,
     unknownAccount: boolean,
+    afterFailures: boolean,
   ): void {
-    this.velocity.record('request', row.userId, row.ip, now);
-    let learned: UserProfile | undefined;
+    const { scorer } = this.deps;
+    const learning = { learning: this.options.policy.learning, geo: this.options.policy.geo, afterFailures };
+    const network = keys.asn ?? keys.prefix;
+    this.velocity.record('request', row.userId, row.ip, now, network);
+    const origin = { ip: keys.ip, ...(network !== undefined ? { network } : {}) };
+    let next: UserProfile | undefined;
+    let learned = false;
     if (evaluation.decision === 'deny') {
       // Blocked before the password mattered.
     } else if (!row.loginSuccessful) {
       this.velocity.record('failedSignIn', row.userId, row.ip, now);
+      if (profile) next = scorer.recordFailure(profile, now, origin);
     } else if (evaluation.decision === 'step_up') {
-      if (row.isAccountTakeover) this.velocity.record('failedStepUp', row.userId, row.ip, now);
-      else learned = this.deps.scorer.learn(profile, features, now, 'trusted');
+      if (row.isAccountTakeover) {
+        this.velocity.record('failedStepUp', row.userId, row.ip, now);
+        if (profile) next = scorer.recordFailure(profile, now, origin);
+      } else {
+        next = scorer.learn(profile, features, now, 'trusted', learning);
+        learned = true;
+      }
     } else if (evaluation.teaches) {
-      learned = this.deps.scorer.learn(profile, features, now, 'trusted');
+      next = scorer.learn(profile, features, now, 'observed', learning);
+      learned = true;
     }
     if (unknownAccount) return;
-    if (learned) this.global.add(keys);
-    this.profiles.touch(row.userId, now, learned);
+    if (learned && next) {
+      this.global.add(keys, scorer.newlyTrusted(profile, next, keys), (profile?.trustedEvents ?? 0) === 0);
+    }
+    this.profiles.touch(row.userId, now, next);
   }
 
   /** Distinct users, or undefined when there were too many to count cheaply. */
@@ -190,18 +247,6 @@ export class LoginEvaluator {
   }
 
   summary() {
-    return {
-      headline: this.metrics.summarize(['with-history']),
-      byHistory: Object.fromEntries(
-        (['1-4', '5-19', '20+'] as const).map((b) => [b, this.metrics.summarize(['with-history'], [b])]),
-      ),
-      apart: {
-        firstLogin: this.metrics.summarize(['first-login']),
-        warmUp: this.metrics.summarize(['warm-up']),
-        unknownAccount: this.metrics.summarize(['unknown-account']),
-      },
-      all: this.metrics.summarize(SEGMENTS),
-      roc: this.metrics.roc(['with-history']),
-    };
+    return summarize(this.metrics);
   }
 }

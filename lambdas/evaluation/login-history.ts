@@ -96,13 +96,14 @@ export class ProfileStore {
   }
 }
 
-const GLOBAL_LEVELS = ['ip', 'prefix', 'asn', 'country', 'ua', 'browser', 'os', 'deviceType'] as const;
-type GlobalLevel = (typeof GLOBAL_LEVELS)[number];
+export const GLOBAL_LEVELS = ['ip', 'prefix', 'asn', 'country', 'ua', 'browser', 'os', 'deviceType'] as const;
+export type GlobalLevel = (typeof GLOBAL_LEVELS)[number];
 
 /**
- * Population counts of trusted logins per context value (the global side of the familiarity model). Bounded: when a
- * level holds more than `maxKeys` values, the rarest are dropped (a value seen once among millions carries almost
- * no population weight); `pruned` says how often that happened.
+ * Population counts, per context value, of the users who trust it (the global side of the population signals),
+ * counted as the service counts them: a value adds one when it becomes trusted for a user, the total adds one
+ * with a user's first recorded login. Bounded: when a level holds more than `maxKeys` values, the rarest are
+ * dropped (a value one user in millions trusts carries almost no weight); `pruned` says how often that happened.
  */
 export class GlobalCounts {
   private readonly counts = new Map<GlobalLevel, Map<string, number>>(GLOBAL_LEVELS.map((l) => [l, new Map()]));
@@ -129,11 +130,12 @@ export class GlobalCounts {
     };
   }
 
-  add(keys: ContextKeys): void {
-    this.total++;
+  /** Adds a user (`newUser`) and the values of `keys` at `levels`, which just became trusted for that user. */
+  add(keys: ContextKeys, levels: readonly string[], newUser: boolean): void {
+    if (newUser) this.total++;
     for (const level of GLOBAL_LEVELS) {
       const key = keys[level];
-      if (key === undefined) continue;
+      if (key === undefined || !levels.includes(level)) continue;
       const map = this.counts.get(level)!;
       map.set(key, (map.get(key) ?? 0) + 1);
       if (map.size > this.maxKeys) this.prune(map);
@@ -160,6 +162,10 @@ interface WindowEvent {
   t: number;
   userId: string;
   ip: string;
+}
+
+function pairKey(userId: string, ip: string): string {
+  return `${userId}\u0000${ip}`;
 }
 
 /** Sliding windows over a time-ordered stream: counters go up as events arrive and down as they leave. */
@@ -211,6 +217,9 @@ export class VelocityWindows {
   private readonly ipUsers = new Map<string, Map<string, number>>();
   private readonly failedStepUps = new Map<string, number>();
   private readonly failedSignIns = new Map<string, number>();
+  private readonly failedFromIp = new Map<string, number>();
+  private readonly ipFailed = new Map<string, number>();
+  private readonly previous = new Map<string, { at: number; network: string }>();
   private readonly minute = new SlidingWindow(MINUTE, (e) => {
     inc(this.userRequests, e.userId, -1);
     inc(this.ipRequests, e.ip, -1);
@@ -221,25 +230,44 @@ export class VelocityWindows {
     inc(users, e.userId, -1);
     if (users.size === 0) this.ipUsers.delete(e.ip);
   });
+  private readonly tenMinuteFailures = new SlidingWindow(10 * MINUTE, (e) => inc(this.ipFailed, e.ip, -1));
   private readonly hourStepUps = new SlidingWindow(60 * MINUTE, (e) => inc(this.failedStepUps, e.userId, -1));
-  private readonly hourSignIns = new SlidingWindow(60 * MINUTE, (e) => inc(this.failedSignIns, e.userId, -1));
+  private readonly hourSignIns = new SlidingWindow(60 * MINUTE, (e) => {
+    inc(this.failedSignIns, e.userId, -1);
+    inc(this.failedFromIp, pairKey(e.userId, e.ip), -1);
+  });
+  private readonly hourRequests = new SlidingWindow(60 * MINUTE, (e) => {
+    const last = this.previous.get(e.userId);
+    if (last !== undefined && last.at <= e.t) this.previous.delete(e.userId);
+  });
 
   /** Counts before the current request, as the store would return them. */
   counts(userId: string, ip: string, now: number): VelocityCounts {
     this.expire(now);
-    return {
+    const counts: VelocityCounts = {
       userRequests: this.userRequests.get(userId) ?? 0,
       ipRequests: this.ipRequests.get(ip) ?? 0,
       ipDistinctUsers: this.ipUsers.get(ip)?.size ?? 0,
       userFailedStepUps: this.failedStepUps.get(userId) ?? 0,
       userFailedSignIns: this.failedSignIns.get(userId) ?? 0,
     };
+    if ((this.failedFromIp.get(pairKey(userId, ip)) ?? 0) > 0) counts.failedSignInFromIp = true;
+    const ipFailed = this.ipFailed.get(ip) ?? 0;
+    if (ipFailed > 0) counts.ipFailedSignIns = ipFailed;
+    const previous = this.previous.get(userId);
+    if (previous !== undefined) counts.previous = { ...previous };
+    return counts;
   }
 
-  record(kind: VelocityKind, userId: string, ip: string, now: number): void {
+  /** `network`: the request's network key (ASN, else prefix), remembered as the user's previous request. */
+  record(kind: VelocityKind, userId: string, ip: string, now: number, network?: string): void {
     const event = { t: now, userId, ip };
     switch (kind) {
       case 'request': {
+        if (network !== undefined) {
+          this.previous.set(userId, { at: now, network });
+          this.hourRequests.add(event);
+        }
         inc(this.userRequests, userId, 1);
         inc(this.ipRequests, ip, 1);
         let users = this.ipUsers.get(ip);
@@ -255,7 +283,10 @@ export class VelocityWindows {
         break;
       case 'failedSignIn':
         inc(this.failedSignIns, userId, 1);
+        inc(this.failedFromIp, pairKey(userId, ip), 1);
+        inc(this.ipFailed, ip, 1);
         this.hourSignIns.add(event);
+        this.tenMinuteFailures.add(event);
         break;
     }
   }
@@ -265,10 +296,19 @@ export class VelocityWindows {
     this.tenMinutes.expire(now);
     this.hourStepUps.expire(now);
     this.hourSignIns.expire(now);
+    this.hourRequests.expire(now);
+    this.tenMinuteFailures.expire(now);
   }
 
   /** Events currently held (for the memory report). */
   get held(): number {
-    return this.minute.size + this.tenMinutes.size + this.hourStepUps.size + this.hourSignIns.size;
+    return (
+      this.minute.size +
+      this.tenMinutes.size +
+      this.hourStepUps.size +
+      this.hourSignIns.size +
+      this.hourRequests.size +
+      this.tenMinuteFailures.size
+    );
   }
 }

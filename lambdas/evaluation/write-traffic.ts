@@ -19,7 +19,7 @@ export function buildGenerator(
   agents: UserAgentPool,
   samples = ATLAS_SAMPLES,
 ): TrafficGenerator {
-  const atlas = new IpAtlas(locator, new Prng(options.seed), samples);
+  const atlas = new IpAtlas(locator, new Prng(options.seed), samples, options.world.network.layout);
   return new TrafficGenerator(options, atlas, agents);
 }
 

@@ -1,5 +1,6 @@
-import { velocityNetwork, type IpAddress } from '../core/net/ip';
+import { formatIp, parseIp, velocityNetwork, type IpAddress } from '../core/net/ip';
 import { boundKey, contextKeysFor } from '../core/risk/context-keys';
+import { isPseudonym } from '../core/risk/pseudonyms';
 import type { Device, Geo, RequestFeatures } from '../core/risk/types';
 import type { VelocityKeys } from '../ports/decision-store';
 import type { IdentifierKind, Pseudonymizer } from '../ports/pseudonymizer';
@@ -86,5 +87,19 @@ export function requestIdentifiers(): (pseudonymizer: Pseudonymizer) => RequestI
       built.set(pseudonymizer, ids);
     }
     return ids;
+  };
+}
+
+/**
+ * The velocity subject (`VelocityKeys.ip`) of an address as a stored decision holds it: raw, or already the
+ * pseudonym (privacy setting on). Undefined for text that is neither.
+ */
+export function addressSubjectOf(
+  pseudonymizer: () => Promise<Pseudonymizer>,
+): (ip: string) => Promise<string | undefined> {
+  return async (ip) => {
+    if (isPseudonym(ip)) return ip;
+    const parsed = parseIp(ip);
+    return parsed === undefined ? undefined : (await pseudonymizer()).pseudonym('ip', formatIp(parsed));
   };
 }

@@ -102,6 +102,8 @@ export interface StepUpGrantStore {
     readonly next: UserProfile;
     readonly expectedRevision: number;
     readonly now: number;
+    /** The profile before learning (undefined: the user had none), so population counts see what became trusted. */
+    readonly previous?: UserProfile;
   }): Promise<LearningResult>;
 }
 

@@ -1,3 +1,4 @@
+import type { FailureOrigin } from '../core/risk/learning';
 import type { Evaluation, GlobalStats, RequestFeatures, UserProfile, VelocityCounts } from '../core/risk/types';
 import type { ReplayInput } from '../core/simulation/replay-input';
 import type { ShadowCandidate } from './policy-admin-store';
@@ -105,9 +106,15 @@ export interface DecisionWrite {
   readonly bodyHash?: string;
   /**
    * The profile after learning (`learned`), or after its identifiers were rewritten to the privacy setting's form;
-   * written only if unchanged since the read. Population counters move only with learning.
+   * written only if unchanged since the read. Population counters move only with learning: `previous` (the profile
+   * read) tells which values became trusted for the user with this decision.
    */
-  readonly profile?: { readonly next: UserProfile; readonly expectedRevision: number; readonly learned: boolean };
+  readonly profile?: {
+    readonly next: UserProfile;
+    readonly expectedRevision: number;
+    readonly learned: boolean;
+    readonly previous?: UserProfile;
+  };
   readonly newStepUp?: StoredStepUp;
   /** A single-use grant consumed by this decision (critical actions): fails the write if already consumed. */
   readonly consumeGrant?: { readonly stepUpId: string; readonly expectedRevision: number };
@@ -139,6 +146,8 @@ export interface StoredDecision {
   readonly decision: string;
   readonly at: number;
   readonly outcome?: Outcome;
+  /** Where the decision's request came from: its client IP and network (AS number, else prefix). */
+  readonly origin?: FailureOrigin;
 }
 
 /** What the outcome route needs: find a decision, record what happened once. */
@@ -151,6 +160,16 @@ export interface OutcomeStore {
 /** Failed sign-ins (reported outcomes) and failed step-up tries, counted per user for the velocity signals. */
 export type FailureKind = 'signIns' | 'stepUps';
 
+/** Where a failed attempt came from, as the failure counter needs it. */
+export interface FailureSource extends FailureOrigin {
+  /**
+   * The address's velocity subject (`VelocityKeys.ip`: a keyed pseudonym whatever the privacy setting), for the
+   * per-address failure counters; `ip` and `network` are in the stored records' form, for the profile.
+   */
+  readonly counterIp?: string;
+}
+
 export interface FailureCounter {
-  recordFailure(userId: string, kind: FailureKind, now: number): Promise<void>;
+  /** `origin`: where the failed attempt came from, when known (see the adapter for what it feeds). */
+  recordFailure(userId: string, kind: FailureKind, now: number, origin?: FailureSource): Promise<void>;
 }

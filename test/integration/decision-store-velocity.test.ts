@@ -128,6 +128,78 @@ describe('decision store velocity counters against DynamoDB Local', () => {
     expect(items.Items?.[0]?.signIns?.N).toBe('4');
   });
 
+  it('counts a reported failed sign-in against the address its decision came from', async () => {
+    // The decision record holds the raw address (privacy off); the address counters are keyed by its pseudonym.
+    const user = 'typo@example.com';
+    const ip = '203.0.113.77';
+    const at = T0 + 40 * MINUTE;
+    now = at;
+    const res = await handler(
+      decisionEvent({ userId: user, action: 'auth.sign_in', context: { ip, deviceId: 'd-1' } }),
+      {} as Context,
+    );
+    const { decisionId } = JSON.parse(String(res.body)) as { decisionId: string };
+    const outcome = decisionEvent({ outcome: 'failed' });
+    const route = 'POST /v1/decisions/{decisionId}/outcome';
+    const failed = await handler(
+      {
+        ...outcome,
+        routeKey: route,
+        rawPath: `/v1/decisions/${decisionId}/outcome`,
+        pathParameters: { decisionId },
+        requestContext: { ...outcome.requestContext, routeKey: route },
+      },
+      {} as Context,
+    );
+    expect(failed.statusCode).toBe(200);
+    expect((await velocity('someone-else@example.com', ip, at + 1000)).ipFailedSignIns).toBe(1);
+    expect((await velocity(user, ip, at + 1000)).failedSignInFromIp).toBe(true);
+    expect((await velocity(user, '203.0.113.78', at + 1000)).failedSignInFromIp).toBeUndefined();
+  });
+
+  it('notes a reported failed sign-in on the profile: the pending address it came from is tainted', async () => {
+    // Trust cannot be poisoned quietly: an address first seen around failed attempts must never become familiar by
+    // repetition. The failure goes on the profile item (the decision path owns the document), and the next read
+    // folds it in.
+    const user = 'poisoner@example.com';
+    const home = '198.51.100.20';
+    const intruder = '203.0.113.90';
+    const at = T0 + 45 * MINUTE;
+    await decide(user, home, at);
+    now = at + 1000;
+    const res = await handler(
+      decisionEvent({ userId: user, action: 'auth.sign_in', context: { ip: intruder, deviceId: 'd-1' } }),
+      {} as Context,
+    );
+    const { decisionId } = JSON.parse(String(res.body)) as { decisionId: string };
+    const outcome = decisionEvent({ outcome: 'failed' });
+    const route = 'POST /v1/decisions/{decisionId}/outcome';
+    now = at + 2000;
+    const failed = await handler(
+      {
+        ...outcome,
+        routeKey: route,
+        rawPath: `/v1/decisions/${decisionId}/outcome`,
+        pathParameters: { decisionId },
+        requestContext: { ...outcome.requestContext, routeKey: route },
+      },
+      {} as Context,
+    );
+    expect(failed.statusCode).toBe(200);
+    const { profile } = await store.load({
+      userId: user,
+      features: features(home),
+      velocityKeys: await velocityKeys(home),
+      includePolicy: false,
+      now: at + 3000,
+    });
+    expect(profile?.lastFailure).toBe(at + 2000);
+    const pendingIps = profile?.pending?.ips ?? {};
+    expect(Object.keys(pendingIps)).toContain(intruder);
+    expect(pendingIps[intruder]?.tainted).toBe(true);
+    expect(Object.values(pendingIps).filter((s) => s.tainted === true)).toHaveLength(1);
+  });
+
   it('lets requests in flight at the same moment count each other (increment and read are one step)', async () => {
     const ip = '198.51.100.150';
     const at = T0 + 50 * MINUTE + 5_000; // early in a minute whose predecessor saw no traffic

@@ -176,12 +176,11 @@ describe('the privacy setting changes what is stored, not what is decided (Dynam
     [offRun, onRun] = await Promise.all([all(off), all(on)]);
     expect(onRun).toEqual(offRun);
 
-    // The traffic exercises what pseudonyms could break: familiarity (at every level), novelty, velocity by
-    // address and by /64, lists, learning.
+    // The traffic exercises what pseudonyms could break: novelty at every level (network by prefix, device, user
+    // agent, place), velocity by address and by /64, lists, learning.
     const codes = offRun.flatMap((o) => o.reasons.map((r) => r.code));
     for (const code of [
-      'familiarity.ip',
-      'familiarity.ua',
+      'geo.new_network',
       'device.new',
       'device.ua_changed',
       'geo.new_country',
@@ -214,8 +213,8 @@ describe('the privacy setting changes what is stored, not what is decided (Dynam
     const after = await svc.run(rounds(3, 6));
     // Profiles were rewritten to pseudonyms on each user's next decision, so nobody looks new: the same decisions
     // and the same novelty reasons as without the switch. (Population counts of the identifier levels restart under
-    // pseudonyms, so familiarity points may differ.)
-    const novelty = (o: Outcome) => o.reasons.map((r) => r.code).filter((c) => !c.startsWith('familiarity.'));
+    // pseudonyms, so the population signal may differ.)
+    const novelty = (o: Outcome) => o.reasons.map((r) => r.code).filter((c) => c !== 'network.rare');
     expect(after.map((o) => o.decision)).toEqual(offRun.slice(24, 48).map((o) => o.decision));
     expect(after.map(novelty)).toEqual(offRun.slice(24, 48).map(novelty));
     for (let u = 0; u < HOMES.length - 1; u++) {

@@ -138,7 +138,10 @@ export class DynamoDbDecisionStore implements DecisionStore {
 
     // Started before the BatchGet and awaited after it: one round trip. A failed count (a throttled hot address
     // item) must not fail the decision; its counts then come from the BatchGet's copy of the same item.
-    const counting = request.count ? this.countRequest(userId, velocityKeys, now) : undefined;
+    // The request's AS number, remembered as the user's last network: the next request sees it as `previous`. Not
+    // the address prefix: it is an identifier whose stored form (raw or pseudonym) may differ between two requests.
+    const lastNetwork = this.options.globalKeys(features).asn;
+    const counting = request.count ? this.countRequest(userId, velocityKeys, now, lastNetwork) : undefined;
     // Both forms of a request share their coarse levels (country, browser...): BatchGetItem refuses a key twice.
     const distinct = new Map(Object.values(riskKeys).map((key) => [itemKey(key), keyAttributes(key)]));
     const requestItems: Record<string, KeysAndAttributes> = {
@@ -176,7 +179,12 @@ export class DynamoDbDecisionStore implements DecisionStore {
       ...(stored.profile ? { profile: stored.profile } : {}),
       profileRevision: stored.revision,
       velocity: velocityCounts(
-        { read, ...(counted ? { counted } : {}), hasNetwork: velocityKeys.network !== undefined },
+        {
+          read,
+          ...(counted ? { counted } : {}),
+          hasNetwork: velocityKeys.network !== undefined,
+          ip: velocityKeys.ip,
+        },
         now,
       ),
       global: population('global'),
@@ -214,8 +222,8 @@ export class DynamoDbDecisionStore implements DecisionStore {
    * Counts one request in its user's and its address's velocity items (velocity.ts), all sent at once; each
    * settles with the item's counted attributes as they were before.
    */
-  private async countRequest(userId: string, subjects: VelocityKeys, now: number) {
-    const updates = countRequestUpdates(this.tables.risk, userId, subjects, now);
+  private async countRequest(userId: string, subjects: VelocityKeys, now: number, lastNetwork: string | undefined) {
+    const updates = countRequestUpdates(this.tables.risk, userId, subjects, now, lastNetwork);
     const send = (input: UpdateItemCommandInput) =>
       this.client.send(new UpdateItemCommand(input)).then((out) => out.Attributes);
     const [user, ip, network] = await Promise.allSettled([
@@ -236,6 +244,7 @@ export class DynamoDbDecisionStore implements DecisionStore {
       write.profile.next,
       this.options.globalKeys(record.features),
       write.receivedAt ?? record.at,
+      write.profile.previous,
     );
   }
 }

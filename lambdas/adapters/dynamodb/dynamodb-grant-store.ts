@@ -137,6 +137,7 @@ export class DynamoDbGrantStore implements StepUpGrantStore {
     next: UserProfile;
     expectedRevision: number;
     now: number;
+    previous?: UserProfile;
   }): Promise<LearningResult> {
     const { stepUp } = input;
     const table = this.tables.risk;
@@ -153,7 +154,8 @@ export class DynamoDbGrantStore implements StepUpGrantStore {
       throw result.error;
     }
     if (this.options.globalKeys) {
-      await addPopulationCounts(this.client, table, input.next, this.options.globalKeys(stepUp.features), input.now);
+      const levels = this.options.globalKeys(stepUp.features);
+      await addPopulationCounts(this.client, table, input.next, levels, input.now, input.previous);
     }
     return 'learned';
   }

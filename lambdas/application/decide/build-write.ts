@@ -21,7 +21,15 @@ export function buildWrite(
 ): DecisionWrite {
   const { state, policy } = loaded;
   const { evaluation, features, grant, hashed } = evaluated;
-  const learned = evaluation.teaches ? learn(evaluated.profile, features, request.at, 'trusted') : undefined;
+  // Recorded as observed: values new to the profile wait until the user comes back with them on another day (or
+  // passes a step-up), so an allowed takeover does not make the attacker's context familiar.
+  const learned = evaluation.teaches
+    ? learn(evaluated.profile, features, request.at, 'observed', {
+        learning: policy.policy.learning,
+        geo: policy.policy.geo,
+        afterFailures: state.velocity.userFailedSignIns > 0 || state.velocity.userFailedStepUps > 0,
+      })
+    : undefined;
   const nextProfile =
     learned && hashed ? { ...learned, pseudonymous: true as const } : (learned ?? evaluated.converted);
   const redeemed = evaluation.grantRedeemed && grant ? grant : undefined;
@@ -50,7 +58,14 @@ export function buildWrite(
     response: answered.response,
     ...(idempotencyKey ? { idempotencyKey, bodyHash: request.bodyDigest } : {}),
     ...(nextProfile
-      ? { profile: { next: nextProfile, expectedRevision: state.profileRevision, learned: learned !== undefined } }
+      ? {
+          profile: {
+            next: nextProfile,
+            expectedRevision: state.profileRevision,
+            learned: learned !== undefined,
+            ...(learned && evaluated.profile ? { previous: evaluated.profile } : {}),
+          },
+        }
       : {}),
     ...(answered.stepUp ? { newStepUp: answered.stepUp.stored } : {}),
     ...(consumes ? { consumeGrant: consumes } : {}),

@@ -3,34 +3,34 @@ import type { Policy } from './policy-schema';
 const ACR_OTP = 'urn:stepgate:acr:otp';
 
 /**
- * The policy seeded on first start (version 1). Sign-in thresholds and the network weight come from `stepgate
- * evaluate` on generated traffic (README, "Detection quality"): on users with history, stepping up sign-in at 35
- * costs ~3 % of legitimate logins and stops all naive and credential-stuffing attempts and ~96 % of VPN attackers;
- * a step-up at 30 would stop ~65 % instead of ~26 % of targeted attackers (victim's region and exact user agent) for
- * ~4 % friction. For a user with an established history (N ≈ 20 for the familiarity arithmetic below):
+ * The policy seeded on first start (version 1). Its thresholds and evidence weights come from `stepgate evaluate
+ * --sweep` over a grid of simulated worlds (docs/detection.md), looked at only on the tuning worlds and kept when no
+ * world's legitimate friction went above 5 %. Context signals are likelihood ratios in log-odds (20 points per
+ * factor 10, at most 45 per reason), each judged against the user's own habits, so for a user with some history:
  *
  * - a familiar context scores ~0 and is allowed everywhere except `critical`, which always steps up;
- * - one new device (25) steps up `high` actions (payment, export, credential changes) but not sign-in; changing
- *   authenticators (`mfa.change`) is `critical`: it always steps up, since whoever controls them passes every
- *   later step-up;
- * - a new network (an AS number never used in a trusted session, 25) is what a stolen password cannot bring
- *   along: with the unfamiliar IP (≈ 8-13) it sits at the sign-in threshold, and any further novelty (another city,
- *   browser or device) steps up; a new address at the user's usual provider scores ≈ 4;
- * - a trip abroad on the usual device (new country+region+city 25, new network 25, unfamiliar IP ≈ 13) ≈ 63 steps
- *   up sign-in once; after the step-up the place is trusted;
- * - a stolen password used from a new device in another country (≈ 100) steps up sign-in and is denied on `high`
- *   actions. Sign-in is never denied by score (deny at 101): a step-up already stops an attacker without locking
- *   out the owner on a new laptop abroad; the deny list still denies;
- * - impossible travel (40) or credential stuffing from one IP (40) alone steps up sign-in and `high`;
- * - a brand-new user (25, no trusted session yet) signs in, and their first `high` action is stepped up (25 ≥ 25);
- *   from the first trusted session on, the novelty signals judge them against their own history;
- * - every allowed sign-in teaches the profile (trustBelowScore = the sign-in step-up threshold), so a context the
- *   policy lets in without proof does not stay "unfamiliar" and keep adding friction.
+ * - one novelty the user often brings (a phone's new carrier address, a new city for a traveller) adds a few
+ *   points; one they never bring (a new network for someone on one home line) ~20-30;
+ * - sign-in steps up at 47: roughly two rare novelties together (new network + new country, new network + new
+ *   device...), which a stolen password brings and an owner rarely does; a trip abroad with the usual laptop steps
+ *   up once, and the step-up proves the place;
+ * - `high` actions (payment, export, credential changes) step up from 25, so one rare novelty is enough; three
+ *   rare novelties together (new device, new network, new country: ≈ 100) are denied on `high`, and stepped up at
+ *   sign-in, which is never denied by score (deny at 101): the deny list still denies;
+ * - changing authenticators (`mfa.change`) is `critical`: it always steps up, since whoever controls them passes
+ *   every later step-up;
+ * - impossible travel, failed sign-ins from the same unfamiliar address just before, an unusual hour for this user
+ *   and a dormant account suddenly active add evidence the same way; credential stuffing (many users or many
+ *   failures from one IP) keeps flat points (40, 30) that step up sign-in on their own;
+ * - a brand-new user (25, no recorded login yet) signs in, and their first `high` action is stepped up;
+ * - an allowed sign-in below 47 is recorded, but a value it brings is trusted only once used again on another day
+ *   with no failed attempt in between, or after a passed step-up (`learning`): a takeover that got through does
+ *   not make the attacker's context familiar.
  *
- * - no user agent at all (20, `device.ua_missing`) weighs what a declared command-line client does: a script can
- *   always leave the header out, so leaving it out must not score lower than declaring itself; and missing data is
- *   no more evidence of automation than that. Its own weight lets an app whose backend cannot forward the header
- *   set it to 0 without excusing real command-line clients.
+ * No user agent at all (20, `device.ua_missing`) weighs what a declared command-line client does: a script can
+ * always leave the header out, so leaving it out must not score lower than declaring itself; and missing data is no
+ * more evidence of automation than that. Its own weight lets an app whose backend cannot forward the header set it
+ * to 0 without excusing real command-line clients.
  *
  * SMS is a restricted authenticator (NIST SP 800-63B §5.1.3.3), so `high` and `critical` offer only e-mail OTP and
  * TOTP, and `critical` also a passkey (`webauthn`). A deployment that wants `critical` phishing-resistant sets its
@@ -43,10 +43,10 @@ export const defaultPolicy: Policy = {
   description: 'stepgate default policy',
   levels: {
     none: { stepUpAt: 101, denyAt: 101, acr: ACR_OTP, maxAgeSeconds: 3600, methods: ['email_otp', 'sms_otp', 'totp'] },
-    low: { stepUpAt: 35, denyAt: 101, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
-    medium: { stepUpAt: 35, denyAt: 95, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
-    high: { stepUpAt: 25, denyAt: 90, acr: ACR_OTP, maxAgeSeconds: 300, methods: ['email_otp', 'totp'] },
-    critical: { stepUpAt: 0, denyAt: 85, acr: ACR_OTP, maxAgeSeconds: 0, methods: ['webauthn', 'totp', 'email_otp'] },
+    low: { stepUpAt: 47, denyAt: 101, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
+    medium: { stepUpAt: 45, denyAt: 100, acr: ACR_OTP, maxAgeSeconds: 900, methods: ['email_otp', 'sms_otp', 'totp'] },
+    high: { stepUpAt: 25, denyAt: 100, acr: ACR_OTP, maxAgeSeconds: 300, methods: ['email_otp', 'totp'] },
+    critical: { stepUpAt: 0, denyAt: 95, acr: ACR_OTP, maxAgeSeconds: 0, methods: ['webauthn', 'totp', 'email_otp'] },
   },
   actions: {
     'auth.sign_in': { level: 'low', description: 'Sign-in (scored before Cognito custom auth)' },
@@ -59,30 +59,33 @@ export const defaultPolicy: Policy = {
     'admin.production_access': { level: 'critical', description: 'Break-glass access to production' },
   },
   weights: {
-    device: { newDevice: 25, uaChanged: 10, bot: 40, headless: 30, cli: 20, uaMissing: 20 },
-    geo: {
-      newCountry: 15,
-      newRegion: 5,
-      newCity: 5,
-      newNetwork: 25,
-      impossibleTravel: 40,
-      privateIp: 0,
-      unknownLocation: 10,
+    evidence: {
+      pointsPerDecade: 20,
+      maxPoints: 45,
+      priorLogins: 4,
+      network: 1,
+      address: 1,
+      rareNetwork: 2,
+      ordinaryNetworkShare: 0.02,
+      country: 1.3,
+      place: 0.4,
+      userAgent: 1,
+      device: 1,
+      travel: 1,
+      hour: 1.3,
+      dormancy: 0.3,
+      failedBefore: 1.3,
     },
-    familiarity: {
-      maxPoints: 20,
-      pointsPerDecade: 10,
-      smoothing: 1,
-      // Wiefling et al. 2022, fitted on the RBA dataset.
-      ip: { ip: 0.6, asn: 0.3, country: 0.1 },
-      ua: { ua: 0.5387, browser: 0.268, os: 0.1882, deviceType: 0.0051 },
-    },
+    device: { bot: 40, headless: 30, cli: 20, uaMissing: 20 },
+    geo: { privateIp: 0, unknownLocation: 10 },
+    sequence: { networkSwitch: { points: 15, withinMinutes: 10 } },
     velocity: {
       userBurst: { points: 15, threshold: 10 },
       ipBurst: { points: 15, threshold: 120 },
       ipManyUsers: { points: 40, threshold: 20 },
       failedStepUps: { points: 25, threshold: 3 },
       failedSignIns: { points: 15, threshold: 5 },
+      ipFailedSignIns: { points: 30, threshold: 3 },
     },
     newUser: { points: 25, historyBelow: 1 },
     ipReputation: { attackIp: 30 },
@@ -90,7 +93,7 @@ export const defaultPolicy: Policy = {
   },
   geo: { impossibleTravelKmh: 900, minDistanceKm: 100 },
   lists: { allow: [], deny: [] },
-  learning: { trustBelowScore: 35 },
+  learning: { trustBelowScore: 47, confirmDays: 2, confirmUses: 2, trustDays: 120, halfLifeDays: 60 },
   retention: { riskHistoryDays: 90, auditDays: 400 },
   failMode: { none: 'allow', low: 'allow', medium: 'step_up', high: 'step_up', critical: 'deny' },
   approval: { required: false },

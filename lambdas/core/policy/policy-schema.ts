@@ -20,26 +20,36 @@ import { actionFloorIssues, allowEntryProblem } from './guardrails';
  *   critical always steps up: its stepUpAt and maxAgeSeconds are 0 (guardrails.ts).
  * actions            catalogue: "area.verb" (lowercase, dotted) → { level, description? }; the built-in sensitive
  *                    actions stay in it at or above their floor (guardrails.ts ACTION_FLOORS)
- * weights            points per signal (≥ 0, except lists.allowlisted ≤ 0):
- *   device             newDevice, uaChanged, bot, headless, cli, uaMissing? (no user agent sent; absent = the
- *                      cli weight, which a missing agent scored before it had its own reason)
- *   geo                newCountry, newRegion, newCity (cumulative: a new country is also a new region and city),
- *                      impossibleTravel, privateIp (points for private/loopback/reserved client IPs; 0 for apps
- *                      that legitimately see internal clients), unknownLocation, newNetwork? (an AS number
- *                      never seen in the user's trusted sessions; only fires when the locator knows the ASN)
- *   familiarity        Freeman et al. model: maxPoints (cap per hierarchy), pointsPerDecade (points per factor 10
- *                      of likelihood ratio), smoothing (pseudo-count pulling a user's distribution towards the
- *                      global one), ip { ip, asn, country } and ua { ua, browser, os, deviceType } level weights
- *                      (normalized to sum 1 by the engine, so any non-negative weights with a positive sum work)
- *   velocity           userBurst, ipBurst, ipManyUsers, failedStepUps, failedSignIns: { points, threshold };
+ * weights            (≥ 0, except lists.allowlisted ≤ 0)
+ *   evidence           likelihood-ratio signals, each judged against the user's own habits and the population:
+ *                      points = weight × pointsPerDecade × log10(likelihood ratio), never negative, at most
+ *                      maxPoints per reason. priorLogins: pseudo-logins pulling a user's habits towards a typical
+ *                      user's. Weights (0 switches a signal off): network (geo.new_network), address
+ *                      (ip.new_address), rareNetwork (network.rare; ordinaryNetworkShare: the share of all users
+ *                      a network needs to count as ordinary), country (geo.new_country), place (geo.new_region,
+ *                      geo.new_city),
+ *                      userAgent (device.ua_changed, device.ua_version), device (device.new), travel
+ *                      (geo.impossible_travel), hour (time.unusual_hour), dormancy (user.dormant), failedBefore
+ *                      (sequence.failed_before)
+ *   device             bot, headless, cli: points for automation user agents; uaMissing? (no user agent sent;
+ *                      absent = the cli weight, which a missing agent scored before it had its own reason)
+ *   geo                privateIp (points for private/loopback/reserved client IPs; 0 for apps that legitimately
+ *                      see internal clients), unknownLocation
+ *   sequence           networkSwitch { points, withinMinutes }: the user's previous request came from another
+ *                      network this many minutes ago or less
+ *   velocity           userBurst, ipBurst, ipManyUsers, failedStepUps, failedSignIns, ipFailedSignIns (failed
+ *                      sign-ins from the IP, any user, 10 min): { points, threshold };
  *                      the signal fires when the windowed count is ≥ threshold
- *   newUser            { points, historyBelow }: the explicit new-user rule (trusted sessions < historyBelow)
+ *   newUser            { points, historyBelow }: the explicit new-user rule (recorded logins < historyBelow)
  *   ipReputation       { attackIp }: points when a threat feed flags the IP
  *   lists              { allowlisted (≤ 0), denylisted (reported points; the deny itself is a hard rule) }
  * geo                { impossibleTravelKmh, minDistanceKm (distance floor so nearby IP noise is not travel) }
  * lists              { allow, deny }: IPv4/IPv6 addresses or CIDRs (host bits zero); allow entries at least /16
  *                    (IPv4) or /32 (IPv6)
- * learning           { trustBelowScore }: an allow scoring (before allow-list credit) below this teaches the profile
+ * learning           trustBelowScore: an allow scoring (before allow-list credit) below this is recorded in the
+ *                    profile; confirmDays, confirmUses: a value recorded without a step-up becomes trusted once used
+ *                    on this many separate days and times with no failed attempt in between; trustDays: trust fades
+ *                    after this many days unused; halfLifeDays: half-life of the habits (novelty rates, hours)
  * retention          { riskHistoryDays, auditDays }
  * failMode           per level, the answer when the risk store is unreachable; medium and above may only be
  *                    step_up or deny, and a more sensitive level is never answered more leniently
@@ -84,7 +94,6 @@ const ACR_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const points = z.number().min(0).max(1000);
 const threshold = z.number().int().min(1).max(1_000_000);
 const rule = z.strictObject({ points, threshold });
-const hierarchyWeight = z.number().min(0).max(1000);
 
 const levelSchema = z.strictObject({
   stepUpAt: z.number().min(0).max(101),
@@ -153,38 +162,36 @@ const actionSchema = z.strictObject({
   description: z.string().max(500).optional(),
 });
 
-const hierarchySum = (w: Record<string, number>) => Object.values(w).reduce((a, b) => a + b, 0) > 0;
+const evidenceWeight = z.number().min(0).max(10);
 
 const weightsSchema = z.strictObject({
+  evidence: z.strictObject({
+    pointsPerDecade: z.number().min(0).max(100),
+    maxPoints: z.number().min(0).max(100),
+    priorLogins: z.number().gt(0).max(1000),
+    network: evidenceWeight,
+    address: evidenceWeight,
+    rareNetwork: evidenceWeight,
+    ordinaryNetworkShare: z.number().gt(0).max(1),
+    country: evidenceWeight,
+    place: evidenceWeight,
+    userAgent: evidenceWeight,
+    device: evidenceWeight,
+    hour: evidenceWeight,
+    travel: evidenceWeight,
+    dormancy: evidenceWeight,
+    failedBefore: evidenceWeight,
+  }),
   device: z.strictObject({
-    newDevice: points,
-    uaChanged: points,
     bot: points,
     headless: points,
     cli: points,
     // Optional so that policies stored before the signal existed stay valid and score as they did.
     uaMissing: points.optional(),
   }),
-  geo: z.strictObject({
-    newCountry: points,
-    newRegion: points,
-    newCity: points,
-    // Optional so that policies stored before the signal existed stay valid (absent = 0 points).
-    newNetwork: points.optional(),
-    impossibleTravel: points,
-    privateIp: points,
-    unknownLocation: points,
-  }),
-  familiarity: z.strictObject({
-    maxPoints: z.number().min(0).max(100),
-    pointsPerDecade: z.number().min(0).max(100),
-    smoothing: z.number().gt(0).max(1000),
-    ip: z
-      .strictObject({ ip: hierarchyWeight, asn: hierarchyWeight, country: hierarchyWeight })
-      .refine(hierarchySum, { error: 'at least one weight must be positive' }),
-    ua: z
-      .strictObject({ ua: hierarchyWeight, browser: hierarchyWeight, os: hierarchyWeight, deviceType: hierarchyWeight })
-      .refine(hierarchySum, { error: 'at least one weight must be positive' }),
+  geo: z.strictObject({ privateIp: points, unknownLocation: points }),
+  sequence: z.strictObject({
+    networkSwitch: z.strictObject({ points, withinMinutes: z.number().min(0).max(1440) }),
   }),
   velocity: z.strictObject({
     userBurst: rule,
@@ -192,6 +199,7 @@ const weightsSchema = z.strictObject({
     ipManyUsers: rule,
     failedStepUps: rule,
     failedSignIns: rule,
+    ipFailedSignIns: rule,
   }),
   newUser: z.strictObject({ points, historyBelow: z.number().int().min(0).max(1000) }),
   ipReputation: z.strictObject({ attackIp: points }),
@@ -251,7 +259,14 @@ export const policySchema = z.strictObject({
     minDistanceKm: z.number().min(0).max(20_100),
   }),
   lists: z.strictObject({ allow: z.array(allowEntry).max(1000), deny: z.array(ipOrCidr).max(1000) }),
-  learning: z.strictObject({ trustBelowScore: z.number().min(0).max(101) }),
+  learning: z.strictObject({
+    trustBelowScore: z.number().min(0).max(101),
+    // At least two days: one allowed login must never be enough to make a place familiar (an attacker's would be).
+    confirmDays: z.number().int().min(2).max(30),
+    confirmUses: z.number().int().min(1).max(100),
+    trustDays: z.number().min(1).max(3650),
+    halfLifeDays: z.number().min(1).max(3650),
+  }),
   retention: z.strictObject({
     riskHistoryDays: z.number().int().min(1).max(3650),
     auditDays: z.number().int().min(1).max(3650),

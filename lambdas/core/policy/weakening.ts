@@ -1,5 +1,4 @@
 import { formatCidr, parseCidr } from '../net/ip';
-import { jsonEqual } from './policy-diff';
 import { levelRank } from './guardrails';
 import { FAIL_MODES, SENSITIVITY_LEVELS, type Policy } from './policy-schema';
 
@@ -12,7 +11,7 @@ import { FAIL_MODES, SENSITIVITY_LEVELS, type Policy } from './policy-schema';
  * where a network of at most /24 (IPv4) or /48 (IPv6), one site's, is an ordinary edit.
  *
  * Pure and total: classifies any two documents that passed the schema. Edits whose direction cannot be told
- * (an acr string, the familiarity model's relative weights) count as weakening: unclear means reviewed.
+ * (an acr string, the evidence model's prior) count as weakening: unclear means reviewed.
  */
 
 export type WeakeningKind =
@@ -25,7 +24,7 @@ export type WeakeningKind =
   | 'weight_cut'
   | 'allow_credit_raised'
   | 'rule_loosened'
-  | 'familiarity_reweighted'
+  | 'evidence_reweighted'
   | 'geo_loosened'
   | 'allow_list_broadened'
   | 'deny_list_shrunk'
@@ -90,6 +89,23 @@ class Collector {
   }
 }
 
+/** Evidence settings that only scale points up: lowering one never raises a score. */
+const EVIDENCE_POINTS = [
+  'pointsPerDecade',
+  'maxPoints',
+  'network',
+  'address',
+  'rareNetwork',
+  'country',
+  'place',
+  'userAgent',
+  'device',
+  'hour',
+  'travel',
+  'dormancy',
+  'failedBefore',
+] as const;
+
 /** Every weakening edit from `before` to `after`, in a stable order; empty when the change only strengthens. */
 export function weakeningChanges(before: Policy, after: Policy): Weakening[] {
   const c = new Collector();
@@ -118,25 +134,27 @@ export function weakeningChanges(before: Policy, after: Policy): Weakening[] {
   const aw = after.weights;
   c.cutEach('weights.device', bw.device, aw.device);
   c.cutEach('weights.geo', bw.geo, aw.geo);
-  c.cut('weights.familiarity.maxPoints', 'weight_cut', bw.familiarity.maxPoints, aw.familiarity.maxPoints);
-  c.cut(
-    'weights.familiarity.pointsPerDecade',
-    'weight_cut',
-    bw.familiarity.pointsPerDecade,
-    aw.familiarity.pointsPerDecade,
-  );
-  // More smoothing pulls a user's unusual context towards the population's, which scores it lower.
-  c.raised('weights.familiarity.smoothing', 'rule_loosened', bw.familiarity.smoothing, aw.familiarity.smoothing);
-  for (const hierarchy of ['ip', 'ua'] as const) {
-    if (!jsonEqual(bw.familiarity[hierarchy], aw.familiarity[hierarchy])) {
-      c.add(
-        `weights.familiarity.${hierarchy}`,
-        'familiarity_reweighted',
-        bw.familiarity[hierarchy],
-        aw.familiarity[hierarchy],
-      );
-    }
+  const be = bw.evidence;
+  const ae = aw.evidence;
+  for (const key of EVIDENCE_POINTS) c.cut(`weights.evidence.${key}`, 'weight_cut', be[key], ae[key]);
+  // A network counts as rare against this share: a larger share makes more networks rare, a smaller one fewer.
+  c.cut('weights.evidence.ordinaryNetworkShare', 'rule_loosened', be.ordinaryNetworkShare, ae.ordinaryNetworkShare);
+  // More pseudo-logins pull every user's habits towards a typical user's: lower for some users, higher for others.
+  if (ae.priorLogins !== be.priorLogins) {
+    c.add('weights.evidence.priorLogins', 'evidence_reweighted', be.priorLogins, ae.priorLogins);
   }
+  c.cut(
+    'weights.sequence.networkSwitch.points',
+    'weight_cut',
+    bw.sequence.networkSwitch.points,
+    aw.sequence.networkSwitch.points,
+  );
+  c.cut(
+    'weights.sequence.networkSwitch.withinMinutes',
+    'rule_loosened',
+    bw.sequence.networkSwitch.withinMinutes,
+    aw.sequence.networkSwitch.withinMinutes,
+  );
   for (const rule of Object.keys(bw.velocity).sort() as (keyof Policy['weights']['velocity'])[]) {
     c.cut(`weights.velocity.${rule}.points`, 'weight_cut', bw.velocity[rule].points, aw.velocity[rule].points);
     c.raised(

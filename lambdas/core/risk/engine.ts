@@ -2,15 +2,18 @@ import { parseIp } from '../net/ip';
 import { compilePolicy } from '../policy/compiled-policy';
 import type { SensitivityLevel } from '../policy/policy-schema';
 import { contextKeysFor } from './context-keys';
-import { sightingsOf } from './profile';
+import { HabitView } from './habits';
+import { knownSightingsOf } from './profile';
 import { checkGrant } from './grant';
 import { actionSignal, resolveActionLevel } from './signals/action';
 import type { SignalContext } from './signals/context';
 import { deviceSignals } from './signals/device';
-import { familiaritySignals } from './signals/familiarity';
 import { geoSignals } from './signals/geo';
+import { habitSignals } from './signals/habits';
 import { listSignals } from './signals/lists';
+import { networkSignals } from './signals/network';
 import { newUserSignals } from './signals/new-user';
+import { sequenceSignals } from './signals/sequence';
 import { velocitySignals } from './signals/velocity';
 import type { Decision, Evaluation, EvaluationInput, Reason, RiskLevel } from './types';
 
@@ -34,13 +37,15 @@ export function buildSignalContext(input: EvaluationInput): SignalContext {
   const profile = input.profile;
   const keys = contextKeysFor(input.features, input.address === undefined ? ip : undefined);
   const history = profile !== undefined && profile.trustedEvents > 0 ? profile : undefined;
+  const { learning, weights } = input.policy;
   return {
     input,
     keys,
     ip,
     compiled: compilePolicy(input.policy),
     history,
-    seen: sightingsOf(history?.trusted, keys),
+    seen: knownSightingsOf(history, keys, input.now, learning.trustDays),
+    habits: new HabitView(history?.habits, input.now, learning.halfLifeDays, weights.evidence.priorLogins),
   };
 }
 
@@ -49,11 +54,37 @@ function append(into: Reason[], from: Reason[]): void {
 }
 
 /**
+ * Rounds the signals' exact contributions to whole points that add up to round(Σ exact): each is rounded down,
+ * and the points still missing go to the largest remainders (earliest reason first among equal ones).
+ */
+function wholePoints(reasons: Reason[], rawScore: number): void {
+  let missing = Math.round(rawScore);
+  for (const r of reasons) missing -= Math.floor(r.points);
+  // Few reasons carry a fraction (only the evidence signals): pick the largest remainders one at a time, without
+  // sorting or allocating on the common path.
+  const rest = (r: Reason) => r.points - Math.floor(r.points);
+  while (missing > 0) {
+    let best = -1;
+    for (let i = 0; i < reasons.length; i++) {
+      const x = rest(reasons[i]!);
+      if (x > 0 && (best < 0 || x > rest(reasons[best]!))) best = i;
+    }
+    if (best < 0) break;
+    const r = reasons[best]!;
+    r.points = Math.floor(r.points) + 1;
+    missing--;
+  }
+  for (const r of reasons) r.points = Math.floor(r.points);
+}
+
+/**
  * Scores one request and decides. Pure: same input (same policy object contents) → same output.
  *
- * score = clamp(round(Σ points), 0, 100); against the action's level: score < stepUpAt → allow, < denyAt →
- * step_up, else deny. The deny list is a hard rule. A valid grant turns step_up (never deny) into allow.
- * Reasons come in a fixed order: action, lists, new user, device, geo, familiarity, velocity, grant.
+ * rawScore = Σ of the signals' exact contributions (likelihood-ratio evidence and rule points); score =
+ * clamp(round(rawScore), 0, 100), and the reasons' whole points add up to round(rawScore). Against the action's
+ * level: score < stepUpAt → allow, < denyAt → step_up, else deny. The deny list is a hard rule. A valid grant
+ * turns step_up (never deny) into allow. Reasons come in a fixed order: action, lists, new user, device, geo,
+ * network, habits, sequence, velocity, grant.
  *
  * @throws UnknownActionError when the action is not in the policy's catalogue.
  */
@@ -68,7 +99,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
   append(reasons, newUserSignals(ctx));
   append(reasons, deviceSignals(ctx));
   append(reasons, geoSignals(ctx));
-  append(reasons, familiaritySignals(ctx));
+  append(reasons, networkSignals(ctx));
+  append(reasons, habitSignals(ctx));
+  append(reasons, sequenceSignals(ctx));
   append(reasons, velocitySignals(ctx));
 
   let rawScore = 0;
@@ -80,6 +113,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     if (r.code === 'ip.denylisted') denylisted = true;
   }
   const score = Math.min(100, Math.max(0, Math.round(rawScore)));
+  wholePoints(reasons, rawScore);
 
   let decision: Decision = denylisted
     ? 'deny'

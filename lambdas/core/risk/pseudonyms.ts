@@ -46,11 +46,25 @@ function isIdentifierKey(map: keyof ProfileMaps, key: string): boolean {
 
 function put(map: SightingMap, key: string, sighting: Sighting): void {
   const prev = Object.hasOwn(map, key) ? map[key] : undefined;
-  const value = prev
-    ? { count: prev.count + sighting.count, lastSeen: Math.max(prev.lastSeen, sighting.lastSeen) }
-    : { count: sighting.count, lastSeen: sighting.lastSeen };
+  const value: Sighting = prev ? merged(prev, sighting) : { ...sighting };
   // defineProperty: a raw device id such as "__proto__" must stay an ordinary entry.
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Two sightings of one context under its two keys, as one: uses add up, the earliest first sighting and the most
+ * days count, and a taint on either stays (a pending context first seen after failures must not be cleared by the
+ * conversion).
+ */
+function merged(a: Sighting, b: Sighting): Sighting {
+  const out: Sighting = { count: a.count + b.count, lastSeen: Math.max(a.lastSeen, b.lastSeen) };
+  if (a.firstSeen !== undefined || b.firstSeen !== undefined) {
+    out.firstSeen = Math.min(a.firstSeen ?? Infinity, b.firstSeen ?? Infinity);
+  }
+  if (a.days !== undefined || b.days !== undefined) out.days = Math.max(a.days ?? 0, b.days ?? 0);
+  if (a.fresh !== undefined || b.fresh !== undefined) out.fresh = (a.fresh ?? 0) + (b.fresh ?? 0);
+  if (a.tainted === true || b.tainted === true) out.tainted = true;
+  return out;
 }
 
 /** The map with keys renamed (merging sightings that meet), or undefined when no key changes (the usual case). */
@@ -67,26 +81,31 @@ function rekey(map: SightingMap | undefined, rename: (key: string) => string | u
   return out;
 }
 
+type RekeyedMaps = { trusted: ProfileMaps; unverified: ProfileMaps; pending?: ProfileMaps };
+
 function rekeyProfile(
   profile: UserProfile,
   rename: (map: keyof ProfileMaps, key: string) => string | undefined,
-): { trusted: ProfileMaps; unverified: ProfileMaps } | undefined {
+): RekeyedMaps | undefined {
   let changed = false;
   const trusted = { ...profile.trusted };
   const unverified = { ...profile.unverified };
+  const pending = profile.pending ? { ...profile.pending } : undefined;
   for (const [map] of IDENTIFIER_MAPS) {
     const t = rekey(profile.trusted?.[map], (key) => rename(map, key));
     const u = rekey(profile.unverified?.[map], (key) => rename(map, key));
+    const p = pending ? rekey(pending[map], (key) => rename(map, key)) : undefined;
     if (t) trusted[map] = t;
     if (u) unverified[map] = u;
-    if (t || u) changed = true;
+    if (p && pending) pending[map] = p;
+    if (t || u || p) changed = true;
   }
-  return changed ? { trusted, unverified } : undefined;
+  return changed ? { trusted, unverified, ...(pending ? { pending } : {}) } : undefined;
 }
 
 /** True when any identifier key of the profile is a pseudonym. */
 export function hasPseudonyms(profile: UserProfile): boolean {
-  for (const maps of [profile.trusted, profile.unverified]) {
+  for (const maps of [profile.trusted, profile.unverified, profile.pending]) {
     for (const [map] of IDENTIFIER_MAPS) {
       for (const key in maps?.[map]) if (isPseudonym(key)) return true;
     }

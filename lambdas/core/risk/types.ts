@@ -54,9 +54,18 @@ export interface RequestFeatures {
 }
 
 export interface Sighting {
+  /** Uses recorded: while trusted (trusted maps) or while waiting for confirmation (pending maps). */
   count: number;
   /** Epoch ms. */
   lastSeen: number;
+  /** Pending: when the value was first seen (epoch ms). */
+  firstSeen?: number;
+  /** Pending: distinct UTC days it was used on. */
+  days?: number;
+  /** Pending: first seen right after failed attempts, so repetition never confirms it (only a step-up does). */
+  tainted?: boolean;
+  /** Trusted networks (AS or prefix): uses that came from an address the user had not used before. */
+  fresh?: number;
 }
 
 export type SightingMap = Record<string, Sighting>;
@@ -75,20 +84,59 @@ export interface ProfileMaps {
   deviceTypes: SightingMap;
 }
 
+/** Levels whose novelty the profile counts: how often this user brings something new at each level. */
+export const NOVELTY_LEVELS = [
+  'net',
+  'ip',
+  'country',
+  'region',
+  'city',
+  'ua',
+  'uaVersion',
+  'device',
+  'travel',
+] as const;
+export type NoveltyLevel = (typeof NOVELTY_LEVELS)[number];
+
+/**
+ * A user's habits, as decayed counts (half-life `learning.halfLifeDays`) valid at `at`: the logins recorded, how
+ * many of them brought a value the user had not yet proven at each level, and the hours of day they came at.
+ * Decay keeps the habits current and the counts small.
+ */
+export interface Habits {
+  /** Epoch ms the decayed counts refer to. */
+  at: number;
+  n: number;
+  novel: Record<NoveltyLevel, number>;
+  /** Logins per UTC hour of day, 24 numbers. */
+  hours: number[];
+}
+
 /**
  * A user's learned contexts, stored as one JSON document. Keys are the `contextKeys()` of past requests.
- * `trusted` only grows after an allow at low risk or a passed step-up; `unverified` records what was seen without
- * that proof and never lowers risk (it is there for investigators and for a future "seen before" hint).
+ *
+ * - `trusted`: values the user has proven: by passing a step-up from them, or by using them on separate days with
+ *   no failed attempt in between (see `learn`). Only these make a request look familiar. Trust fades: a value not
+ *   used for `learning.trustDays` no longer counts.
+ * - `pending`: values seen in allowed logins and not yet proven. They make nothing familiar, so one takeover that
+ *   got through cannot make the attacker's place look like the user's.
+ * - `unverified`: what was seen without any allow (challenged, failed, abandoned), for investigators; never read.
  */
 export interface UserProfile {
-  schemaVersion: 1;
+  schemaVersion: 1 | 2;
   /** Epoch ms. */
   createdAt: number;
-  /** Number of trusted events learned (the N of the familiarity model; never decreases when maps evict). */
+  /** Logins recorded in the profile (allowed at low risk, or a passed step-up): the user's history length. */
   trustedEvents: number;
   trusted: ProfileMaps;
   unverified: ProfileMaps;
-  /** Last trusted event whose location was known: the origin of the impossible-travel check. */
+  pending?: ProfileMaps;
+  habits?: Habits;
+  /** Last recorded login (epoch ms). */
+  lastSeen?: number;
+  /** Last failed sign-in or step-up of the user (epoch ms): pending values seen before it are never confirmed. */
+  lastFailure?: number;
+  /** Last recorded login whose location was known: the origin of the impossible-travel check. */
   lastTrusted?: { at: number; lat?: number; lon?: number; country?: string; city?: string };
   /**
    * Set while the privacy setting keeps the profile's identifiers as pseudonyms; a context with raw identifiers
@@ -99,7 +147,8 @@ export interface UserProfile {
 
 /**
  * Counts the store read before this request (the current request is not included). Expected windows:
- * userRequests 1 min, ipRequests 1 min, ipDistinctUsers 10 min, userFailedStepUps 1 h, userFailedSignIns 1 h.
+ * userRequests 1 min, ipRequests 1 min, ipDistinctUsers 10 min, userFailedStepUps 1 h, userFailedSignIns 1 h,
+ * ipFailedSignIns 10 min.
  */
 export interface VelocityCounts {
   userRequests: number;
@@ -107,6 +156,12 @@ export interface VelocityCounts {
   ipDistinctUsers: number;
   userFailedStepUps: number;
   userFailedSignIns: number;
+  /** Failed sign-ins from this request's IP, whichever user they were for (credential stuffing fails a lot). */
+  ipFailedSignIns?: number;
+  /** At least one of the user's failed sign-ins came from this request's IP (same 1 h window). */
+  failedSignInFromIp?: boolean;
+  /** The user's previous request within the last hour, if any: when, and its AS number. */
+  previous?: { at: number; network: string };
   /**
    * The same two address counts for the client's IPv6 /64 (`velocityNetwork`), beside the exact address's: one
    * subscriber picks any address of its /64. Absent for IPv4 and in decisions recorded before they were counted.
@@ -117,9 +172,9 @@ export interface VelocityCounts {
 
 /**
  * Population counts that share this request's value at each level (keys from `contextKeys()`), and the population
- * total. The service counts users (a value counts once per user, when it first enters their trusted profile); the
- * offline evaluator counts logins as the RBA research does. The model only needs the counts to be consistent. All zero is valid (new deployment): the familiarity model then compares against a
- * flat prior.
+ * total: users, not logins (a value counts once per user, when it first becomes trusted for them; the total counts
+ * users with a recorded login). The service and the offline evaluator count alike. All zero is valid (a new
+ * deployment): the signals that compare against the population then stay silent.
  */
 export interface GlobalStats {
   total: number;
@@ -171,7 +226,10 @@ export interface EvaluationInput {
   address?: string;
 }
 
-/** One signal's contribution; `points` of all reasons add up to `rawScore`. */
+/**
+ * One signal's contribution. Whole points: the engine rounds the signals' exact contributions so that they add up
+ * to round(`rawScore`), the score before clamping (largest remainders keep the sum exact).
+ */
 export interface Reason {
   code: string;
   points: number;
@@ -196,7 +254,7 @@ export interface Evaluation {
   riskLevel: RiskLevel;
   reasons: Reason[];
   level: SensitivityLevel;
-  /** Unclamped sum of the reasons' points. */
+  /** Unclamped, unrounded sum of the reasons' points: what ranks requests finely (evaluation, ROC). */
   rawScore: number;
   /** Present exactly when decision is 'step_up'. */
   stepUp?: StepUpRequirement;
@@ -205,6 +263,6 @@ export interface Evaluation {
    * maxAgeSeconds is 0 (single use). false: a grant was presented but not used. Absent: no grant presented.
    */
   grantRedeemed?: boolean;
-  /** The request may enter the trusted profile (allow, low risk, no grant used, no hard rule). */
+  /** The request may be recorded in the profile (allow, low risk, no grant used, no hard rule); see `learn`. */
   teaches: boolean;
 }

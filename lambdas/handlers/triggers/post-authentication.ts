@@ -94,7 +94,13 @@ export class PostAuthenticationService {
         // The context was observed when the step-up was asked for, so it is learned at that time.
         const learned = learn(profile, stepUp.features, stepUp.createdAt, 'trusted');
         const next = pseudonymous ? { ...learned, pseudonymous: true as const } : learned;
-        result = await this.deps.stepUps.commitLearning({ stepUp, next, expectedRevision: revision, now });
+        result = await this.deps.stepUps.commitLearning({
+          stepUp,
+          next,
+          expectedRevision: revision,
+          now,
+          ...(profile ? { previous: profile } : {}),
+        });
         if (result !== 'profile_changed') break;
       }
     }

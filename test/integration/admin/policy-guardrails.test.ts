@@ -116,14 +116,15 @@ describe('policy guardrails through the admin API (DynamoDB Local)', () => {
     const kinds = new Map((proposed.body.weakening as { path: string; kind: string }[]).map((w) => [w.path, w.kind]));
     expect(
       Object.fromEntries(
-        ['levels.high.stepUpAt', 'actions.profile.update.level', 'weights.device.newDevice', 'lists.allow.0'].map(
-          (p) => [p, kinds.get(p)],
-        ),
+        ['levels.high.stepUpAt', 'actions.profile.update.level', 'weights.device.bot', 'lists.allow.0'].map((p) => [
+          p,
+          kinds.get(p),
+        ]),
       ),
     ).toEqual({
       'levels.high.stepUpAt': 'threshold_raised',
       'actions.profile.update.level': 'action_lowered',
-      'weights.device.newDevice': 'weight_cut',
+      'weights.device.bot': 'weight_cut',
       'lists.allow.0': 'allow_list_broadened',
     });
     // The backtest replayed recent recorded decisions (up to its bound) under both policies.

@@ -25,9 +25,13 @@ const CANDIDATE: Policy = (() => {
   p.levels.high.stepUpAt = 15;
   p.levels.low.stepUpAt = 80;
   p.levels.low.denyAt = 95;
+  // The default policy denies medium and high at 100: a more sensitive level may not deny later than a less
+  // sensitive one, so the stricter candidate lowers them with low's.
+  p.levels.medium.denyAt = 95;
+  p.levels.high.denyAt = 95;
   p.levels.medium.stepUpAt = 60;
-  p.weights.device.newDevice = 35;
-  p.weights.geo.newCountry = 25;
+  p.weights.evidence.device = 1.5;
+  p.weights.evidence.country = 2;
   p.weights.velocity.ipManyUsers = { points: 60, threshold: 10 };
   return p;
 })();

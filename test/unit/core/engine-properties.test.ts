@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { parsePolicy, SENSITIVITY_LEVELS, type Policy } from '../../../lambdas/core/policy/policy-schema';
 import { decisionRank, evaluate, riskLevelOf } from '../../../lambdas/core/risk/engine';
-import { emptyProfile, learn } from '../../../lambdas/core/risk/learning';
+import { contextKeys, emptyProfile, learn, recordFailure } from '../../../lambdas/core/risk/learning';
+import { knownSightingsOf } from '../../../lambdas/core/risk/profile';
 import { REASON_CODES } from '../../../lambdas/core/risk/reason-codes';
 import type {
   Device,
@@ -12,8 +13,9 @@ import type {
   GrantInfo,
   RequestFeatures,
   UserProfile,
+  VelocityCounts,
 } from '../../../lambdas/core/risk/types';
-import { DAY, HOME, HOME_DEVICE, HOME_GEO, MIN, NOW, TOKYO_GEO, ZERO_GLOBAL } from './fixtures';
+import { DAY, HOME, HOME_DEVICE, HOME_GEO, HOUR, MIN, NOW, TOKYO_GEO, ZERO_GLOBAL } from './fixtures';
 
 const RUNS = { numRuns: 250 };
 const ACTIONS = Object.keys(defaultPolicy.actions);
@@ -96,14 +98,24 @@ const profileArb: fc.Arbitrary<UserProfile | undefined> = fc.option(
       home: fc.nat(25),
       office: fc.nat(6),
       unverified: fc.nat(3),
+      // Allowed logins without a step-up, some after failed attempts, some followed by a failure from them.
+      observed: fc.array(
+        fc.record({ ctx: featuresArb, daysAgo: fc.nat(20), afterFailures: fc.boolean(), failed: fc.boolean() }),
+        { maxLength: 4 },
+      ),
       lastAgo: fc.integer({ min: 0, max: 30 * DAY }),
     })
-    .map(({ home, office, unverified, lastAgo }) => {
+    .map(({ home, office, unverified, observed, lastAgo }) => {
       let p = emptyProfile(NOW - 365 * DAY);
       const total = home + office;
       for (let i = 0; i < total; i++) {
         const ctx = i % 4 === 3 && i / 4 < office ? OFFICE : HOME;
         p = learn(p, ctx, NOW - lastAgo - (total - i) * DAY, 'trusted');
+      }
+      for (const o of [...observed].sort((a, b) => b.daysAgo - a.daysAgo)) {
+        const at = NOW - o.daysAgo * DAY - HOUR;
+        p = learn(p, o.ctx, at, 'observed', { afterFailures: o.afterFailures });
+        if (o.failed) p = recordFailure(p, at + MIN, { ip: o.ctx.ip, network: o.ctx.geo.asn });
       }
       for (let i = 0; i < unverified; i++) p = learn(p, { ...HOME, geo: TOKYO_GEO }, NOW - MIN, 'unverified');
       return p;
@@ -112,13 +124,22 @@ const profileArb: fc.Arbitrary<UserProfile | undefined> = fc.option(
 );
 
 const count = fc.nat(60);
-const velocityArb = fc.record({
-  userRequests: count,
-  ipRequests: fc.nat(300),
-  ipDistinctUsers: count,
-  userFailedStepUps: fc.nat(6),
-  userFailedSignIns: fc.nat(10),
-});
+const velocityArb: fc.Arbitrary<VelocityCounts> = fc.record(
+  {
+    userRequests: count,
+    ipRequests: fc.nat(300),
+    ipDistinctUsers: count,
+    userFailedStepUps: fc.nat(6),
+    userFailedSignIns: fc.nat(10),
+    ipFailedSignIns: fc.nat(10),
+    failedSignInFromIp: fc.boolean(),
+    previous: fc.record({
+      at: fc.integer({ min: NOW - 70 * MIN, max: NOW + 5 * MIN }),
+      network: fc.constantFrom('AS29695', 'AS2119', 'AS3320', '81.167.144.0/24'),
+    }),
+  },
+  { requiredKeys: ['userRequests', 'ipRequests', 'ipDistinctUsers', 'userFailedStepUps', 'userFailedSignIns'] },
+);
 
 const globalArb: fc.Arbitrary<GlobalStats> = fc.oneof(
   fc.constant(ZERO_GLOBAL),
@@ -138,8 +159,9 @@ const globalArb: fc.Arbitrary<GlobalStats> = fc.oneof(
 );
 
 const points = fc.integer({ min: 0, max: 60 });
+const weight = fc.constantFrom(0, 0.3, 1, 2.5);
 
-/** Random but valid policies: random weights, monotone random thresholds and ages, lists, acrs. */
+/** Random but valid policies: random weights, monotone random thresholds and ages, lists, acrs, learning. */
 const policyArb: fc.Arbitrary<Policy> = fc.oneof(
   fc.constant(defaultPolicy),
   fc
@@ -148,23 +170,29 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
       gaps: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 5, maxLength: 5 }),
       ages: fc.array(fc.constantFrom(0, 30, 120, 300, 900, 3600), { minLength: 5, maxLength: 5 }),
       acrs: fc.array(fc.constantFrom('urn:a', 'urn:b'), { minLength: 5, maxLength: 5 }),
-      device: fc.record({ newDevice: points, uaChanged: points, bot: points, headless: points, cli: points }),
-      geo: fc.record({
-        newCountry: points,
-        newRegion: points,
-        newCity: points,
-        impossibleTravel: points,
-        privateIp: points,
-        unknownLocation: points,
+      device: fc.record({ bot: points, headless: points, cli: points }),
+      geo: fc.record({ privateIp: points, unknownLocation: points }),
+      evidence: fc.record({
+        pointsPerDecade: fc.integer({ min: 0, max: 40 }),
+        maxPoints: fc.integer({ min: 0, max: 80 }),
+        priorLogins: fc.constantFrom(0.5, 4, 30),
+        ordinaryNetworkShare: fc.constantFrom(0.001, 0.02, 0.5),
+        network: weight,
+        address: weight,
+        rareNetwork: weight,
+        country: weight,
+        place: weight,
+        userAgent: weight,
+        device: weight,
+        travel: weight,
+        hour: weight,
+        dormancy: weight,
+        failedBefore: weight,
       }),
-      fam: fc.record({
-        maxPoints: points,
-        pointsPerDecade: points,
-        smoothing: fc.double({ min: 0.1, max: 5, noNaN: true }),
-      }),
+      networkSwitch: fc.record({ points, withinMinutes: fc.constantFrom(0, 10, 60) }),
       velocity: fc.array(fc.record({ points, threshold: fc.integer({ min: 1, max: 40 }) }), {
-        minLength: 5,
-        maxLength: 5,
+        minLength: 6,
+        maxLength: 6,
       }),
       newUser: fc.record({ points, historyBelow: fc.nat(6) }),
       attackIp: points,
@@ -172,6 +200,13 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
       allow: fc.subarray(['81.167.144.0/24', '2a01:79c::/32', '106.72.0.0/16', '81.167.0.0/16']),
       deny: fc.subarray(['203.0.113.0/24', '10.0.0.0/8', '2001:db8::/32']),
       trustBelow: fc.integer({ min: 0, max: 101 }),
+      learning: fc.record({
+        confirmDays: fc.integer({ min: 2, max: 5 }),
+        confirmUses: fc.integer({ min: 1, max: 5 }),
+        trustDays: fc.constantFrom(1, 10, 120, 3650),
+        halfLifeDays: fc.constantFrom(1, 60, 3650),
+      }),
+      travel: fc.record({ kmh: fc.constantFrom(300, 900, 5000), minKm: fc.constantFrom(0, 100, 500) }),
     })
     .map((r) => {
       const p = structuredClone(defaultPolicy);
@@ -195,20 +230,23 @@ const policyArb: fc.Arbitrary<Policy> = fc.oneof(
       }
       p.weights.device = r.device;
       p.weights.geo = r.geo;
-      p.weights.familiarity = { ...p.weights.familiarity, ...r.fam };
-      const [userBurst, ipBurst, ipManyUsers, failedStepUps, failedSignIns] = r.velocity;
+      p.weights.evidence = r.evidence;
+      p.weights.sequence.networkSwitch = r.networkSwitch;
+      const [userBurst, ipBurst, ipManyUsers, failedStepUps, failedSignIns, ipFailedSignIns] = r.velocity;
       p.weights.velocity = {
         userBurst: userBurst!,
         ipBurst: ipBurst!,
         ipManyUsers: ipManyUsers!,
         failedStepUps: failedStepUps!,
         failedSignIns: failedSignIns!,
+        ipFailedSignIns: ipFailedSignIns!,
       };
       p.weights.newUser = r.newUser;
       p.weights.ipReputation = { attackIp: r.attackIp };
       p.weights.lists.allowlisted = r.allowlisted;
       p.lists = { allow: r.allow, deny: r.deny };
-      p.learning.trustBelowScore = r.trustBelow;
+      p.learning = { ...r.learning, trustBelowScore: r.trustBelow };
+      p.geo = { impossibleTravelKmh: r.travel.kmh, minDistanceKm: r.travel.minKm };
       const parsed = parsePolicy(p);
       if (!parsed.ok) throw new Error(`generator made an invalid policy: ${JSON.stringify(parsed.issues)}`);
       return parsed.policy;
@@ -277,17 +315,27 @@ const FACTORS: Record<string, fc.Arbitrary<Factor>> = {
       : i,
   ),
   velocity: fc
-    .record({ a: fc.nat(30), b: fc.nat(300), c: fc.nat(30), d: fc.nat(5), e: fc.nat(5) })
-    .map(({ a, b, c, d, e }) => (i: EvaluationInput) => ({
+    .record({ a: fc.nat(30), b: fc.nat(300), c: fc.nat(30), d: fc.nat(5), e: fc.nat(5), f: fc.nat(5) })
+    .map(({ a, b, c, d, e, f }) => (i: EvaluationInput) => ({
       ...i,
       velocity: {
+        ...i.velocity,
         userRequests: i.velocity.userRequests + a,
         ipRequests: i.velocity.ipRequests + b,
         ipDistinctUsers: i.velocity.ipDistinctUsers + c,
         userFailedStepUps: i.velocity.userFailedStepUps + d,
         userFailedSignIns: i.velocity.userFailedSignIns + e,
+        ipFailedSignIns: (i.velocity.ipFailedSignIns ?? 0) + f,
       },
     })),
+  failedBefore: fc.constant((i) => ({
+    ...i,
+    velocity: { ...i.velocity, userFailedSignIns: i.velocity.userFailedSignIns + 1, failedSignInFromIp: true },
+  })),
+  networkSwitch: fc.constant((i) => ({
+    ...i,
+    velocity: { ...i.velocity, previous: { at: i.now - 2 * MIN, network: 'AS64511-elsewhere' } },
+  })),
   bot: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isBot: true } })),
   headless: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isHeadless: true } })),
   cli: fc.constant((i) => withFeatures(i, { device: { ...i.features.device, isCli: true } })),
@@ -375,7 +423,9 @@ describe('engine properties', () => {
       fc.property(inputArb, (i) => {
         const e = evaluate(i);
         const sum = e.reasons.reduce((s, r) => s + r.points, 0);
-        expect(e.rawScore).toBeCloseTo(sum, 9);
+        // Whole points that add up exactly to the rounded raw score, the score before clamping.
+        for (const r of e.reasons) expect(Number.isInteger(r.points)).toBe(true);
+        expect(sum).toBe(Math.round(e.rawScore));
         expect(Number.isInteger(e.score)).toBe(true);
         expect(e.score).toBeGreaterThanOrEqual(0);
         expect(e.score).toBeLessThanOrEqual(100);
@@ -395,6 +445,27 @@ describe('engine properties', () => {
           const expected =
             e.score < levelThresholds.stepUpAt ? 'allow' : e.score < levelThresholds.denyAt ? 'step_up' : 'deny';
           expect(e.decision).toBe(expected);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('one allowed login without a step-up never makes its own new context familiar the same day', () => {
+    fc.assert(
+      fc.property(inputArb, fc.boolean(), (i, afterFailures) => {
+        fc.pre(i.profile !== undefined && i.profile.trustedEvents > 0);
+        const keys = contextKeys(i.features);
+        const { trustDays } = i.policy.learning;
+        const learnedAt = i.now - MIN;
+        const before = knownSightingsOf(i.profile, keys, learnedAt, trustDays);
+        const profile = learn(i.profile, i.features, learnedAt, 'observed', {
+          learning: i.policy.learning,
+          afterFailures,
+        });
+        const after = knownSightingsOf(profile, keys, i.now, trustDays);
+        for (const level of Object.keys(before) as (keyof typeof before)[]) {
+          if (before[level] === undefined) expect(after[level]).toBeUndefined();
         }
       }),
       RUNS,

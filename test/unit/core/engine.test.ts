@@ -29,12 +29,21 @@ describe('scenarios with the default policy', () => {
     expect(e.stepUp).toBeUndefined();
   });
 
-  it('steps up a new device in a new country on payment.transfer', () => {
-    const e = evaluate(input({ features: { ...HOME, ip: '106.72.0.9', deviceId: 'device-new', geo: TOKYO_GEO } }));
-    expect(e.decision).toBe('step_up');
-    expect(codes(e.reasons)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country']));
-    expect(e.stepUp).toEqual({ acr: 'urn:stepgate:acr:otp', maxAgeSeconds: 300, methods: ['email_otp', 'totp'] });
+  it('steps up sign-in and denies payment.transfer from a new device on a new network in a new country', () => {
+    const features = { ...HOME, ip: '106.72.0.9', deviceId: 'device-new', geo: TOKYO_GEO };
+    const signIn = evaluate(input({ action: 'auth.sign_in', features }));
+    expect(signIn.decision).toBe('step_up');
+    expect(signIn.stepUp).toEqual({
+      acr: 'urn:stepgate:acr:otp',
+      maxAgeSeconds: 900,
+      methods: ['email_otp', 'sms_otp', 'totp'],
+    });
+    const e = evaluate(input({ features }));
+    // Three novelties a stolen password cannot bring along, each rare for this user: beyond the high level's deny.
+    expect(e.decision).toBe('deny');
+    expect(codes(e.reasons)).toEqual(expect.arrayContaining(['device.new', 'geo.new_country', 'geo.new_network']));
     expect(e.teaches).toBe(false);
+    expect(signIn.teaches).toBe(false);
   });
 
   it('flags New York then Tokyo 10 minutes later as impossible travel', () => {
@@ -47,7 +56,7 @@ describe('scenarios with the default policy', () => {
     );
     const travel = e.reasons.find((r) => r.code === 'geo.impossible_travel');
     expect(travel).toBeDefined();
-    expect(travel?.detail).toMatch(/km in 10 min \(.* km\/h\)$/);
+    expect(travel?.detail).toMatch(/km in 10 min \(.* km\/h\); such jumps in .* of this user's logins/);
     expect(e.decision).not.toBe('allow');
   });
 
@@ -95,7 +104,7 @@ describe('scenarios with the default policy', () => {
 
   it('names the new-user rule for a user without profile on auth.sign_in', () => {
     const e = evaluate(input({ action: 'auth.sign_in', profile: undefined }));
-    expect(e.reasons).toContainEqual({ code: 'user.new', points: 25, detail: 'no trusted session yet' });
+    expect(e.reasons).toContainEqual({ code: 'user.new', points: 25, detail: 'no login recorded yet' });
     expect(e.decision).toBe('allow');
     expect(e.teaches).toBe(true);
     expect(evaluate(input({ profile: undefined })).decision).toBe('step_up');
@@ -136,7 +145,7 @@ describe('scenarios with the default policy', () => {
   it('adds every reason to the raw score and clamps the score', () => {
     const policy = policyWith((p) => (p.lists.deny = ['81.167.144.58']));
     const e = evaluate(input({ policy, threat: { attackIp: true }, features: withDevice({ isBot: true }) }));
-    expect(e.rawScore).toBe(e.reasons.reduce((s, r) => s + r.points, 0));
+    expect(Math.round(e.rawScore)).toBe(e.reasons.reduce((s, r) => s + r.points, 0));
     expect(e.rawScore).toBeGreaterThan(100);
     expect(e.score).toBe(100);
     const credit = evaluate(input({ policy: policyWith((p) => (p.lists.allow = ['81.167.144.58'])) }));
@@ -147,14 +156,31 @@ describe('scenarios with the default policy', () => {
   it('does not let allow-list credit teach a risky context', () => {
     const policy = policyWith((p) => {
       p.lists.allow = ['106.72.0.0/16'];
-      p.weights.geo.newNetwork = 0;
+      // Only the new country counts, at the cap: 45 points of risk, 25 after the allow-list credit.
+      p.weights.evidence.network = 0;
+      p.weights.evidence.country = 3;
+      p.weights.evidence.maxPoints = 45;
+      p.learning.trustBelowScore = 40;
     });
     const e = evaluate(
       input({ action: 'profile.update', policy, features: { ...HOME, ip: '106.72.0.9', geo: TOKYO_GEO } }),
     );
+    expect(e.reasons.map((r) => [r.code, r.points])).toEqual([
+      ['action.sensitivity', 0],
+      ['ip.allowlisted', -20],
+      ['geo.new_country', 45],
+    ]);
     expect(e.decision).toBe('allow');
-    expect(e.score).toBeLessThan(defaultPolicy.learning.trustBelowScore);
+    expect(e.score).toBe(25);
     expect(e.teaches).toBe(false);
+  });
+
+  it('ranks by the unrounded score while the reasons add up to the rounded one', () => {
+    const e = evaluate(input({ features: { ...HOME, deviceId: 'device-new', ip: '81.167.150.9' } }));
+    const exact = e.rawScore;
+    expect(Number.isInteger(exact)).toBe(false);
+    expect(e.reasons.reduce((s, r) => s + r.points, 0)).toBe(Math.round(exact));
+    expect(e.score).toBe(Math.round(exact));
   });
 
   it('uses only known reason codes, in a stable order', () => {

@@ -1,9 +1,16 @@
 import fc from 'fast-check';
 import { boundKey, contextKeys, MAX_KEY_LENGTH } from '../../../lambdas/core/risk/context-keys';
 import { evaluate } from '../../../lambdas/core/risk/engine';
-import { emptyProfile, learn, PROFILE_LIMITS } from '../../../lambdas/core/risk/learning';
+import {
+  DEFAULT_LEARNING,
+  emptyProfile,
+  learn,
+  newlyTrusted,
+  PROFILE_LIMITS,
+  recordFailure,
+} from '../../../lambdas/core/risk/learning';
 import type { ProfileMaps, RequestFeatures, UserProfile } from '../../../lambdas/core/risk/types';
-import { DAY, HOME, MIN, NOW, TOKYO_GEO, input, trustedProfile } from './fixtures';
+import { DAY, HOME, HOUR, MIN, NOW, TOKYO_GEO, input, trustedProfile } from './fixtures';
 
 const ATTACKER: RequestFeatures = {
   ip: '106.72.0.9',
@@ -112,7 +119,7 @@ describe('contextKeys', () => {
 describe('learn', () => {
   it('starts a profile and counts a trusted context', () => {
     const p = learn(undefined, HOME, NOW, 'trusted');
-    expect(p.schemaVersion).toBe(1);
+    expect(p.schemaVersion).toBe(2);
     expect(p.createdAt).toBe(NOW);
     expect(p.trustedEvents).toBe(1);
     expect(p.trusted.devices).toEqual({ 'device-home': { count: 1, lastSeen: NOW } });
@@ -184,7 +191,7 @@ describe('learn', () => {
     const fill = (i: number, tag: string): RequestFeatures => {
       const long = (s: string) => `${tag}${s}${i}-`.padEnd(200, 'x');
       return {
-        ip: `2001:db8:${i.toString(16)}:ffff:ffff:ffff:ffff:ffff`,
+        ip: `2001:${{ t: 'db8', p: 'db9' }[tag] ?? 'dba'}:${i.toString(16)}:ffff:ffff:ffff:ffff:ffff`,
         deviceId: long('device'),
         geo: {
           kind: 'public',
@@ -210,11 +217,14 @@ describe('learn', () => {
     };
     for (let i = 0; i < 60; i++) {
       p = learn(p, fill(i, 't'), NOW + i * 1_000_000_000, 'trusted');
+      p = learn(p, fill(i, 'p'), NOW + i * 1_000_000_000 + 1, 'observed');
       p = learn(p, fill(i, 'u'), NOW + i * 1_000_000_000, 'unverified');
     }
     for (const name of Object.keys(PROFILE_LIMITS.trusted) as (keyof ProfileMaps)[]) {
       expect(Object.keys(p.trusted[name])).toHaveLength(PROFILE_LIMITS.trusted[name]);
+      expect(Object.keys(p.pending?.[name] ?? {})).toHaveLength(PROFILE_LIMITS.unverified[name]);
     }
+    expect(p.habits?.hours).toHaveLength(24);
     const bytes = Buffer.byteLength(JSON.stringify(p));
     expect(bytes).toBeLessThan(20_000);
   });
@@ -266,5 +276,129 @@ describe('learn', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  describe('without a step-up (observed)', () => {
+    const NEW_HOME = { ...HOME, ip: '198.51.100.7', geo: { ...HOME.geo, asn: 'AS64496', prefix: '198.51.100.0/24' } };
+    const observe = (p: UserProfile | undefined, at: number, ctx = NEW_HOME, options = {}) =>
+      learn(p, ctx, at, 'observed', options);
+
+    it('trusts the first login of an account (nothing to compare it with)', () => {
+      const p = observe(undefined, NOW);
+      expect(p.trusted.ips).toHaveProperty([NEW_HOME.ip]);
+      expect(p.habits).toMatchObject({ n: 1 });
+      expect(Object.values(p.habits!.novel).every((x) => x === 0)).toBe(true);
+    });
+
+    it('keeps a new value pending until it is used again on another day, then trusts it', () => {
+      const start = NOW - 3 * DAY;
+      let p = observe(trustedProfile(10, HOME, 4 * DAY), start);
+      expect(p.trusted.ips).not.toHaveProperty([NEW_HOME.ip]);
+      expect(p.pending?.ips[NEW_HOME.ip]).toMatchObject({ count: 1, days: 1, firstSeen: start });
+      p = observe(p, start + HOUR);
+      expect(p.pending?.ips[NEW_HOME.ip]).toMatchObject({ count: 2, days: 1 });
+      p = observe(p, start + DAY);
+      expect(p.trusted.ips[NEW_HOME.ip]).toMatchObject({ count: 3 });
+      expect(p.pending?.ips).not.toHaveProperty([NEW_HOME.ip]);
+    });
+
+    it('gives a pending value credit when scoring only from the next day on', () => {
+      const start = NOW - DAY;
+      const p = observe(trustedProfile(10, HOME, 2 * DAY), start);
+      const sameDay = evaluate(input({ profile: p, features: NEW_HOME, now: start + HOUR }));
+      const nextDay = evaluate(input({ profile: p, features: NEW_HOME }));
+      expect(sameDay.reasons.map((r) => r.code)).toContain('geo.new_network');
+      expect(nextDay.reasons.map((r) => r.code)).not.toContain('geo.new_network');
+    });
+
+    it('never confirms a value first seen right after failed attempts; a step-up still proves it', () => {
+      let p = observe(trustedProfile(10, HOME, 4 * DAY), NOW - 3 * DAY, NEW_HOME, { afterFailures: true });
+      for (let d = 2; d >= 0; d--) p = observe(p, NOW - d * DAY);
+      expect(p.pending?.ips[NEW_HOME.ip]).toMatchObject({ tainted: true, days: 4 });
+      expect(p.trusted.ips).not.toHaveProperty([NEW_HOME.ip]);
+      expect(evaluate(input({ profile: p, features: NEW_HOME, now: NOW + DAY })).reasons.map((r) => r.code)).toContain(
+        'geo.new_network',
+      );
+      p = learn(p, NEW_HOME, NOW, 'trusted');
+      expect(p.trusted.ips).toHaveProperty([NEW_HOME.ip]);
+    });
+
+    it('never confirms an address and network a failed attempt came from; other places start their run again', () => {
+      const other = { ...HOME, ip: '203.0.113.50', geo: { ...HOME.geo, asn: 'AS64511', prefix: '203.0.113.0/24' } };
+      let p = observe(trustedProfile(10, HOME, 5 * DAY), NOW - 4 * DAY);
+      p = observe(p, NOW - 4 * DAY + MIN, other);
+      p = recordFailure(p, NOW - 3 * DAY, { ip: NEW_HOME.ip, network: 'AS64496' });
+      expect(p.lastFailure).toBe(NOW - 3 * DAY);
+      expect(p.pending?.ips[NEW_HOME.ip]?.tainted).toBe(true);
+      expect(p.pending?.asns.AS64496?.tainted).toBe(true);
+      expect(p.pending?.ips[other.ip]?.tainted).toBeUndefined();
+      for (const at of [NOW - 2 * DAY, NOW - DAY, NOW]) {
+        p = observe(p, at);
+        p = observe(p, at, other);
+      }
+      expect(p.trusted.ips).not.toHaveProperty([NEW_HOME.ip]);
+      expect(p.trusted.ips).toHaveProperty([other.ip]);
+    });
+
+    it('confirms by repetition only a run of days with no failed attempt in between', () => {
+      const other = { ...HOME, ip: '203.0.113.50', geo: { ...HOME.geo, asn: 'AS64511', prefix: '203.0.113.0/24' } };
+      let p = observe(trustedProfile(10, HOME, 5 * DAY), NOW - 3 * DAY, other);
+      // A failed sign-in from somewhere else: the other place's first day no longer counts.
+      p = recordFailure(p, NOW - 3 * DAY + HOUR, { ip: '192.0.2.66', network: 'AS64999' });
+      p = observe(p, NOW - 2 * DAY, other);
+      expect(p.trusted.ips).not.toHaveProperty([other.ip]);
+      expect(p.pending?.ips[other.ip]).toMatchObject({ count: 1, days: 1, firstSeen: NOW - 2 * DAY });
+      p = observe(p, NOW - DAY, other);
+      expect(p.trusted.ips).toHaveProperty([other.ip]);
+    });
+
+    it('does not let one takeover that got through make the attacker look familiar', () => {
+      const victim = trustedProfile(20);
+      const before = evaluate(input({ profile: victim, features: ATTACKER, action: 'auth.sign_in' }));
+      const poisoned = learn(victim, ATTACKER, NOW - 10 * MIN, 'observed');
+      const after = evaluate(input({ profile: poisoned, features: ATTACKER, action: 'auth.sign_in' }));
+      expect(after.score).toBeGreaterThan(0);
+      for (const code of ['geo.new_network', 'geo.new_country', 'device.new', 'device.ua_changed']) {
+        expect(after.reasons.map((r) => r.code)).toContain(code);
+        expect(before.reasons.map((r) => r.code)).toContain(code);
+      }
+    });
+
+    it('lets trust fade: a value unused for longer than trustDays must be proven again', () => {
+      const p = trustedProfile(10, HOME, (DEFAULT_LEARNING.trustDays + 1) * DAY);
+      const q = learn(p, HOME, NOW, 'observed');
+      expect(q.trusted.ips).not.toHaveProperty([HOME.ip]);
+      expect(q.pending?.ips[HOME.ip]).toMatchObject({ count: 1 });
+    });
+  });
+
+  describe('habits', () => {
+    it('counts how often the user brings a value they had not proven, and at which hours', () => {
+      let p = learn(undefined, HOME, NOW - 10 * DAY, 'trusted');
+      p = learn(p, ATTACKER, NOW - 9 * DAY, 'trusted');
+      p = learn(p, HOME, NOW - 8 * DAY + 3 * HOUR, 'trusted');
+      const h = p.habits!;
+      const decayed = (ago: number) => Math.pow(2, -ago / (DEFAULT_LEARNING.halfLifeDays * DAY));
+      // The first login is the baseline; the attacker's context was new at every level but the hour.
+      expect(h.n).toBeCloseTo(decayed(2 * DAY + 3 * HOUR) + decayed(DAY + 3 * HOUR) + 1, 3);
+      expect(h.novel.net).toBeCloseTo(decayed(DAY + 3 * HOUR), 3);
+      expect(h.novel.country).toBeCloseTo(decayed(DAY + 3 * HOUR), 3);
+      expect(h.novel.device).toBeCloseTo(decayed(DAY + 3 * HOUR), 3);
+      expect(h.novel.uaVersion).toBe(0);
+      expect(h.hours[12]).toBeCloseTo(decayed(2 * DAY + 3 * HOUR) + decayed(DAY + 3 * HOUR), 3);
+      expect(h.hours[15]).toBe(1);
+      expect(p.lastSeen).toBe(NOW - 8 * DAY + 3 * HOUR);
+    });
+  });
+
+  describe('newlyTrusted', () => {
+    it('names the values that became trusted with this login', () => {
+      const p = trustedProfile(3);
+      const q = learn(p, ATTACKER, NOW, 'trusted');
+      expect(newlyTrusted(p, q, contextKeys(ATTACKER)).sort()).toEqual(
+        ['asn', 'browser', 'city', 'country', 'device', 'ip', 'os', 'prefix', 'region', 'ua'].sort(),
+      );
+      expect(newlyTrusted(q, learn(q, ATTACKER, NOW + MIN, 'trusted'), contextKeys(ATTACKER))).toEqual([]);
+    });
   });
 });

@@ -76,13 +76,11 @@ describe('parsePolicy errors name the dotted path', () => {
     ],
     ['badly named action', 'actions.Payment', (p) => (p.actions['Payment'] = { level: 'high' })],
     ['undotted action', 'actions.payment', (p) => (p.actions['payment'] = { level: 'high' })],
-    ['negative weight', 'weights.geo.newCountry', (p) => (p.weights.geo.newCountry = -5)],
+    ['negative weight', 'weights.evidence.country', (p) => (p.weights.evidence.country = -5)],
+    ['negative points', 'weights.device.bot', (p) => (p.weights.device.bot = -5)],
+    ['confirming a value on a single day', 'learning.confirmDays', (p) => (p.learning.confirmDays = 1)],
     ['positive allow-list weight', 'weights.lists.allowlisted', (p) => (p.weights.lists.allowlisted = 5)],
-    [
-      'zero hierarchy weights',
-      'weights.familiarity.ip',
-      (p) => (p.weights.familiarity.ip = { ip: 0, asn: 0, country: 0 }),
-    ],
+    ['zero prior strength', 'weights.evidence.priorLogins', (p) => (p.weights.evidence.priorLogins = 0)],
     [
       'zero velocity threshold',
       'weights.velocity.ipManyUsers.threshold',

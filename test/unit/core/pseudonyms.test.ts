@@ -134,6 +134,29 @@ describe('profiles across a change of the privacy setting', () => {
     expect(Object.values(hashed.trusted.ips)).toEqual([{ count: 3, lastSeen: NOW }]);
   });
 
+  it('keeps a pending value pending and tainted under its pseudonym, so switching on cannot launder it', () => {
+    const stranger: RequestFeatures = {
+      ...HOME,
+      ip: '198.51.100.7',
+      deviceId: 'device-stranger',
+      geo: { ...HOME.geo, asn: 'AS64496', prefix: '198.51.100.0/24' },
+    };
+    // Seen right after failed attempts: never confirmed by repetition.
+    const tainted = learn(raw, stranger, NOW - 500, 'observed', { afterFailures: true });
+    expect(tainted.pending?.ips[stranger.ip]).toMatchObject({ tainted: true });
+    const hashed = pseudonymizeProfile(tainted, pseudonymOf)!;
+    const { pseudonymous } = ids.identify(stranger, parseIp(stranger.ip)!);
+    const keys = contextKeys(pseudonymous);
+    expect(Object.keys(hashed.pending!.ips)).toEqual([keys.ip]);
+    expect(hashed.pending!.ips[keys.ip]).toMatchObject({ tainted: true, days: 1, firstSeen: NOW - 500 });
+    expect(hashed.pending!.devices[keys.device!]).toMatchObject({ tainted: true });
+    // Coming back from it on later days, pseudonymized, still never makes it trusted.
+    let p = hashed;
+    for (let d = 1; d <= 3; d++) p = learn(p, pseudonymous, NOW + d * 86_400_000, 'observed');
+    expect(p.trusted.ips).not.toHaveProperty([keys.ip]);
+    expect(p.trusted.ips).not.toHaveProperty([stranger.ip]);
+  });
+
   it('switched off: the request at hand gets its raw keys back; other pseudonyms stay until evicted', () => {
     const hashed = pseudonymizeProfile(raw, pseudonymOf)!;
     const back = reidentifyProfile(

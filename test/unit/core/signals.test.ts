@@ -9,10 +9,17 @@ import { formatDuration, formatThousands, geoSignals, haversineKm } from '../../
 import { listSignals } from '../../../lambdas/core/risk/signals/lists';
 import { newUserSignals } from '../../../lambdas/core/risk/signals/new-user';
 import { velocitySignals } from '../../../lambdas/core/risk/signals/velocity';
-import type { EvaluationInput, Reason } from '../../../lambdas/core/risk/types';
+import { networkSignals } from '../../../lambdas/core/risk/signals/network';
+import { habitSignals } from '../../../lambdas/core/risk/signals/habits';
+import { sequenceSignals } from '../../../lambdas/core/risk/signals/sequence';
+import { ATTACKER, TYPO_BEFORE_SUCCESS } from '../../../lambdas/core/risk/signals/evidence';
+import { HabitView } from '../../../lambdas/core/risk/habits';
+import { emptyProfile } from '../../../lambdas/core/risk/profile';
+import type { EvaluationInput, NoveltyLevel, Reason, UserProfile } from '../../../lambdas/core/risk/types';
 import { UnknownActionError, StepgateError } from '../../../lambdas/core/errors';
 import {
   DAY,
+  HOUR,
   HOME,
   HOME_GEO,
   MIN,
@@ -20,7 +27,9 @@ import {
   NY,
   TOKYO,
   TOKYO_GEO,
+  ZERO_GLOBAL,
   ZERO_VELOCITY,
+  codes,
   input,
   policyWith,
   trustedProfile,
@@ -46,38 +55,79 @@ function summary(reasons: Reason[]): Record<string, number> {
 }
 
 const w = defaultPolicy.weights;
+const e = w.evidence;
+
+/** The points of a likelihood ratio under the default policy (hand-checkable: 20 points per factor of ten). */
+function pointsOf(ratio: number, weight: number): number {
+  return Math.min(e.maxPoints, weight * e.pointsPerDecade * Math.log10(ratio));
+}
+
+/** How often a user with `profile` brings something new at `level`, as the engine sees it at NOW. */
+function nu(profile: UserProfile, level: NoveltyLevel): number {
+  return new HabitView(profile.habits, NOW, defaultPolicy.learning.halfLifeDays, e.priorLogins).novelty(level);
+}
+
+/**
+ * A user who often signs in from new networks and places: every other login (from `n` days ago up to yesterday)
+ * comes from another network in another city, proven by a step-up each time.
+ */
+function roamer(n = 20): UserProfile {
+  let p = emptyProfile(NOW - (n + 1) * DAY);
+  for (let i = n - 1; i >= 0; i--) {
+    const away = withGeo(
+      { asn: `AS${64500 + i}`, city: `Town ${i}`, prefix: `10.${i}.0.0/24` },
+      { ...HOME, ip: `192.0.2.${i}` },
+    );
+    p = learn(p, i % 2 === 0 ? away : HOME, NOW - DAY - i * DAY, 'trusted');
+  }
+  return p;
+}
 
 describe('device signals', () => {
+  const homebody = trustedProfile(20);
+  it('gives nothing for the known device and browser, or a browser update', () => {
+    expect(summary(run(deviceSignals, {}))).toEqual({});
+  });
+
+  it('weighs a new device id against how often the user brings one (no history of new devices: the prior)', () => {
+    const points = pointsOf(ATTACKER.newDevice / nu(homebody, 'device'), e.device);
+    // 20 logins with one device: ν = (0 + 4 × 0.1) / (20 · decay + 4) ≈ 0.018 → LR ≈ 52 → ≈ 34 points.
+    expect(points).toBeGreaterThan(30);
+    expect(summary(run(deviceSignals, { features: { ...HOME, deviceId: 'device-other' } }))).toEqual({
+      'device.new': points,
+    });
+    expect(summary(run(deviceSignals, { features: { ...HOME, deviceId: undefined } }))).toEqual({
+      'device.new': points,
+    });
+  });
+
+  it('says nothing about device ids to an app that never sends one', () => {
+    const profile = trustedProfile(20, { ...HOME, deviceId: undefined });
+    expect(summary(run(deviceSignals, { profile, features: { ...HOME, deviceId: undefined } }))).toEqual({});
+  });
+
+  it.each([
+    ['a new browser family', withDevice({ uaFamily: 'Firefox', uaKey: 'ff' })],
+    ['a new OS', withDevice({ os: 'Linux', uaKey: 'chrome-linux' })],
+    ['a new OS and device type (one reason)', withDevice({ os: 'iOS 17', deviceType: 'mobile', uaKey: 'ios' })],
+    ['an unparseable user agent', withDevice({ uaFamily: undefined, uaKey: 'garbage' })],
+  ])('flags %s as device.ua_changed', (_name, features) => {
+    expect(summary(run(deviceSignals, { features }))).toEqual({
+      'device.ua_changed': pointsOf(ATTACKER.newUserAgent / nu(homebody, 'ua'), e.userAgent),
+    });
+  });
+
+  it('weighs another version of the user’s own browser lightly, an older one more', () => {
+    const newer = run(deviceSignals, { features: withDevice({ browserMajor: '121', uaKey: 'chrome-121' }) });
+    const older = run(deviceSignals, { features: withDevice({ browserMajor: '99', uaKey: 'chrome-99' }) });
+    expect(codes(newer)).toEqual(['device.ua_version']);
+    expect(codes(older)).toEqual(['device.ua_version']);
+    expect(newer[0]!.points).toBeCloseTo(pointsOf(ATTACKER.otherVersion / nu(homebody, 'uaVersion'), e.userAgent), 9);
+    expect(older[0]!.points).toBeGreaterThan(newer[0]!.points);
+    expect(older[0]!.detail).toMatch(/older than the version 120/);
+  });
+
   it.each<Row>([
-    ['known device and browser', {}, {}],
-    ['new device id', { features: { ...HOME, deviceId: 'device-other' } }, { 'device.new': w.device.newDevice }],
-    [
-      'no device id while trusted devices exist',
-      { features: { ...HOME, deviceId: undefined } },
-      { 'device.new': w.device.newDevice },
-    ],
-    [
-      'no device id from an app that never sends one',
-      { features: { ...HOME, deviceId: undefined }, profile: trustedProfile(20, { ...HOME, deviceId: undefined }) },
-      {},
-    ],
-    [
-      'new browser family',
-      { features: withDevice({ uaFamily: 'Firefox' }) },
-      { 'device.ua_changed': w.device.uaChanged },
-    ],
-    ['browser version upgrade only', { features: withDevice({ browserMajor: '121', uaKey: 'chrome-121' }) }, {}],
-    ['new OS', { features: withDevice({ os: 'Linux' }) }, { 'device.ua_changed': w.device.uaChanged }],
-    [
-      'new OS and device type count once',
-      { features: withDevice({ os: 'iOS 17', deviceType: 'mobile' }) },
-      { 'device.ua_changed': w.device.uaChanged },
-    ],
-    [
-      'unparseable UA with known families',
-      { features: withDevice({ uaFamily: undefined }) },
-      { 'device.ua_changed': 10 },
-    ],
     ['bot', { features: withDevice({ isBot: true }) }, { 'device.bot': w.device.bot }],
     ['headless', { features: withDevice({ isHeadless: true }) }, { 'device.headless': w.device.headless }],
     ['cli', { features: withDevice({ isCli: true }) }, { 'device.cli': w.device.cli }],
@@ -102,27 +152,50 @@ describe('device signals', () => {
   ])('%s', (_name, over, expected) => {
     expect(summary(run(deviceSignals, over))).toEqual(expected);
   });
+
+  it('lets trust fade: a browser unused for longer than learning.trustDays is new again', () => {
+    const old = trustedProfile(20, HOME, (defaultPolicy.learning.trustDays + 1) * DAY);
+    expect(codes(run(deviceSignals, { profile: old }))).toContain('device.new');
+  });
 });
 
 describe('geo signals', () => {
+  const homebody = trustedProfile(20);
+  const place = (level: NoveltyLevel, attacker: number) =>
+    pointsOf(attacker / nu(homebody, level), level === 'country' ? e.country : e.place);
+
   it.each<Row>([
     ['home', {}, {}],
-    ['new city in the same region', { features: withGeo({ city: 'Voss' }) }, { 'geo.new_city': w.geo.newCity }],
     [
-      'new region (and so new city)',
+      'a new city in the same region',
+      { features: withGeo({ city: 'Voss' }) },
+      { 'geo.new_city': place('city', ATTACKER.newCity) },
+    ],
+    [
+      'a new region: one reason, the strongest of region and city',
       { features: withGeo({ region: 'Oslo', city: 'Oslo', lat: 59.91, lon: 10.75 }) },
-      { 'geo.new_region': w.geo.newRegion, 'geo.new_city': w.geo.newCity },
+      { 'geo.new_region': Math.max(place('region', ATTACKER.newRegion), place('city', ATTACKER.newCity)) },
     ],
     [
-      'new country is also a new region and city',
+      'a new country: one reason, never weaker than a new region or city',
       { features: withGeo({ country: 'SE', region: 'Stockholm', city: 'Stockholm', lat: 59.33, lon: 18.07 }) },
-      { 'geo.new_country': w.geo.newCountry, 'geo.new_region': w.geo.newRegion, 'geo.new_city': w.geo.newCity },
+      {
+        'geo.new_country': Math.max(
+          place('country', ATTACKER.newCountry),
+          place('region', ATTACKER.newRegion),
+          place('city', ATTACKER.newCity),
+        ),
+      },
     ],
     [
-      'new country without city data',
+      'a new country without city data',
       { features: withGeo({ country: 'SE', region: undefined, city: undefined }) },
       {
-        'geo.new_country': w.geo.newCountry,
+        'geo.new_country': Math.max(
+          place('country', ATTACKER.newCountry),
+          place('region', ATTACKER.newRegion),
+          place('city', ATTACKER.newCity),
+        ),
       },
     ],
     ['private address', { features: { ...HOME, ip: '10.1.2.3', geo: { kind: 'private' } } }, { 'geo.private_ip': 0 }],
@@ -147,15 +220,21 @@ describe('geo signals', () => {
     expect(summary(run(geoSignals, over))).toEqual(expected);
   });
 
-  it('flags New York → Tokyo in 10 minutes as impossible travel', () => {
+  it('weighs a new place less for a user who often brings one', () => {
+    const visit = withGeo({ city: 'Voss' });
+    const homebodyPoints = run(geoSignals, { features: visit })[0]!.points;
+    const roamerPoints = run(geoSignals, { profile: roamer(), features: visit })[0]?.points ?? 0;
+    expect(roamerPoints).toBeLessThan(homebodyPoints);
+  });
+
+  it('flags New York → Tokyo in 10 minutes as impossible travel, weighed against the user’s jumps', () => {
     const nyHome = withGeo({ country: 'US', region: 'New York', city: 'New York', ...NY });
     const profile = trustedProfile(20, nyHome, 10 * MIN);
     const reasons = run(geoSignals, { profile, features: { ...nyHome, geo: TOKYO_GEO } });
     const travel = reasons.find((r) => r.code === 'geo.impossible_travel');
-    expect(travel?.points).toBe(w.geo.impossibleTravel);
-    expect(travel?.detail).toMatch(/^10,8\d\d km in 10 min \(65,\d{3} km\/h\)$/);
+    expect(travel?.points).toBeCloseTo(pointsOf(ATTACKER.impossibleTravel / nu(profile, 'travel'), e.travel), 9);
+    expect(travel?.detail).toMatch(/^10,8\d\d km in 10 min \(65,\d{3} km\/h\); such jumps in .* of this user's logins/);
   });
-
   it.each<[string, number, { lat: number; lon: number }, boolean]>([
     ['NY → Tokyo in 10 min', 10 * MIN, TOKYO, true],
     ['NY → Tokyo in 20 h (a flight is ~14 h)', 20 * 60 * MIN, TOKYO, false],
@@ -200,6 +279,146 @@ describe('geo signals', () => {
     [3 * 60 * MIN, '3 h'],
     [3 * DAY, '3 days'],
   ])('formats %d ms as %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
+});
+
+describe('network signals', () => {
+  const homebody = trustedProfile(20);
+  const elsewhere = { ...HOME, ip: '198.51.100.7', geo: { ...HOME_GEO, asn: 'AS64496', prefix: '198.51.100.0/24' } };
+
+  it('gives nothing for the known address', () => {
+    expect(run(networkSignals, {})).toEqual([]);
+  });
+
+  it('weighs a network the user never proved against how often they bring one', () => {
+    const points = pointsOf((1 - ATTACKER.knownNetwork) / nu(homebody, 'net'), e.network);
+    expect(summary(run(networkSignals, { features: elsewhere }))).toEqual({ 'geo.new_network': points });
+    const roaming = run(networkSignals, { profile: roamer(), features: elsewhere })[0]?.points ?? 0;
+    expect(roaming).toBeLessThan(points);
+  });
+
+  it('weighs a new address in a trusted network against the user’s churn there; a new host in the /24 is nothing', () => {
+    const sameSlash24 = run(networkSignals, { features: { ...HOME, ip: '81.167.144.99' } });
+    expect(sameSlash24).toEqual([]);
+    const otherPrefix = { ...HOME, ip: '81.167.150.9', geo: { ...HOME_GEO, prefix: '81.167.150.0/24' } };
+    const reasons = run(networkSignals, { features: otherPrefix });
+    expect(codes(reasons)).toEqual(['ip.new_address']);
+    // 20 uses of AS29695, never a new address: churn = (0 + 4 × 0.3) / (20 + 4) = 0.05.
+    const churn = (4 * 0.3) / 24;
+    expect(reasons[0]!.points).toBeCloseTo(
+      pointsOf(ATTACKER.knownNetwork / ((1 - nu(homebody, 'net')) * churn), e.address),
+      9,
+    );
+  });
+
+  it('says nothing about a new address in a network whose addresses rotate for this user', () => {
+    let p = emptyProfile(NOW - 30 * DAY);
+    for (let i = 0; i < 20; i++) {
+      p = learn(
+        p,
+        { ...HOME, ip: `81.167.${100 + i}.1`, geo: { ...HOME_GEO, prefix: `81.167.${100 + i}.0/24` } },
+        NOW - (20 - i) * DAY,
+        'trusted',
+      );
+    }
+    const next = { ...HOME, ip: '81.167.200.1', geo: { ...HOME_GEO, prefix: '81.167.200.0/24' } };
+    expect(run(networkSignals, { profile: p, features: next })).toEqual([]);
+  });
+
+  it('adds network.rare for a new network few of the population trust, once the population is large enough', () => {
+    const global = { ...ZERO_GLOBAL, total: 1000, asn: 0 };
+    const rare = run(networkSignals, { features: elsewhere, global });
+    expect(codes(rare)).toEqual(['geo.new_network', 'network.rare']);
+    // Nobody on it: share = 0.5 / 1001, far below the ordinary 2 %: the ratio nears its bound 1 / (1 − 0.9) = 10.
+    const share = 0.5 / 1001;
+    const ratio = e.ordinaryNetworkShare / (0.9 * share + 0.1 * e.ordinaryNetworkShare);
+    expect(ratio).toBeGreaterThan(8);
+    expect(ratio).toBeLessThan(10);
+    expect(rare[1]!.points).toBeCloseTo(pointsOf(ratio, e.rareNetwork), 9);
+    expect(rare[1]!.detail).toMatch(/trusted by 0 of 1000 users/);
+    expect(codes(run(networkSignals, { features: elsewhere, global: { ...global, asn: 300 } }))).toEqual([
+      'geo.new_network',
+    ]);
+    expect(codes(run(networkSignals, { features: elsewhere, global: { ...global, total: 10 } }))).toEqual([
+      'geo.new_network',
+    ]);
+  });
+
+  it('uses the address prefix as the network when the ASN is unknown', () => {
+    const noAsn = (ip: string, prefix: string) => ({ ...HOME, ip, geo: { ...HOME_GEO, asn: undefined, prefix } });
+    const profile = trustedProfile(20, noAsn('81.167.144.58', '81.167.144.0/24'));
+    expect(codes(run(networkSignals, { profile, features: noAsn('81.167.144.99', '81.167.144.0/24') }))).toEqual([
+      'ip.new_address',
+    ]);
+    const other = run(networkSignals, { profile, features: noAsn('198.51.100.7', '198.51.100.0/24') });
+    expect(other[0]?.detail).toMatch(/this address's block \(\/24, \/48\)/);
+  });
+
+  it('judges nothing without history or for an unlocatable address', () => {
+    expect(run(networkSignals, { profile: undefined, features: elsewhere })).toEqual([]);
+    expect(run(networkSignals, { features: { ...elsewhere, geo: { kind: 'private' } } })).toEqual([]);
+  });
+});
+
+describe('habit signals', () => {
+  /** 30 logins at 09:00-10:00 UTC on 30 days. */
+  const morning = () => {
+    let p = emptyProfile(NOW - 31 * DAY);
+    for (let i = 30; i >= 1; i--) p = learn(p, HOME, NOW - i * DAY - 3 * HOUR + (i % 3) * 20 * MIN, 'trusted');
+    return p;
+  };
+
+  it('weighs an hour the user never signs in at, and nothing at their usual hour', () => {
+    const profile = morning();
+    const night = run(habitSignals, { profile, now: NOW + 12 * HOUR }).find((r) => r.code === 'time.unusual_hour');
+    expect(night?.points).toBeGreaterThan(10);
+    expect(night?.detail).toMatch(/^00:00 UTC holds/);
+    const usual = run(habitSignals, { profile, now: NOW - 3 * HOUR });
+    expect(codes(usual)).not.toContain('time.unusual_hour');
+  });
+
+  it('needs a few logins before hours mean anything', () => {
+    expect(codes(run(habitSignals, { profile: trustedProfile(2), now: NOW + 10 * HOUR }))).not.toContain(
+      'time.unusual_hour',
+    );
+  });
+
+  it('weighs a quiet account: a daily user silent for weeks, against a daily user signing in today', () => {
+    const busy = trustedProfile(40, HOME, 6 * HOUR);
+    expect(codes(run(habitSignals, { profile: busy }))).not.toContain('user.dormant');
+    const silent = trustedProfile(40, HOME, 40 * DAY);
+    const dormant = run(habitSignals, { profile: silent }).find((r) => r.code === 'user.dormant');
+    // Silent for 40 days: at most 1/40 logins a day lately → LR ≥ 0.5 × 40 = 20.
+    expect(dormant?.points).toBeGreaterThanOrEqual(pointsOf(20, e.dormancy) - 1e-9);
+    expect(dormant?.detail).toMatch(/last 40 days ago/);
+  });
+});
+
+describe('sequence signals', () => {
+  const proxy = { ...HOME, ip: '198.51.100.7', geo: { ...HOME_GEO, asn: 'AS64496', prefix: '198.51.100.0/24' } };
+
+  it('weighs a failed sign-in from the same unfamiliar address just before', () => {
+    const velocity = { ...ZERO_VELOCITY, userFailedSignIns: 1, failedSignInFromIp: true };
+    expect(summary(run(sequenceSignals, { features: proxy, velocity }))).toEqual({
+      'sequence.failed_before': pointsOf(ATTACKER.failedBefore / TYPO_BEFORE_SUCCESS, e.failedBefore),
+    });
+    // A typo at home is not suspicious.
+    expect(run(sequenceSignals, { velocity })).toEqual([]);
+  });
+
+  it('flags a switch of network within the policy’s minutes, and nothing later or on the same network', () => {
+    const rule = w.sequence.networkSwitch;
+    const previous = (minutesAgo: number, network: string) => ({
+      ...ZERO_VELOCITY,
+      previous: { at: NOW - minutesAgo * MIN, network },
+    });
+    expect(summary(run(sequenceSignals, { velocity: previous(3, 'AS64496') }))).toEqual({
+      'sequence.network_switch': rule.points,
+    });
+    expect(run(sequenceSignals, { velocity: previous(rule.withinMinutes + 1, 'AS64496') })).toEqual([]);
+    expect(run(sequenceSignals, { velocity: previous(3, 'AS29695') })).toEqual([]);
+    // A previous request stamped after this one (a client's back-dated timestamp) proves nothing.
+    expect(run(sequenceSignals, { velocity: previous(-5, 'AS64496') })).toEqual([]);
+  });
 });
 
 describe('velocity signals', () => {
@@ -256,6 +475,12 @@ describe('velocity signals', () => {
         'velocity.failed_sign_ins': 15,
       },
     ],
+    [
+      'failed sign-ins from one IP, for any users',
+      { velocity: { ...ZERO_VELOCITY, ipFailedSignIns: v.ipFailedSignIns.threshold } },
+      { 'velocity.ip_failed_sign_ins': v.ipFailedSignIns.points },
+    ],
+    ['one failed sign-in from the IP', { velocity: { ...ZERO_VELOCITY, ipFailedSignIns: 1 } }, {}],
   ])('%s', (_name, over, expected) => {
     expect(summary(run(velocitySignals, over))).toEqual(expected);
   });
@@ -305,16 +530,16 @@ describe('new-user signal', () => {
         'user.new': 25,
       },
     ],
-    ['1 trusted session (default rule: none yet)', { profile: trustedProfile(1) }, {}],
-    ['2 trusted sessions, rule below 3', { profile: trustedProfile(2), policy: below3 }, { 'user.new': 25 }],
-    ['3 trusted sessions, rule below 3', { profile: trustedProfile(3), policy: below3 }, {}],
+    ['1 recorded login (default rule: none yet)', { profile: trustedProfile(1) }, {}],
+    ['2 recorded logins, rule below 3', { profile: trustedProfile(2), policy: below3 }, { 'user.new': 25 }],
+    ['3 recorded logins, rule below 3', { profile: trustedProfile(3), policy: below3 }, {}],
     ['rule disabled', { profile: undefined, policy: policyWith((p) => (p.weights.newUser.historyBelow = 0)) }, {}],
   ])('%s', (_name, over, expected) => {
     expect(summary(run(newUserSignals, over))).toEqual(expected);
   });
 
   it('says so explicitly', () => {
-    expect(run(newUserSignals, { profile: undefined })[0]?.detail).toBe('no trusted session yet');
+    expect(run(newUserSignals, { profile: undefined })[0]?.detail).toBe('no login recorded yet');
   });
 });
 

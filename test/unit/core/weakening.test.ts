@@ -30,6 +30,10 @@ const numericWeight = fc.constantFrom(
     Object.keys(defaultPolicy.weights[group]).map((key) => [group, key] as const),
   ),
 );
+const evidenceWeight = fc.constantFrom(
+  ...(['network', 'address', 'rareNetwork', 'country', 'place', 'userAgent', 'device', 'hour'] as const),
+  ...(['travel', 'dormancy', 'failedBefore'] as const),
+);
 const velocityRule = fc.constantFrom(...(Object.keys(defaultPolicy.weights.velocity) as ['userBurst']));
 const rank = (l: SensitivityLevel) => SENSITIVITY_LEVELS.indexOf(l);
 const weights = (p: Policy, group: 'device' | 'geo') => p.weights[group] as Record<string, number | undefined>;
@@ -65,19 +69,29 @@ const strengthening: fc.Arbitrary<Edit> = fc.oneof(
     const w = weights(p, group);
     w[key] = (w[key] ?? 0) + k;
   }),
-  step.map(
-    (k): Edit =>
+  fc.tuple(evidenceWeight, step).map(
+    ([key, k]): Edit =>
       (p) =>
-        void (p.weights.familiarity.maxPoints += k),
+        void (p.weights.evidence[key] += k / 10),
   ),
   step.map(
     (k): Edit =>
       (p) =>
-        void (p.weights.familiarity.pointsPerDecade += k),
+        void (p.weights.evidence.maxPoints += k),
   ),
-  fc.constantFrom(0.1, 0.5).map((s): Edit => (p) => {
-    p.weights.familiarity.smoothing = Math.min(p.weights.familiarity.smoothing, s);
+  step.map(
+    (k): Edit =>
+      (p) =>
+        void (p.weights.evidence.pointsPerDecade += k),
+  ),
+  fc.constantFrom(0.05, 0.5).map((share): Edit => (p) => {
+    p.weights.evidence.ordinaryNetworkShare = Math.max(p.weights.evidence.ordinaryNetworkShare, share);
   }),
+  step.map(
+    (k): Edit =>
+      (p) =>
+        void (p.weights.sequence.networkSwitch.withinMinutes += k),
+  ),
   fc.tuple(velocityRule, step).map(
     ([rule, k]): Edit =>
       (p) =>
@@ -215,16 +229,24 @@ const weakening: fc.Arbitrary<{ edit: Edit; path: string }> = fc.oneof(
     path: `weights.velocity.${rule}.points`,
   })),
   fc.constant({
-    edit: (p: Policy) => void (p.weights.familiarity.maxPoints = 0),
-    path: 'weights.familiarity.maxPoints',
+    edit: (p: Policy) => void (p.weights.evidence.maxPoints = 0),
+    path: 'weights.evidence.maxPoints',
+  }),
+  evidenceWeight.map((key) => ({
+    edit: (p: Policy) => void (p.weights.evidence[key] = 0),
+    path: `weights.evidence.${key}`,
+  })),
+  fc.constant({
+    edit: (p: Policy) => void (p.weights.evidence.ordinaryNetworkShare /= 2),
+    path: 'weights.evidence.ordinaryNetworkShare',
   }),
   fc.constant({
-    edit: (p: Policy) => void (p.weights.familiarity.smoothing += 1),
-    path: 'weights.familiarity.smoothing',
+    edit: (p: Policy) => void (p.weights.evidence.priorLogins += 1),
+    path: 'weights.evidence.priorLogins',
   }),
   fc.constant({
-    edit: (p: Policy) => void (p.weights.familiarity.ip = { ip: 0, asn: 0, country: 1 }),
-    path: 'weights.familiarity.ip',
+    edit: (p: Policy) => void (p.weights.sequence.networkSwitch.points = 0),
+    path: 'weights.sequence.networkSwitch.points',
   }),
   fc.constant({ edit: (p: Policy) => void (p.weights.newUser.historyBelow = 0), path: 'weights.newUser.historyBelow' }),
   fc.constant({
@@ -293,6 +315,7 @@ describe('weakening classification', () => {
     for (const a of Object.keys(p.actions)) p.actions[a] = { level: 'none' };
     for (const group of ['device', 'geo'] as const)
       for (const k of Object.keys(p.weights[group])) weights(p, group)[k] = 0;
+    p.weights.evidence.device = 0;
     const found = weakeningChanges(defaultPolicy, p);
     const byPath = new Map(found.map((w) => [w.path, w]));
     expect(byPath.get('levels.critical.stepUpAt')).toEqual({
@@ -308,7 +331,8 @@ describe('weakening classification', () => {
     });
     expect(byPath.get('lists.allow.0')).toMatchObject({ kind: 'allow_list_broadened', after: '0.0.0.0/0' });
     expect(byPath.get('lists.allow.1')).toMatchObject({ kind: 'allow_list_broadened', after: '::/0' });
-    expect(byPath.get('weights.device.newDevice')).toMatchObject({ kind: 'weight_cut', before: 25, after: 0 });
+    expect(byPath.get('weights.device.bot')).toMatchObject({ kind: 'weight_cut', before: 40, after: 0 });
+    expect(byPath.get('weights.evidence.device')).toMatchObject({ kind: 'weight_cut', before: 1, after: 0 });
   });
 
   it('judges list entries as networks, not as text', () => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { contextKeys, evaluate, learn } from '../../../lambdas/core/risk';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
-import { LoginEvaluator, type LoginEvaluatorOptions } from '../../../lambdas/evaluation/login-evaluator';
+import { ENGINE_SCORER, LoginEvaluator, type LoginEvaluatorOptions } from '../../../lambdas/evaluation/login-evaluator';
 import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
-import { UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../lambdas/evaluation/traffic-generator';
+import { trafficOptions, UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../lambdas/evaluation/traffic-generator';
+import { applyOverrides, worldPreset } from '../../../lambdas/evaluation/traffic-world';
 import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
 import { buildGenerator } from '../../../lambdas/evaluation/write-traffic';
 
@@ -18,14 +18,17 @@ let labels = new Map<number, TrafficLabel>();
 
 beforeAll(async () => {
   const generator = buildGenerator(
-    {
-      seed: 31,
-      rows: 1500,
-      days: 6,
-      start: Date.UTC(2020, 1, 3),
-      takeoverShare: { naive: 0.03, vpn: 0.03, targeted: 0.03 },
-      stuffingShare: 0.05,
-    },
+    trafficOptions(
+      31,
+      1500,
+      applyOverrides(worldPreset('first-table'), [
+        'attack.takeoverShare.naive=0.03',
+        'attack.takeoverShare.vpn=0.03',
+        'attack.takeoverShare.targeted=0.03',
+        'attack.stuffingShare=0.05',
+      ]),
+      6,
+    ),
     locator,
     await loadUserAgentPool(DATA),
     60_000,
@@ -46,7 +49,7 @@ const options = (): LoginEvaluatorOptions => ({
 });
 
 function scores(input: RbaLogin[], upTo: number): number[] {
-  const evaluator = new LoginEvaluator({ scorer: { evaluate, learn, contextKeys }, locator, devices }, options());
+  const evaluator = new LoginEvaluator({ scorer: ENGINE_SCORER, locator, devices }, options());
   return input.slice(0, upTo + 1).map((row) => evaluator.process(row).score);
 }
 
@@ -70,7 +73,7 @@ describe('LoginEvaluator', () => {
   });
 
   it('lets the outcome shape what follows: a stopped takeover is not learned, a passed step-up is', () => {
-    const evaluator = new LoginEvaluator({ scorer: { evaluate, learn, contextKeys }, locator, devices }, options());
+    const evaluator = new LoginEvaluator({ scorer: ENGINE_SCORER, locator, devices }, options());
     const base: RbaLogin = {
       index: 0,
       timestamp: Date.UTC(2020, 1, 3, 8),
@@ -99,18 +102,18 @@ describe('LoginEvaluator', () => {
     const t = base.timestamp + 6 * 86_400_000;
     const first = evaluator.process({ ...attacker, index: 10, timestamp: t, isAccountTakeover: true });
     expect(first.decision).not.toBe('allow');
-    const again = evaluator.process({ ...attacker, index: 11, timestamp: t + 3_600_000, isAccountTakeover: true });
+    const again = evaluator.process({ ...attacker, index: 11, timestamp: t + 600_000, isAccountTakeover: true });
     expect(again.score).toBe(first.score);
-    expect(evaluator.velocity.counts('alice', attacker.ip, t + 3_600_001).userFailedStepUps).toBeGreaterThan(0);
+    expect(evaluator.velocity.counts('alice', attacker.ip, t + 600_001).userFailedStepUps).toBeGreaterThan(0);
     // The same context, this time the owner abroad who passes the step-up: afterwards it is familiar.
-    evaluator.process({ ...attacker, index: 12, timestamp: t + 2 * 3_600_000 });
+    evaluator.process({ ...attacker, index: 12, timestamp: t + 1_200_000 });
     const later = evaluator.process({ ...attacker, index: 13, timestamp: t + 30 * 3_600_000 });
     expect(later.score).toBeLessThan(first.score);
     expect(later.decision).toBe('allow');
   });
 
   it('reports first logins and the warm-up apart from users with history', () => {
-    const evaluator = new LoginEvaluator({ scorer: { evaluate, learn, contextKeys }, locator, devices }, options());
+    const evaluator = new LoginEvaluator({ scorer: ENGINE_SCORER, locator, devices }, options());
     const results = rows.map((r) => evaluator.process(r));
     const dayOne = rows[0]!.timestamp + 86_400_000;
     for (const [k, r] of results.entries()) {

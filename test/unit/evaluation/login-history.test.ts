@@ -72,13 +72,16 @@ describe('ProfileStore', () => {
 });
 
 describe('GlobalCounts', () => {
-  it('counts trusted logins per context value and prunes the rarest values beyond its bound', () => {
+  it('counts users per trusted value, as the service does, and prunes the rarest values beyond its bound', () => {
     const g = new GlobalCounts(4);
     const keys = (ip: string) => contextKeys(features(ip));
-    for (let i = 0; i < 3; i++) g.add(keys('9.9.9.9'));
-    for (let i = 0; i < 5; i++) g.add(keys(`10.0.0.${i}`));
+    const all = ['ip', 'prefix', 'asn', 'country', 'ua', 'browser', 'os', 'deviceType'];
+    // Three users trust 9.9.9.9; five others each trust their own address; one more user brings nothing new.
+    for (let i = 0; i < 3; i++) g.add(keys('9.9.9.9'), all, true);
+    for (let i = 0; i < 5; i++) g.add(keys(`10.0.0.${i}`), ['ip'], true);
+    g.add(keys('9.9.9.9'), [], false);
     expect(g.total).toBe(8);
-    expect(g.stats(keys('9.9.9.9'))).toMatchObject({ total: 8, ip: 3, country: 8, asn: 8 });
+    expect(g.stats(keys('9.9.9.9'))).toMatchObject({ total: 8, ip: 3, country: 3, asn: 3 });
     expect(g.pruned).toBeGreaterThan(0);
     expect(g.stats(keys('10.0.0.0')).ip).toBe(0);
   });

@@ -1,12 +1,14 @@
-import { auc, blockRateAtFriction, rocCurve, ScoreHistogram } from '../../../lambdas/evaluation/roc';
+import { auc, blockRateAtFriction, RANK_GRID, rocCurve, ScoreHistogram } from '../../../lambdas/evaluation/roc';
 
-function hist(scores: number[]): ScoreHistogram {
-  const h = new ScoreHistogram();
+const INTEGERS = { min: 0, max: 100, step: 1 };
+
+function hist(scores: number[], grid = INTEGERS): ScoreHistogram {
+  const h = new ScoreHistogram(grid);
   for (const s of scores) h.add(s);
   return h;
 }
 
-describe('ROC over integer scores', () => {
+describe('ROC over a grid of scores', () => {
   it('AUC is 1 for perfect separation, 0.5 for identical populations, 0 when reversed', () => {
     expect(auc(hist([0, 10, 20]), hist([30, 40]))).toBe(1);
     expect(auc(hist([10, 20, 30]), hist([10, 20, 30]))).toBe(0.5);
@@ -55,10 +57,25 @@ describe('ROC over integer scores', () => {
     }
   });
 
-  it('clamps and rounds scores into 0-100', () => {
+  it('clamps and rounds scores into the grid', () => {
     const h = hist([-5, 100.4, 250, 49.5]);
     expect(h.bins[0]).toBe(1);
     expect(h.bins[100]).toBe(2);
     expect(h.bins[50]).toBe(1);
+  });
+
+  it('keeps unrounded scores apart on the ranking grid where integer scores would tie', () => {
+    // Legit logins at 40.2 and attacks at 40.4: one integer bin, two ranking bins.
+    const legit = hist([...Array(95).fill(0), ...Array(5).fill(40.2)], RANK_GRID);
+    const attack = hist([40.4, 40.4, 40.4, 10], RANK_GRID);
+    expect(blockRateAtFriction(legit, attack, 0.01).blockRate).toBe(0.75);
+    // Familiar logins at 0 are no clump; the largest tie above zero holds 5 %.
+    expect(legit.largestTie()).toEqual({ score: 40.2, share: 0.05 });
+    const coarse = blockRateAtFriction(
+      hist([...Array(95).fill(0), ...Array(5).fill(40.2)]),
+      hist([40.4, 40.4, 40.4, 10]),
+      0.01,
+    );
+    expect(coarse.blockRate).toBe(0);
   });
 });

@@ -210,26 +210,35 @@ export const inputArb: fc.Arbitrary<Omit<EvaluationInput, 'policy'>> = fc
   }));
 
 const w = fc.integer({ min: 0, max: 60 });
+const ew = fc.constantFrom(0, 0.5, 1, 2);
 
-/** Valid policies that differ from the default in weights, familiarity, geo, learning and lists. */
+/** Valid policies that differ from the default in weights, evidence, geo, learning and lists. */
 export const policyArb: fc.Arbitrary<Policy> = fc
   .record({
-    device: fc.record({ newDevice: w, uaChanged: w, bot: w, headless: w, cli: w }),
-    geo: fc.record({
-      newCountry: w,
-      newRegion: w,
-      newCity: w,
-      newNetwork: w,
-      impossibleTravel: w,
-      privateIp: w,
-      unknownLocation: w,
-    }),
-    familiarity: fc.record({
-      maxPoints: fc.integer({ min: 0, max: 40 }),
+    device: fc.record({ bot: w, headless: w, cli: w }),
+    geo: fc.record({ privateIp: w, unknownLocation: w }),
+    evidence: fc.record({
+      maxPoints: fc.integer({ min: 0, max: 60 }),
       pointsPerDecade: fc.integer({ min: 0, max: 30 }),
-      smoothing: fc.constantFrom(0.1, 1, 5),
-      ipw: fc.constantFrom([0.6, 0.3, 0.1], [1, 0, 0], [0, 0, 1]),
-      uaw: fc.constantFrom([0.5387, 0.268, 0.1882, 0.0051], [0, 1, 0, 0], [0.25, 0.25, 0.25, 0.25]),
+      priorLogins: fc.constantFrom(0.5, 4, 20),
+      ordinaryNetworkShare: fc.constantFrom(0.001, 0.02, 0.3),
+      network: ew,
+      address: ew,
+      rareNetwork: ew,
+      country: ew,
+      place: ew,
+      userAgent: ew,
+      device: ew,
+      travel: ew,
+      hour: ew,
+      dormancy: ew,
+      failedBefore: ew,
+    }),
+    switchPoints: w,
+    learning: fc.record({
+      confirmDays: fc.integer({ min: 2, max: 4 }),
+      trustDays: fc.constantFrom(1, 30, 120),
+      halfLifeDays: fc.constantFrom(1, 60, 365),
     }),
     newUser: fc.record({ points: w, historyBelow: fc.integer({ min: 0, max: 10 }) }),
     kmh: fc.constantFrom(300, 900, 5000),
@@ -243,18 +252,9 @@ export const policyArb: fc.Arbitrary<Policy> = fc
     // Spread over the default so that weights added to the schema later keep a valid value.
     p.weights.geo = { ...p.weights.geo, ...r.geo };
     p.weights.device = { ...p.weights.device, ...r.device };
-    p.weights.familiarity = {
-      maxPoints: r.familiarity.maxPoints,
-      pointsPerDecade: r.familiarity.pointsPerDecade,
-      smoothing: r.familiarity.smoothing,
-      ip: { ip: r.familiarity.ipw[0], asn: r.familiarity.ipw[1], country: r.familiarity.ipw[2] },
-      ua: {
-        ua: r.familiarity.uaw[0],
-        browser: r.familiarity.uaw[1],
-        os: r.familiarity.uaw[2],
-        deviceType: r.familiarity.uaw[3],
-      },
-    };
+    p.weights.evidence = { ...p.weights.evidence, ...r.evidence };
+    p.weights.sequence.networkSwitch.points = r.switchPoints;
+    p.learning = { ...p.learning, ...r.learning };
     p.weights.newUser = r.newUser;
     p.geo = { impossibleTravelKmh: r.kmh, minDistanceKm: r.minKm };
     p.lists = { allow: [...r.allow], deny: [...r.deny] };

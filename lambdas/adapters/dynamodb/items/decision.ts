@@ -1,11 +1,13 @@
 import type { TransactWriteItem, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Decision, Reason, RequestFeatures } from '../../../core/risk/types';
+import type { FailureOrigin } from '../../../core/risk/learning';
 import { isReplayInput } from '../../../core/simulation/replay-input';
 import type { FeedbackLabel, ReplayEvent } from '../../../core/simulation/simulation';
 import type { Feedback, RecordedEvent, RecordedShadow } from '../../../ports/admin-event-store';
 import type { DecisionRecord, Outcome, StoredDecision } from '../../../ports/decision-store';
 import { keyAttributes, n, s, type Item, type ItemKey } from './item';
+import { globalKeys } from './population';
 import { DAY_SECONDS, epochSeconds } from './ttl';
 
 /**
@@ -74,7 +76,21 @@ export function storedDecisionFromItem(decisionId: string, item: Item): StoredDe
     decision: String(raw.decision),
     at: Number(raw.at),
     ...(typeof raw.outcome === 'string' ? { outcome: raw.outcome as Outcome } : {}),
+    ...(typeof raw.features === 'string' ? originOf(raw.features) : {}),
   };
+}
+
+/** The client IP and network of a stored decision's features, if they can be read. */
+function originOf(featuresJson: string): { origin?: FailureOrigin } {
+  try {
+    const features = JSON.parse(featuresJson) as RequestFeatures;
+    if (typeof features.ip !== 'string') return {};
+    const levels = globalKeys(features);
+    const network = levels.asn ?? levels.prefix;
+    return { origin: { ip: features.ip, ...(network !== undefined ? { network } : {}) } };
+  } catch {
+    return {};
+  }
 }
 
 /** Sets the reported outcome once, on a decision that exists. */

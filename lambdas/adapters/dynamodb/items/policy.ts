@@ -1,3 +1,4 @@
+import { upgradeStoredPolicy } from '../../../core/policy/policy-upgrade';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { parsePolicy, type Policy } from '../../../core/policy/policy-schema';
 import type {
@@ -57,7 +58,8 @@ function parseDocument(item: Record<string, AttributeValue>): Policy {
   } catch (error) {
     throw new CorruptPolicyError('stored policy document is not JSON', { cause: error });
   }
-  const parsed = parsePolicy(document);
+  // A document written before the evidence model is upgraded, not called corrupt.
+  const parsed = parsePolicy(upgradeStoredPolicy(document));
   if (!parsed.ok) throw new CorruptPolicyError(`stored policy is invalid at ${parsed.issues[0]?.path ?? '?'}`);
   return parsed.policy;
 }

@@ -33,14 +33,29 @@ const PROFILE_MAP_OF: Record<GlobalLevel, keyof ProfileMaps> = {
 
 const LEVELS = Object.keys(PROFILE_MAP_OF) as GlobalLevel[];
 
-/** The population counters a profile update moves (see above). */
-export function populationIncrements(next: UserProfile, levels: GlobalKeys): ItemKey[] {
+/**
+ * The population counters a profile update moves (see above): a value counts when it becomes trusted for the user
+ * (values that wait as observed count once they are confirmed), the total with the user's first recorded login.
+ * `previous`: the profile before the update (undefined: the user had none; null: the caller does not have it, and a
+ * value then counts when its trusted count is 1).
+ */
+export function populationIncrements(
+  next: UserProfile,
+  levels: GlobalKeys,
+  previous: UserProfile | null | undefined = null,
+): ItemKey[] {
   const out: ItemKey[] = [];
-  if (next.trustedEvents === 1) out.push(populationKeys.total());
+  const first = previous === null ? next.trustedEvents === 1 : (previous?.trustedEvents ?? 0) === 0;
+  if (first && next.trustedEvents >= 1) out.push(populationKeys.total());
   for (const [level, value] of Object.entries(levels) as [GlobalLevel, string | undefined][]) {
-    if (value !== undefined && next.trusted[PROFILE_MAP_OF[level]][value]?.count === 1) {
-      out.push(populationKeys.level(level, value));
-    }
+    if (value === undefined) continue;
+    const map = PROFILE_MAP_OF[level];
+    const trustedNow = Object.hasOwn(next.trusted[map] ?? {}, value);
+    const counted =
+      previous === null
+        ? trustedNow && next.trusted[map][value]?.count === 1
+        : trustedNow && !Object.hasOwn(previous?.trusted?.[map] ?? {}, value);
+    if (counted) out.push(populationKeys.level(level, value));
   }
   return out;
 }
@@ -102,10 +117,11 @@ export async function addPopulationCounts(
   next: UserProfile,
   levels: GlobalKeys,
   nowMs: number,
+  previous: UserProfile | null | undefined = null,
 ): Promise<void> {
   const ttl = expiresAt(nowMs, TTL_SECONDS.population);
   await Promise.allSettled(
-    populationIncrements(next, levels).map((key) =>
+    populationIncrements(next, levels, previous).map((key) =>
       client.send(
         new UpdateItemCommand({
           TableName: table,

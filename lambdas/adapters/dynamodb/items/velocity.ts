@@ -79,6 +79,7 @@ export function countRequestUpdates(
   userId: string,
   subjects: VelocityKeys,
   now: number,
+  lastNetwork?: string,
 ): { user: UpdateItemCommandInput; ip: UpdateItemCommandInput; network?: UpdateItemCommandInput } {
   const user = minuteSlot(now, HOUR);
   const address = minuteSlot(now, TEN_MINUTES);
@@ -98,9 +99,14 @@ export function countRequestUpdates(
     user: {
       TableName: table,
       Key: keyAttributes(velocityKeys.user(userId, user.bucket)),
-      UpdateExpression: 'ADD #minute :one SET expiresAt = :ttl',
+      // The user's last request (time and network) is replaced here; UPDATED_OLD hands back the one before.
+      UpdateExpression: `ADD #minute :one SET expiresAt = :ttl${lastNetwork ? ', lastAt = :now, lastNet = :net' : ''}`,
       ExpressionAttributeNames: { '#minute': user.attribute },
-      ExpressionAttributeValues: { ':one': n(1), ':ttl': expiresAt(now, TTL_SECONDS.userVelocity) },
+      ExpressionAttributeValues: {
+        ':one': n(1),
+        ':ttl': expiresAt(now, TTL_SECONDS.userVelocity),
+        ...(lastNetwork ? { ':now': n(now), ':net': { S: lastNetwork } } : {}),
+      },
       ReturnValues: 'UPDATED_OLD',
     },
     ip: countAddress(velocityKeys.ip(subjects.ip, address.bucket)),
@@ -110,14 +116,37 @@ export function countRequestUpdates(
   };
 }
 
-/** Counts one failure (a reported failed sign-in, a failed step-up try) in the user's current hour item. */
-export function failureUpdate(table: string, userId: string, kind: FailureKind, now: number): UpdateItemCommandInput {
+/**
+ * Counts one failure (a reported failed sign-in, a failed step-up try) in the user's current hour item; with the
+ * address's velocity subject (`counterIp`), also notes in that item that a failure came from it.
+ */
+export function failureUpdate(
+  table: string,
+  userId: string,
+  kind: FailureKind,
+  now: number,
+  counterIp?: string,
+): UpdateItemCommandInput {
   return {
     TableName: table,
     Key: keyAttributes(velocityKeys.user(userId, bucketOf(now, HOUR))),
-    UpdateExpression: 'ADD #kind :one SET expiresAt = :ttl',
+    UpdateExpression: `ADD #kind :one${counterIp ? ', failIps :member' : ''} SET expiresAt = :ttl`,
     ExpressionAttributeNames: { '#kind': kind },
-    ExpressionAttributeValues: { ':one': n(1), ':ttl': expiresAt(now, TTL_SECONDS.userVelocity) },
+    ExpressionAttributeValues: {
+      ':one': n(1),
+      ':ttl': expiresAt(now, TTL_SECONDS.userVelocity),
+      ...(counterIp ? { ':member': { SS: [memberId(counterIp)] } } : {}),
+    },
+  };
+}
+
+/** Counts one failed sign-in against the address it came from (any user: credential stuffing). */
+export function addressFailureUpdate(table: string, counterIp: string, now: number): UpdateItemCommandInput {
+  return {
+    TableName: table,
+    Key: keyAttributes(velocityKeys.ip(counterIp, bucketOf(now, TEN_MINUTES))),
+    UpdateExpression: 'ADD fails :one SET expiresAt = :ttl',
+    ExpressionAttributeValues: { ':one': n(1), ':ttl': expiresAt(now, TTL_SECONDS.addressVelocity) },
   };
 }
 
@@ -135,6 +164,8 @@ export interface VelocityItems {
     readonly network?: PromiseSettledResult<Item | undefined>;
   };
   readonly hasNetwork: boolean;
+  /** The request's address subject (`VelocityKeys.ip`): was a failed sign-in of this user reported from it? */
+  readonly ip: string;
 }
 
 /** The sliding-window counts of one decision from its velocity items. */
@@ -162,12 +193,31 @@ export function velocityCounts(items: VelocityItems, now: number): VelocityCount
   // Failures are not among the counting update's returned attributes: the read's copy has them.
   const failures = (kind: FailureKind) =>
     slidingCount(numberAttribute(read('userCur'), kind), numberAttribute(read('userPrev'), kind), now, HOUR);
+  // The user's previous request: what this request's counting update replaced (or, when this read does not count,
+  // the current hour's copy), else the previous hour's; never older than an hour.
+  const lastRequest = (item: Item | undefined) => {
+    const at = Number(item?.lastAt?.N);
+    const network = item?.lastNet?.S;
+    return Number.isFinite(at) && network !== undefined && at >= now - HOUR ? { at, network } : undefined;
+  };
+  const previous = lastRequest(current.user) ?? lastRequest(read('userPrev'));
+  const member = memberId(items.ip);
+  const failedFromIp = [read('userCur'), read('userPrev')].some((item) => item?.failIps?.SS?.includes(member));
+  const ipFailed = slidingCount(
+    numberAttribute(read('ipCur'), 'fails'),
+    numberAttribute(read('ipPrev'), 'fails'),
+    now,
+    TEN_MINUTES,
+  );
   return {
     userRequests: perMinute('user'),
     ipRequests: perMinute('ip'),
     ipDistinctUsers: new Set([...users(current.ip), ...users(read('ipPrev'))]).size,
     userFailedStepUps: failures('stepUps'),
     userFailedSignIns: failures('signIns'),
+    ...(ipFailed > 0 ? { ipFailedSignIns: ipFailed } : {}),
+    ...(failedFromIp ? { failedSignInFromIp: true } : {}),
+    ...(previous ? { previous } : {}),
     ...(items.hasNetwork
       ? {
           networkRequests: perMinute('network'),

@@ -1,6 +1,7 @@
 import type { IpAddress } from '../../net/ip';
 import type { CompiledPolicy } from '../../policy/compiled-policy';
 import type { ContextKeys } from '../context-keys';
+import type { HabitView } from '../habits';
 import type { ContextSightings } from '../profile';
 import type { EvaluationInput, Reason, UserProfile } from '../types';
 
@@ -14,10 +15,15 @@ export interface SignalContext {
    */
   readonly ip: IpAddress | undefined;
   readonly compiled: CompiledPolicy;
-  /** The profile when it has at least one trusted session: novelty is only meaningful against a baseline. */
+  /** The profile when it has at least one recorded login: novelty is only meaningful against a baseline. */
   readonly history: UserProfile | undefined;
-  /** The keys' sightings in the trusted maps of `history` (all undefined without a history). */
+  /**
+   * The keys' known sightings in `history`: trusted and not faded, or pending from an earlier day with no failure
+   * since (see `knownSighting`); undefined: new to the user.
+   */
   readonly seen: ContextSightings;
+  /** The user's habits as of the request (novelty rates, hours); a typical user's when there is no history. */
+  readonly habits: HabitView;
 }
 
 export type Signal = (ctx: SignalContext) => Reason[];

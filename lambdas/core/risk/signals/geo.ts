@@ -1,6 +1,7 @@
-import { isEmptyMap } from '../profile';
-import type { Reason } from '../types';
-import { reason, type SignalContext } from './context';
+import type { Policy } from '../../policy/policy-schema';
+import type { Geo, Reason, UserProfile } from '../types';
+import type { SignalContext } from './context';
+import { ATTACKER, evidenceReason, formatRatio, percent, ratioPoints } from './evidence';
 
 const EARTH_RADIUS_KM = 6371.0088;
 const RAD = Math.PI / 180;
@@ -37,10 +38,46 @@ export function formatDuration(ms: number): string {
 
 const isNum = (n: number | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
 
+/** How far and how fast the user would have travelled since their last recorded login, when both are located. */
+export function travelFrom(
+  last: UserProfile['lastTrusted'],
+  geo: Geo,
+  now: number,
+): { km: number; kmh: number; elapsed: number } | undefined {
+  if (last === undefined || !isNum(last.lat) || !isNum(last.lon) || !isNum(geo.lat) || !isNum(geo.lon))
+    return undefined;
+  const km = haversineKm(last.lat, last.lon, geo.lat, geo.lon);
+  const elapsed = now - last.at;
+  // No elapsed time (or a clock running backwards) makes any real distance impossible.
+  const kmh = elapsed > 0 ? km / (elapsed / 3_600_000) : Infinity;
+  return { km, kmh, elapsed };
+}
+
+/** True when the distance is beyond the noise floor and the speed beyond the policy's limit. */
+export function isImpossibleTravel(t: { km: number; kmh: number } | undefined, rules: Policy['geo']): boolean {
+  return t !== undefined && t.km >= rules.minDistanceKm && t.kmh > rules.impossibleTravelKmh;
+}
+
+const PLACE_LEVELS = [
+  { code: 'geo.new_country', level: 'country', attacker: ATTACKER.newCountry },
+  { code: 'geo.new_region', level: 'region', attacker: ATTACKER.newRegion },
+  { code: 'geo.new_city', level: 'city', attacker: ATTACKER.newCity },
+] as const;
+
 /**
  * Unlocatable addresses are reported and stop here (novelty and travel would compare against nothing).
- * Country, region and city novelty are cumulative: region and city keys include their country, so a new country
- * is also a new region and city, which keeps "a new country never lowers the score" true for any weights.
+ *
+ * Place novelty is judged against the user's own habits: one reason, named after the coarsest level the user never
+ * proved (country, else region, else city), with the points of the strongest of the levels' likelihood ratios
+ * (attacker share) / ν, where ν is how often this user brings a new place at that level (a traveller or a phone on
+ * a carrier that geolocates all over the country often does); a new country weighs with `evidence.country`, a new
+ * region or city with `evidence.place`. Region and city keys include their country, so a new country is also a
+ * new region and city and never weighs less than either: "a new country never lowers the score" holds for any
+ * weights.
+ *
+ * Impossible travel (from the last recorded login, faster than the policy allows, beyond its distance floor) is
+ * weighed the same way: against how often this user's logins jump like that (mobile addresses that geolocate far
+ * apart do; a home line does not).
  */
 export function geoSignals(ctx: SignalContext): Reason[] {
   const { input, keys } = ctx;
@@ -55,41 +92,59 @@ export function geoSignals(ctx: SignalContext): Reason[] {
     ];
   }
   const out: Reason[] = [];
-  const h = ctx.history;
-  if (h !== undefined) {
-    const seen = ctx.seen;
-    if (seen.country === undefined) out.push(reason('geo.new_country', w.newCountry, `first time from ${g.country}`));
-    if (keys.region !== undefined && seen.region === undefined) {
-      out.push(reason('geo.new_region', w.newRegion, `first time from ${g.region}, ${g.country}`));
-    }
-    if (keys.city !== undefined && seen.city === undefined) {
-      out.push(reason('geo.new_city', w.newCity, `first time from ${g.city}, ${g.country}`));
-    }
-    // The network is the part of a login's origin an attacker cannot copy: a stolen password and a spoofed user
-    // agent still arrive from someone else's provider. Only with a known ASN and a history that has ASNs: the
-    // address prefix is no substitute (dynamic addresses move between prefixes of one provider all the time).
-    if (w.newNetwork && keys.asn !== undefined && seen.asn === undefined && !isEmptyMap(h.trusted.asns)) {
-      out.push(reason('geo.new_network', w.newNetwork, `first time from network AS${keys.asn}`));
+  if (ctx.history === undefined) return out;
+  const e = input.policy.weights.evidence;
+  const seen = ctx.seen;
+  const newAt = {
+    country: seen.country === undefined,
+    region: seen.region === undefined,
+    city: seen.city === undefined,
+  };
+  if (keys.region === undefined) newAt.region = newAt.country;
+  if (keys.city === undefined) newAt.city = newAt.region;
+  let code = '';
+  let best = 0;
+  let bestNu = 0;
+  let detailRatio = 0;
+  for (const p of PLACE_LEVELS) {
+    if (!newAt[p.level]) continue;
+    if (code === '') code = p.code;
+    const nu = ctx.habits.novelty(p.level);
+    const ratio = p.attacker / nu;
+    const points = ratioPoints(ratio, p.level === 'country' ? e.country : e.place, e);
+    if (points > best) {
+      best = points;
+      bestNu = nu;
+      detailRatio = ratio;
     }
   }
-  const last = input.profile?.lastTrusted;
-  if (last !== undefined && isNum(last.lat) && isNum(last.lon) && isNum(g.lat) && isNum(g.lon)) {
-    const km = haversineKm(last.lat, last.lon, g.lat, g.lon);
-    if (km >= input.policy.geo.minDistanceKm) {
-      const elapsed = input.now - last.at;
-      // No elapsed time (or a clock running backwards) makes any real distance impossible.
-      const kmh = elapsed > 0 ? km / (elapsed / 3_600_000) : Infinity;
-      if (kmh > input.policy.geo.impossibleTravelKmh) {
-        const speed = Number.isFinite(kmh) ? `${formatThousands(kmh)} km/h` : 'no time elapsed';
-        out.push(
-          reason(
-            'geo.impossible_travel',
-            w.impossibleTravel,
-            `${formatThousands(km)} km in ${formatDuration(Math.max(0, elapsed))} (${speed})`,
-          ),
-        );
-      }
-    }
+  if (code !== '' && best > 0) {
+    const where =
+      code === 'geo.new_country'
+        ? g.country
+        : code === 'geo.new_region'
+          ? `${g.region}, ${g.country}`
+          : `${g.city}, ${g.country}`;
+    out.push({
+      code,
+      points: best,
+      detail:
+        `first time from ${where}; this user brings such a new place in ${percent(bestNu)} of logins ` +
+        `(likelihood ratio ${formatRatio(detailRatio)})`,
+    });
+  }
+  const travel = travelFrom(input.profile?.lastTrusted, g, input.now);
+  if (isImpossibleTravel(travel, input.policy.geo) && travel) {
+    const speed = Number.isFinite(travel.kmh) ? `${formatThousands(travel.kmh)} km/h` : 'no time elapsed';
+    const nu = ctx.habits.novelty('travel');
+    evidenceReason(
+      out,
+      'geo.impossible_travel',
+      ATTACKER.impossibleTravel / nu,
+      e.travel,
+      e,
+      `${formatThousands(travel.km)} km in ${formatDuration(Math.max(0, travel.elapsed))} (${speed}); such jumps in ${percent(nu)} of this user's logins`,
+    );
   }
   return out;
 }

@@ -41,6 +41,16 @@ export function velocitySignals(ctx: SignalContext): Reason[] {
       reason('velocity.failed_step_ups', w.failedStepUps.points, `${v.userFailedStepUps} failed step-ups in 1 h`),
     );
   }
+  const ipFailed = v.ipFailedSignIns ?? 0;
+  if (ipFailed >= w.ipFailedSignIns.threshold) {
+    out.push(
+      reason(
+        'velocity.ip_failed_sign_ins',
+        w.ipFailedSignIns.points,
+        `${ipFailed} failed sign-ins from this IP in 10 min`,
+      ),
+    );
+  }
   if (v.userFailedSignIns >= w.failedSignIns.threshold) {
     out.push(
       reason('velocity.failed_sign_ins', w.failedSignIns.points, `${v.userFailedSignIns} failed sign-ins in 1 h`),
