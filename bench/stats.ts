@@ -52,7 +52,7 @@ export function round(value: number, digits = 2): number {
 
 /** The deterministic PRNG (mulberry32) the traffic generator uses: the same seed draws the same users, requests
  * and address pool every run. */
-export { Prng as Rng } from '../lambdas/evaluation/prng';
+export { Prng as Rng } from '../tools/evaluation/prng';
 
 /**
  * Reads this thread's scheduler statistics (/proc/thread-self/schedstat: ns on CPU, ns waiting on the run queue,

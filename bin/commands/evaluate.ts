@@ -9,12 +9,12 @@ import { defaultPolicy } from '../../lambdas/core/policy/default-policy';
 import { parsePolicy, type Policy } from '../../lambdas/core/policy/policy-schema';
 import type * as GeoipAdapter from '../../lambdas/adapters/geoip-lite-locator';
 import type * as UaAdapter from '../../lambdas/adapters/ua-parser-device-parser';
-import { evaluateFile } from '../../lambdas/evaluation/evaluate-file';
-import { ENGINE_SCORER } from '../../lambdas/evaluation/login-evaluator';
-import { progressBar } from '../../lambdas/evaluation/progress-bar';
-import { UNKNOWN_ACCOUNT_ID } from '../../lambdas/evaluation/traffic-generator';
-import { renderSweep, runWorld, selectWorlds, summarizeSweep, type WorldResult } from '../../lambdas/evaluation/sweep';
-import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
+import { evaluateFile } from '../../tools/evaluation/evaluate-file';
+import { ENGINE_SCORER } from '../../tools/evaluation/login-evaluator';
+import { progressBar } from '../../tools/evaluation/progress-bar';
+import { UNKNOWN_ACCOUNT_ID } from '../../tools/evaluation/traffic-generator';
+import { renderSweep, runWorld, selectWorlds, summarizeSweep, type WorldResult } from '../../tools/evaluation/sweep';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../tools/evaluation/user-agent-pool';
 import { describeNetworkData, localNetworkData } from '../../lambdas/local/local-network-data';
 
 const USAGE = `usage: stepgate evaluate --input logins.csv --out DIR [options]

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { CliError, type Command } from '../cli';
-import { progressBar } from '../../lambdas/evaluation/progress-bar';
+import { progressBar } from '../../tools/evaluation/progress-bar';
 import { renderTable } from '../../lambdas/core/simulation/report-text';
 import type { EventsExportResponse, EventView, UserEventsResponse } from '../../lambdas/handlers/admin/responses';
 import { api, connect, CONNECTION_HELP, int, parse } from './admin-client';

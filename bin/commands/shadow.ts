@@ -1,5 +1,5 @@
 import { CliError, type Command } from '../cli';
-import { progressBar } from '../../lambdas/evaluation/progress-bar';
+import { progressBar } from '../../tools/evaluation/progress-bar';
 import { mergeReports, type SimulationReport } from '../../lambdas/core/simulation/simulation';
 import type { ShadowReportResponse, ShadowRunView, ShadowStatusResponse } from '../../lambdas/handlers/admin/responses';
 import {

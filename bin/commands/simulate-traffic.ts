@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { CliError, type Command } from '../cli';
 import { GeoipLiteLocator } from '../../lambdas/adapters/geoip-lite-locator';
-import { DEFAULT_TRAFFIC } from '../../lambdas/evaluation/traffic-generator';
-import { applyOverrides, WORLD_PRESETS, worldPreset } from '../../lambdas/evaluation/traffic-world';
-import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../lambdas/evaluation/user-agent-pool';
-import { buildGenerator, writeTrafficFile } from '../../lambdas/evaluation/write-traffic';
+import { DEFAULT_TRAFFIC } from '../../tools/evaluation/traffic-generator';
+import { applyOverrides, WORLD_PRESETS, worldPreset } from '../../tools/evaluation/traffic-world';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../tools/evaluation/user-agent-pool';
+import { buildGenerator, writeTrafficFile } from '../../tools/evaluation/write-traffic';
 
 const DEFAULT_DATA_DIR = BUNDLED_DATA_DIR;
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CliError, type Command } from '../cli';
-import { progressBar } from '../../lambdas/evaluation/progress-bar';
+import { progressBar } from '../../tools/evaluation/progress-bar';
 import type { Policy } from '../../lambdas/core/policy/policy-schema';
 import type { ReplayChunkResponse } from '../../lambdas/handlers/admin/responses';
 import { parseReplayEventJson } from '../../lambdas/core/simulation/replay-event-json';

@@ -1,5 +1,5 @@
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Prng } from '../../../lambdas/evaluation/prng';
+import { Prng } from '../../../tools/evaluation/prng';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { decisionItem } from '../../../lambdas/adapters/dynamodb/items/decision';
 import { HmacPseudonymizer } from '../../../lambdas/adapters/hmac-pseudonymizer';

@@ -5,10 +5,10 @@ import { simulateTrafficCommand } from '../../../bin/commands/simulate-traffic';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
-import { evaluateFile } from '../../../lambdas/evaluation/evaluate-file';
-import { ENGINE_SCORER } from '../../../lambdas/evaluation/login-evaluator';
-import type { PopulationSummary } from '../../../lambdas/evaluation/evaluation-metrics';
-import { UNKNOWN_ACCOUNT_ID } from '../../../lambdas/evaluation/traffic-generator';
+import { evaluateFile } from '../../../tools/evaluation/evaluate-file';
+import { ENGINE_SCORER } from '../../../tools/evaluation/login-evaluator';
+import type { PopulationSummary } from '../../../tools/evaluation/evaluation-metrics';
+import { UNKNOWN_ACCOUNT_ID } from '../../../tools/evaluation/traffic-generator';
 
 /**
  * The test that justifies the default policy (README, "Detection quality"): on generated traffic from a seed the

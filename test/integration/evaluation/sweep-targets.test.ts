@@ -1,9 +1,9 @@
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
-import { ENGINE_SCORER } from '../../../lambdas/evaluation/login-evaluator';
-import { renderSweep, runWorld, summarizeSweep, type WorldResult } from '../../../lambdas/evaluation/sweep';
-import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
+import { ENGINE_SCORER } from '../../../tools/evaluation/login-evaluator';
+import { renderSweep, runWorld, summarizeSweep, type WorldResult } from '../../../tools/evaluation/sweep';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../tools/evaluation/user-agent-pool';
 
 /**
  * The CI-sized sweep behind the default policy (docs/detection.md): small worlds the engine was not tuned on

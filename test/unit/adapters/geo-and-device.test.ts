@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { parseUncached, UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
-import { BUNDLED_DATA_DIR } from '../../../lambdas/evaluation/user-agent-pool';
+import { BUNDLED_DATA_DIR } from '../../../tools/evaluation/user-agent-pool';
 
 describe('GeoipLiteLocator', () => {
   const geo = new GeoipLiteLocator();

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { CsvParser, csvLine, readCsv, type CsvRecord } from '../../../lambdas/evaluation/csv-reader';
+import { CsvParser, csvLine, readCsv, type CsvRecord } from '../../../tools/evaluation/csv-reader';
 
 function parseChunks(chunks: string[]): CsvRecord[] {
   const parser = new CsvParser();

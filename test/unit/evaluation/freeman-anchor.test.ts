@@ -6,11 +6,11 @@ import {
   FreemanModel,
   freemanRank,
   type FreemanContext,
-} from '../../../lambdas/evaluation/freeman-anchor';
-import { ENGINE_SCORER, LoginEvaluator } from '../../../lambdas/evaluation/login-evaluator';
-import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
-import { rowFeatures } from '../../../lambdas/evaluation/row-features';
-import { UNKNOWN_ACCOUNT_ID } from '../../../lambdas/evaluation/traffic-generator';
+} from '../../../tools/evaluation/freeman-anchor';
+import { ENGINE_SCORER, LoginEvaluator } from '../../../tools/evaluation/login-evaluator';
+import type { RbaLogin } from '../../../tools/evaluation/rba-row';
+import { rowFeatures } from '../../../tools/evaluation/row-features';
+import { UNKNOWN_ACCOUNT_ID } from '../../../tools/evaluation/traffic-generator';
 
 const A: FreemanContext = ['1.1.1.1', 'AS1', 'NO', 'ua1', 'Chrome 80', 'Windows 10', 'desktop'];
 const B: FreemanContext = ['2.2.2.2', 'AS2', 'SE', 'ua2', 'Firefox 70', 'Linux', 'desktop'];

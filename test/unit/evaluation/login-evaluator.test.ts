@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { defaultPolicy } from '../../../lambdas/core/policy/default-policy';
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
 import { UaParserDeviceParser } from '../../../lambdas/adapters/ua-parser-device-parser';
-import { ENGINE_SCORER, LoginEvaluator, type LoginEvaluatorOptions } from '../../../lambdas/evaluation/login-evaluator';
-import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
-import { trafficOptions, UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../lambdas/evaluation/traffic-generator';
-import { applyOverrides, worldPreset } from '../../../lambdas/evaluation/traffic-world';
-import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../lambdas/evaluation/user-agent-pool';
-import { buildGenerator } from '../../../lambdas/evaluation/write-traffic';
+import { ENGINE_SCORER, LoginEvaluator, type LoginEvaluatorOptions } from '../../../tools/evaluation/login-evaluator';
+import type { RbaLogin } from '../../../tools/evaluation/rba-row';
+import { trafficOptions, UNKNOWN_ACCOUNT_ID, type TrafficLabel } from '../../../tools/evaluation/traffic-generator';
+import { applyOverrides, worldPreset } from '../../../tools/evaluation/traffic-world';
+import { BUNDLED_DATA_DIR, loadUserAgentPool } from '../../../tools/evaluation/user-agent-pool';
+import { buildGenerator } from '../../../tools/evaluation/write-traffic';
 
 const DATA = BUNDLED_DATA_DIR;
 const locator = new GeoipLiteLocator();

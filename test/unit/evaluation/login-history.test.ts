@@ -1,7 +1,7 @@
 import { emptyProfile, learn, contextKeys } from '../../../lambdas/core/risk';
 import type { RequestFeatures } from '../../../lambdas/core/risk/types';
-import { GlobalCounts, ProfileStore, VelocityWindows } from '../../../lambdas/evaluation/login-history';
-import { TimeOrderBuffer } from '../../../lambdas/evaluation/time-order';
+import { GlobalCounts, ProfileStore, VelocityWindows } from '../../../tools/evaluation/login-history';
+import { TimeOrderBuffer } from '../../../tools/evaluation/time-order';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 import { learn } from '../../../lambdas/core/risk';
 import type { RequestFeatures } from '../../../lambdas/core/risk/types';
-import { decodeProfile, encodeProfile } from '../../../lambdas/evaluation/profile-codec';
+import { decodeProfile, encodeProfile } from '../../../tools/evaluation/profile-codec';
 
 const at = (ip: string, city: string, ua: string): RequestFeatures => ({
   ip,

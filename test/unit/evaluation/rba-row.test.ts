@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../../../lambdas/evaluation/csv-reader';
+import { readCsv } from '../../../tools/evaluation/csv-reader';
 import {
   formatRbaRow,
   parseRbaRecord,
@@ -8,8 +8,8 @@ import {
   RbaHeader,
   RBA_COLUMNS,
   type RbaLogin,
-} from '../../../lambdas/evaluation/rba-row';
-import { CsvParser, csvLine } from '../../../lambdas/evaluation/csv-reader';
+} from '../../../tools/evaluation/rba-row';
+import { CsvParser, csvLine } from '../../../tools/evaluation/csv-reader';
 
 const SAMPLE = join(__dirname, '../../fixtures/rba-sample.csv');
 

@@ -1,4 +1,4 @@
-import { auc, blockRateAtFriction, RANK_GRID, rocCurve, ScoreHistogram } from '../../../lambdas/evaluation/roc';
+import { auc, blockRateAtFriction, RANK_GRID, rocCurve, ScoreHistogram } from '../../../tools/evaluation/roc';
 
 const INTEGERS = { min: 0, max: 100, step: 1 };
 

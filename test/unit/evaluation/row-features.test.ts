@@ -1,8 +1,8 @@
 import type { Geo } from '../../../lambdas/core/risk/types';
 import type { GeoLocator } from '../../../lambdas/ports/geo-locator';
-import { countryCentroid } from '../../../lambdas/evaluation/country-centroids';
-import type { RbaLogin } from '../../../lambdas/evaluation/rba-row';
-import { rowGeo } from '../../../lambdas/evaluation/row-features';
+import { countryCentroid } from '../../../tools/evaluation/country-centroids';
+import type { RbaLogin } from '../../../tools/evaluation/rba-row';
+import { rowGeo } from '../../../tools/evaluation/row-features';
 
 const locator = (answers: Record<string, Geo>): GeoLocator => ({ locate: (ip) => answers[ip] ?? { kind: 'unknown' } });
 

@@ -1,6 +1,6 @@
 import { GeoipLiteLocator } from '../../../lambdas/adapters/geoip-lite-locator';
-import { IpAtlas } from '../../../lambdas/evaluation/ip-atlas';
-import { Prng } from '../../../lambdas/evaluation/prng';
+import { IpAtlas } from '../../../tools/evaluation/ip-atlas';
+import { Prng } from '../../../tools/evaluation/prng';
 import {
   ATTACKER_MODELS,
   TrafficGenerator,
@@ -8,20 +8,20 @@ import {
   type GeneratedLogin,
   trafficOptions,
   type TrafficOptions,
-} from '../../../lambdas/evaluation/traffic-generator';
+} from '../../../tools/evaluation/traffic-generator';
 import {
   applyOverrides,
   validateWorld,
   worldPreset,
   WORLD_PRESETS,
   type TrafficWorld,
-} from '../../../lambdas/evaluation/traffic-world';
+} from '../../../tools/evaluation/traffic-world';
 import {
   BUNDLED_DATA_DIR,
   loadUserAgentPool,
   updatedUserAgent,
   type UserAgentPool,
-} from '../../../lambdas/evaluation/user-agent-pool';
+} from '../../../tools/evaluation/user-agent-pool';
 
 const DATA = BUNDLED_DATA_DIR;
 const locator = new GeoipLiteLocator();

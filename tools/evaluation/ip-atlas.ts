@@ -1,4 +1,4 @@
-import type { GeoLocator } from '../ports/geo-locator';
+import type { GeoLocator } from '../../lambdas/ports/geo-locator';
 import { hash32, type Prng } from './prng';
 
 /** Where an address is, as the geo locator (geoip-lite) places it and as a generated row states it. */

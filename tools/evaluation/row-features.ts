@@ -1,7 +1,7 @@
-import { ipPrefix, parseIp } from '../core/net/ip';
-import type { Geo, RequestFeatures } from '../core/risk/types';
-import type { DeviceParser } from '../ports/device-parser';
-import type { GeoLocator } from '../ports/geo-locator';
+import { ipPrefix, parseIp } from '../../lambdas/core/net/ip';
+import type { Geo, RequestFeatures } from '../../lambdas/core/risk/types';
+import type { DeviceParser } from '../../lambdas/ports/device-parser';
+import type { GeoLocator } from '../../lambdas/ports/geo-locator';
 import { countryCentroid } from './country-centroids';
 import type { RbaLogin } from './rba-row';
 

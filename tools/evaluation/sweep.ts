@@ -1,6 +1,6 @@
-import type { Policy } from '../core/risk/types';
-import type { GeoLocator } from '../ports/geo-locator';
-import type { DeviceParser } from '../ports/device-parser';
+import type { Policy } from '../../lambdas/core/risk/types';
+import type { GeoLocator } from '../../lambdas/ports/geo-locator';
+import type { DeviceParser } from '../../lambdas/ports/device-parser';
 import type { PopulationSummary } from './evaluation-metrics';
 import { FreemanEvaluator } from './freeman-anchor';
 import { LoginEvaluator, type LoginScorer } from './login-evaluator';

@@ -1,4 +1,4 @@
-import type { Decision } from '../core/risk/types';
+import type { Decision } from '../../lambdas/core/risk/types';
 import { auc, blockRateAtFriction, rocCurve, ScoreHistogram, type OperatingPoint } from './roc';
 
 /**

@@ -1,4 +1,4 @@
-import type { Habits, ProfileMaps, Sighting, SightingMap, UserProfile } from '../core/risk/types';
+import type { Habits, ProfileMaps, Sighting, SightingMap, UserProfile } from '../../lambdas/core/risk/types';
 
 /**
  * A compact text form of `UserProfile` for profiles kept idle in memory during an offline replay: the maps as flat

@@ -1,10 +1,10 @@
-import { contextKeys, type ContextKeys } from '../core/risk/context-keys';
-import { evaluate } from '../core/risk/engine';
-import { learn, newlyTrusted, recordFailure } from '../core/risk/learning';
-import type { FailureOrigin, LearnOptions } from '../core/risk/learning';
-import type { Evaluation, EvaluationInput, Policy, RequestFeatures, UserProfile } from '../core/risk/types';
-import type { DeviceParser } from '../ports/device-parser';
-import type { GeoLocator } from '../ports/geo-locator';
+import { contextKeys, type ContextKeys } from '../../lambdas/core/risk/context-keys';
+import { evaluate } from '../../lambdas/core/risk/engine';
+import { learn, newlyTrusted, recordFailure } from '../../lambdas/core/risk/learning';
+import type { FailureOrigin, LearnOptions } from '../../lambdas/core/risk/learning';
+import type { Evaluation, EvaluationInput, Policy, RequestFeatures, UserProfile } from '../../lambdas/core/risk/types';
+import type { DeviceParser } from '../../lambdas/ports/device-parser';
+import type { GeoLocator } from '../../lambdas/ports/geo-locator';
 import { EvaluationMetrics, LEGIT, SEGMENTS, type HistoryBucket, type Segment } from './evaluation-metrics';
 import { GlobalCounts, ProfileStore, VelocityWindows } from './login-history';
 import type { RbaLogin } from './rba-row';

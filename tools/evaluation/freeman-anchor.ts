@@ -1,5 +1,5 @@
-import type { RequestFeatures } from '../core/risk/types';
-import { contextKeys } from '../core/risk/context-keys';
+import type { RequestFeatures } from '../../lambdas/core/risk/types';
+import { contextKeys } from '../../lambdas/core/risk/context-keys';
 import { EvaluationMetrics, LEGIT, type Segment } from './evaluation-metrics';
 import { summarize, type Deps, type ReplayEvaluator, type RowResult } from './login-evaluator';
 import type { RbaLogin } from './rba-row';

@@ -1,5 +1,5 @@
-import type { ContextKeys } from '../core/risk/context-keys';
-import type { GlobalStats, UserProfile, VelocityCounts } from '../core/risk/types';
+import type { ContextKeys } from '../../lambdas/core/risk/context-keys';
+import type { GlobalStats, UserProfile, VelocityCounts } from '../../lambdas/core/risk/types';
 import { decodeProfile, encodeProfile } from './profile-codec';
 
 const MINUTE = 60_000;

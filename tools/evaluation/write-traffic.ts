@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { GeoLocator } from '../ports/geo-locator';
+import type { GeoLocator } from '../../lambdas/ports/geo-locator';
 import { csvLine } from './csv-reader';
 import { defaultLabelsPath } from './evaluate-file';
 import { IpAtlas } from './ip-atlas';

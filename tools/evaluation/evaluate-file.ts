@@ -17,7 +17,7 @@ import { parseRbaRecord, RbaHeader, type RbaLogin } from './rba-row';
 import { rowFeatures } from './row-features';
 import { renderHtmlReport } from './report-html';
 import { TimeOrderBuffer } from './time-order';
-import type { NetworkDataInfo } from '../ports/network-locator';
+import type { NetworkDataInfo } from '../../lambdas/ports/network-locator';
 
 export interface EvaluateFileOptions extends Omit<LoginEvaluatorOptions, 'labelOf'> {
   input: string;
