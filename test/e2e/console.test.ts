@@ -159,11 +159,11 @@ describe('security console in a headless browser', () => {
     await page.getByTestId('field-levels.medium.stepUpAt').fill('500');
     await page.getByTestId('error-levels.medium.stepUpAt').waitFor();
     expect(await page.getByTestId('submit-policy').isDisabled()).toBe(true);
-    await page.getByTestId('field-levels.medium.stepUpAt').fill('35');
+    await page.getByTestId('field-levels.medium.stepUpAt').fill(String(active.body.policy.levels.medium.stepUpAt));
     await page.getByTestId('error-levels.medium.stepUpAt').waitFor({ state: 'detached' });
-    await page.getByTestId('field-weights.device.newDevice').fill('80');
+    await page.getByTestId('field-weights.evidence.device').fill('3');
     await page.getByTestId('diff').waitFor();
-    expect(await page.getByTestId('diff').textContent()).toContain('"newDevice": 80');
+    expect(await page.getByTestId('diff').textContent()).toContain('"device": 3');
     expect(await page.getByTestId('change-count').textContent()).toBe('1 changes');
     await shot(page, 'policy');
 
@@ -178,7 +178,7 @@ describe('security console in a headless browser', () => {
       approval: { required: true },
       weights: {
         ...active.body.policy.weights,
-        device: { ...active.body.policy.weights.device, newDevice: 80 },
+        evidence: { ...active.body.policy.weights.evidence, device: 3 },
       },
       version: baseVersion + 1,
     };
@@ -216,7 +216,9 @@ describe('security console in a headless browser', () => {
       next = await decide('1.72.10.20', `tablet-${4 + i}`);
     }
     expect(next.body.policyVersion).toBe(baseVersion + 1);
-    expect(next.body.reasons).toContainEqual(expect.objectContaining({ code: 'device.new', points: 80 }));
+    // The device's evidence now counts three times: a likelihood ratio of ~5 gives ~14 points at weight 1, ~40 at 3.
+    const deviceNew = (next.body.reasons as { code: string; points: number }[]).find((r) => r.code === 'device.new');
+    expect(deviceNew?.points).toBeGreaterThan(30);
   });
 
   it('an auditor sees verify ok and no edit controls; the API still refuses a change', async () => {
